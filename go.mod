@@ -1,0 +1,3 @@
+module github.com/streambench/streambench
+
+go 1.26

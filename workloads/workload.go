@@ -1,0 +1,187 @@
+// Package workloads defines what a streambench workload is: a seeded
+// generator of records, an oracle that computes the exact expected output
+// directly from the generator, and one pipeline per engine API. Each workload
+// is a sub-package (workloads/wordcount, ...); the harness lists them.
+//
+// A record is addressed by (partition, offset). Records are spread round-robin
+// over partitions, so record g of the stream (its global index) lives at
+// partition g mod P, offset g div P, and the stream is the same sequence of
+// records whatever the partition count. A generator can produce any record
+// from its address alone, so sources can replay and oracles can recompute.
+package workloads
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/streambench/streambench/engines"
+)
+
+// ErrUnsupportedEngine is returned by Instance.Pipeline for an engine the
+// workload has no pipeline for.
+var ErrUnsupportedEngine = errors.New("no pipeline for this engine")
+
+// Workload describes one workload and builds instances of it.
+type Workload struct {
+	Name        string
+	Description string
+	// Params lists the workload's parameters with their defaults.
+	Params []Param
+	// New builds an instance; it rejects unknown parameters and values out of
+	// range with an error naming the parameter and its allowed range.
+	New func(Config) (Instance, error)
+}
+
+// Param is one workload parameter.
+type Param struct {
+	Name        string
+	Default     string
+	Description string
+}
+
+// Config holds what every generator needs.
+type Config struct {
+	Seed       uint64
+	Partitions int
+	// Params overrides parameter defaults by name.
+	Params map[string]string
+	// EventStart and EventRate place event times: record g of the stream
+	// happened at EventStart + g/EventRate seconds (nanoseconds since the
+	// Unix epoch). The harness sets them from the run's start and rate, so
+	// event time follows the intended emit time.
+	EventStart int64
+	EventRate  float64
+}
+
+// EventTime returns the event time of record g of the stream.
+func (c Config) EventTime(g int64) int64 {
+	return c.EventStart + int64(float64(g)*1e9/c.EventRate)
+}
+
+// GlobalIndex returns the position in the stream of the record at
+// (partition, offset) of a source with the given partition count.
+func GlobalIndex(partition int32, offset int64, partitions int) int64 {
+	return offset*int64(partitions) + int64(partition)
+}
+
+// Instance is a configured workload.
+type Instance interface {
+	// Fill sets r.Value and r.EventTime for the record at (r.Partition,
+	// r.Offset). It is safe for concurrent use and cheap: sources call it
+	// for every record they deliver.
+	Fill(r *engines.Record)
+	// RecordBytes is the mean size of a record's Value in bytes.
+	RecordBytes() float64
+	// Params returns every parameter's value, defaults included.
+	Params() map[string]string
+	// Expect returns the exact output expected once published[p] records
+	// of each partition p have been processed.
+	Expect(published []int64) Expected
+	// Engines lists the engines that have a pipeline for this workload.
+	Engines() []string
+	// Pipeline builds the pipeline for an engine.
+	Pipeline(engine string, opts Options) (engines.Engine, error)
+}
+
+// Options configures a pipeline. Fields an engine has no use for are ignored;
+// the CLI refuses flags that do not apply to the chosen engine.
+type Options struct {
+	Parallelism int
+	Guarantee   engines.Guarantee
+	// BatchInterval is the micro-batch interval (microbatch).
+	BatchInterval time.Duration
+	// BatchSize is the number of records per batch (trident).
+	BatchSize int
+	// ConfigFile is a storm.yaml-style file of engine settings (core, trident).
+	ConfigFile string
+	// State chooses the kind of exactly-once state (trident: transactional
+	// or opaque).
+	State string
+}
+
+// Key names one result: a key within an event-time window (0 when the
+// workload has no windows).
+type Key struct {
+	Key    string
+	Window int64
+}
+
+// Expected is an oracle's answer: the final value of every result.
+type Expected struct {
+	// Values is the final value expected for each key.
+	Values map[Key]int64
+	// Additive says the values are counts of input units, so a value below
+	// the expected one means lost units and one above means duplicated
+	// units. When false, any difference is a wrong value.
+	Additive bool
+	// Unit names what Values count, for reports ("word occurrences").
+	Unit string
+}
+
+// Total returns the sum of the expected values.
+func (e Expected) Total() int64 {
+	var t int64
+	for _, v := range e.Values {
+		t += v
+	}
+	return t
+}
+
+// ParamSet resolves a workload's parameters: defaults overridden by the
+// user's values, unknown names refused.
+type ParamSet struct {
+	workload string
+	values   map[string]string
+}
+
+// ResolveParams checks user values against the declared parameters.
+func ResolveParams(workload string, declared []Param, user map[string]string) (ParamSet, error) {
+	ps := ParamSet{workload: workload, values: make(map[string]string, len(declared))}
+	known := make([]string, 0, len(declared))
+	for _, p := range declared {
+		ps.values[p.Name] = p.Default
+		known = append(known, p.Name)
+	}
+	names := make([]string, 0, len(user))
+	for k := range user {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		if _, ok := ps.values[k]; !ok {
+			return ParamSet{}, fmt.Errorf("workload %s has no parameter %q (known: %v)", workload, k, known)
+		}
+		ps.values[k] = user[k]
+	}
+	return ps, nil
+}
+
+// Values returns every parameter's value.
+func (ps ParamSet) Values() map[string]string {
+	m := make(map[string]string, len(ps.values))
+	for k, v := range ps.values {
+		m[k] = v
+	}
+	return m
+}
+
+// Int returns parameter name as an integer within [lo, hi].
+func (ps ParamSet) Int(name string, lo, hi int) (int, error) {
+	v, err := strconv.Atoi(ps.values[name])
+	if err != nil || v < lo || v > hi {
+		return 0, fmt.Errorf("workload %s: parameter %s=%q must be an integer in [%d, %d]", ps.workload, name, ps.values[name], lo, hi)
+	}
+	return v, nil
+}
+
+// Float returns parameter name as a number in the open-closed range (lo, hi].
+func (ps ParamSet) Float(name string, lo, hi float64) (float64, error) {
+	v, err := strconv.ParseFloat(ps.values[name], 64)
+	if err != nil || !(v > lo && v <= hi) {
+		return 0, fmt.Errorf("workload %s: parameter %s=%q must be a number in (%g, %g]", ps.workload, name, ps.values[name], lo, hi)
+	}
+	return v, nil
+}

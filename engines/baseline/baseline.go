@@ -1,0 +1,141 @@
+package baseline
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sync"
+
+	"github.com/streambench/streambench/engines"
+)
+
+// BatchSize is how many records a loop fetches at a time.
+const BatchSize = 512
+
+// Loop is a hand-written pipeline: it reads src until every partition is
+// drained, writes its outputs to sink, and returns only when every goroutine
+// it started has stopped.
+type Loop func(ctx context.Context, src engines.Source, sink engines.Sink) error
+
+// Engine runs a Loop behind the engines.Engine seam.
+type Engine struct {
+	workers int
+	loop    Loop
+}
+
+var _ engines.Engine = (*Engine)(nil)
+
+// New returns an engine that runs loop with the given number of workers
+// (recorded in the settings; the loop itself starts them).
+func New(workers int, loop Loop) *Engine {
+	return &Engine{workers: workers, loop: loop}
+}
+
+// Run implements engines.Engine.
+func (e *Engine) Run(ctx context.Context, src engines.Source, sink engines.Sink) error {
+	return e.loop(ctx, src, sink)
+}
+
+// Settings implements engines.Engine.
+func (e *Engine) Settings() engines.Settings {
+	return engines.Settings{"workers": e.workers, "fetch.batch.size": BatchSize}
+}
+
+// Assign returns the partitions worker w of n reads: those with p mod n == w.
+func Assign(partitions, w, n int) []int {
+	var ps []int
+	for p := w; p < partitions; p += n {
+		ps = append(ps, p)
+	}
+	return ps
+}
+
+// ReadAll reads the given partitions of src from offset 0, round-robin, and
+// calls fn with each batch until every partition is closed and drained (then
+// it returns nil), ctx is done, or fn fails. buf is reused between calls.
+//
+// When no partition has anything to read it waits on the open partition it
+// has read least from: the harness publishes to every partition on each
+// tick, so that one is woken as soon as any is.
+func ReadAll(ctx context.Context, src engines.Source, parts []int, buf []engines.Record, fn func([]engines.Record) error) error {
+	offsets := make([]int64, len(parts))
+	open := make([]bool, len(parts))
+	for i := range open {
+		open[i] = true
+	}
+	remaining := len(parts)
+	for remaining > 0 {
+		progressed := false
+		for i, p := range parts {
+			if !open[i] {
+				continue
+			}
+			n, err := src.Fetch(p, offsets[i], buf)
+			if n > 0 {
+				offsets[i] += int64(n)
+				progressed = true
+				if err := fn(buf[:n]); err != nil {
+					return err
+				}
+				continue
+			}
+			if errors.Is(err, io.EOF) {
+				open[i] = false
+				remaining--
+				continue
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if progressed || remaining == 0 {
+			continue
+		}
+		lag := -1
+		for i := range parts {
+			if open[i] && (lag < 0 || offsets[i] < offsets[lag]) {
+				lag = i
+			}
+		}
+		if err := src.Wait(ctx, parts[lag], offsets[lag]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Group runs goroutines that share a context: the first error cancels the
+// others, and Wait returns it once all have stopped.
+type Group struct {
+	wg     sync.WaitGroup
+	once   sync.Once
+	err    error
+	cancel context.CancelFunc
+}
+
+// NewGroup returns a group and the context its goroutines should use.
+func NewGroup(ctx context.Context) (*Group, context.Context) {
+	ctx, cancel := context.WithCancel(ctx)
+	return &Group{cancel: cancel}, ctx
+}
+
+// Go runs fn in a new goroutine of the group.
+func (g *Group) Go(fn func() error) {
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		if err := fn(); err != nil {
+			g.once.Do(func() {
+				g.err = err
+				g.cancel()
+			})
+		}
+	}()
+}
+
+// Wait waits for every goroutine and returns the first error.
+func (g *Group) Wait() error {
+	g.wg.Wait()
+	g.cancel()
+	return g.err
+}

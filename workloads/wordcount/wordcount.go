@@ -1,0 +1,259 @@
+package wordcount
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sort"
+
+	"github.com/streambench/streambench/engines"
+	"github.com/streambench/streambench/workloads"
+)
+
+// Workload describes word count to the harness.
+var Workload = workloads.Workload{
+	Name:        "wordcount",
+	Description: "running count per word over Zipf-distributed sentences (Storm's and Spark's teaching example)",
+	Params:      params,
+	New:         func(cfg workloads.Config) (workloads.Instance, error) { return New(cfg) },
+}
+
+var params = []workloads.Param{
+	{Name: "vocabulary", Default: "10000", Description: "distinct words, in [10, 1000000]"},
+	{Name: "zipf", Default: "1.1", Description: "Zipf exponent of word frequencies, in (1, 5]"},
+	{Name: "words-per-sentence", Default: "10", Description: "mean sentence length in words, in [1, 100]"},
+	{Name: "sentences", Default: "65536", Description: "distinct sentences the stream draws from, in [1, 4194304]"},
+}
+
+// pipeline builds word count for one engine.
+type pipeline func(*Instance, workloads.Options) (engines.Engine, error)
+
+// pipelines holds word count written once per engine API.
+var pipelines = map[string]pipeline{
+	"baseline": baselinePipeline,
+}
+
+// Instance is a configured word count: its sentence table and the parameters
+// it was drawn with.
+type Instance struct {
+	cfg       workloads.Config
+	params    map[string]string
+	sentences []string  // the table records are drawn from
+	words     [][]int32 // word ids of each sentence
+	vocab     []string  // word id -> word, most frequent first
+	meanBytes float64
+}
+
+var _ workloads.Instance = (*Instance)(nil)
+
+// New draws the vocabulary and the sentence table from cfg.Seed.
+func New(cfg workloads.Config) (*Instance, error) {
+	ps, err := workloads.ResolveParams("wordcount", params, cfg.Params)
+	if err != nil {
+		return nil, err
+	}
+	vocabSize, err := ps.Int("vocabulary", 10, 1_000_000)
+	if err != nil {
+		return nil, err
+	}
+	s, err := ps.Float("zipf", 1, 5)
+	if err != nil {
+		return nil, err
+	}
+	meanLen, err := ps.Int("words-per-sentence", 1, 100)
+	if err != nil {
+		return nil, err
+	}
+	tableSize, err := ps.Int("sentences", 1, 1<<22)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Partitions < 1 {
+		return nil, fmt.Errorf("wordcount: partitions must be at least 1, got %d", cfg.Partitions)
+	}
+	if cfg.EventRate <= 0 {
+		return nil, fmt.Errorf("wordcount: event rate must be positive, got %g", cfg.EventRate)
+	}
+
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0x776f7264636f756e)) // "wordcoun"
+	in := &Instance{cfg: cfg, params: ps.Values()}
+	in.vocab = drawVocabulary(rng, vocabSize)
+	zipf := newZipf(rng, s, vocabSize)
+	in.sentences = make([]string, tableSize)
+	in.words = make([][]int32, tableSize)
+	var total int
+	buf := make([]byte, 0, 256)
+	for i := range in.sentences {
+		n := sentenceLength(rng, float64(meanLen))
+		ids := make([]int32, n)
+		buf = buf[:0]
+		for j := range ids {
+			ids[j] = int32(zipf.next())
+			if j > 0 {
+				buf = append(buf, ' ')
+			}
+			buf = append(buf, in.vocab[ids[j]]...)
+		}
+		in.words[i] = ids
+		in.sentences[i] = string(buf)
+		total += len(buf)
+	}
+	in.meanBytes = float64(total) / float64(tableSize)
+	return in, nil
+}
+
+// drawVocabulary returns n distinct lowercase words in rank order. Frequent
+// ranks get short words and rare ones long words, as in natural language
+// ("the", "of" ... "thermodynamics"), which puts the mean word of running
+// text near English's four to five letters.
+func drawVocabulary(rng *rand.Rand, n int) []string {
+	seen := make(map[string]bool, n)
+	words := make([]string, 0, n)
+	b := make([]byte, 0, 32)
+	for rank := 0; len(words) < n; rank++ {
+		l := int(math.Round(2 + 0.7*math.Log(float64(rank+1)) + rng.NormFloat64()))
+		l = max(1, min(l, 14))
+		for {
+			b = b[:0]
+			for range l {
+				b = append(b, byte('a'+rng.IntN(26)))
+			}
+			if !seen[string(b)] {
+				break
+			}
+			l++ // short words run out; a longer one is always free
+		}
+		seen[string(b)] = true
+		words = append(words, string(b))
+	}
+	return words
+}
+
+// sentenceLength draws a log-normal sentence length with the given mean.
+func sentenceLength(rng *rand.Rand, mean float64) int {
+	const sigma = 0.5
+	mu := math.Log(mean) - sigma*sigma/2
+	n := int(math.Round(math.Exp(mu + sigma*rng.NormFloat64())))
+	return max(1, min(n, 4*int(mean)+4))
+}
+
+// zipf draws ranks in [0, n) with P(k) proportional to 1/(k+1)^s, by
+// inverting the cumulative distribution with a binary search.
+type zipf struct {
+	rng *rand.Rand
+	cdf []float64
+}
+
+func newZipf(rng *rand.Rand, s float64, n int) *zipf {
+	cdf := make([]float64, n)
+	var sum float64
+	for k := range n {
+		sum += 1 / math.Pow(float64(k+1), s)
+		cdf[k] = sum
+	}
+	for k := range cdf {
+		cdf[k] /= sum
+	}
+	return &zipf{rng: rng, cdf: cdf}
+}
+
+func (z *zipf) next() int {
+	return min(sort.SearchFloat64s(z.cdf, z.rng.Float64()), len(z.cdf)-1)
+}
+
+// sentenceOf returns the table index of record g of the stream: a splitmix64
+// hash of (seed, g), so records are independent of each other and of the
+// order they are read in.
+func (in *Instance) sentenceOf(g int64) int {
+	x := in.cfg.Seed ^ uint64(g)*0x9e3779b97f4a7c15
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return int(x % uint64(len(in.sentences)))
+}
+
+// Fill implements workloads.Instance.
+func (in *Instance) Fill(r *engines.Record) {
+	g := workloads.GlobalIndex(r.Partition, r.Offset, in.cfg.Partitions)
+	r.Value = in.sentences[in.sentenceOf(g)]
+	r.EventTime = in.cfg.EventTime(g)
+}
+
+// RecordBytes implements workloads.Instance.
+func (in *Instance) RecordBytes() float64 { return in.meanBytes }
+
+// Params implements workloads.Instance.
+func (in *Instance) Params() map[string]string { return in.params }
+
+// Expect implements workloads.Instance: the final count of every word in the
+// published records, counted from the sentence table.
+func (in *Instance) Expect(published []int64) workloads.Expected {
+	uses := make([]int64, len(in.sentences))
+	for p, n := range published {
+		for o := range n {
+			uses[in.sentenceOf(workloads.GlobalIndex(int32(p), o, in.cfg.Partitions))]++
+		}
+	}
+	counts := make([]int64, len(in.vocab))
+	for i, u := range uses {
+		if u == 0 {
+			continue
+		}
+		for _, id := range in.words[i] {
+			counts[id] += u
+		}
+	}
+	want := make(map[workloads.Key]int64)
+	for id, c := range counts {
+		if c > 0 {
+			want[workloads.Key{Key: in.vocab[id]}] = c
+		}
+	}
+	return workloads.Expected{Values: want, Additive: true, Unit: "word occurrences"}
+}
+
+// Engines implements workloads.Instance.
+func (in *Instance) Engines() []string {
+	names := make([]string, 0, len(pipelines))
+	for name := range pipelines {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Pipeline implements workloads.Instance.
+func (in *Instance) Pipeline(engine string, opts workloads.Options) (engines.Engine, error) {
+	build, ok := pipelines[engine]
+	if !ok {
+		return nil, fmt.Errorf("wordcount on %q: %w", engine, workloads.ErrUnsupportedEngine)
+	}
+	if opts.Parallelism < 1 {
+		return nil, fmt.Errorf("parallelism must be at least 1, got %d", opts.Parallelism)
+	}
+	return build(in, opts)
+}
+
+// SplitWords appends the space-separated words of s to dst and returns it.
+// Every pipeline splits with it, so every engine does the same work. The
+// words are substrings of s: nothing is allocated once dst has room.
+func SplitWords(dst []string, s string) []string {
+	start := -1
+	for i := 0; i < len(s); i++ {
+		if s[i] == ' ' {
+			if start >= 0 {
+				dst = append(dst, s[start:i])
+				start = -1
+			}
+		} else if start < 0 {
+			start = i
+		}
+	}
+	if start >= 0 {
+		dst = append(dst, s[start:])
+	}
+	return dst
+}

@@ -1,0 +1,238 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/streambench/streambench/engines"
+	"github.com/streambench/streambench/harness"
+	"github.com/streambench/streambench/workloads"
+)
+
+// runFlags are the flags of "streambench run".
+type runFlags struct {
+	engine, workload string
+	rate             string
+	records          int64
+	duration, warmup time.Duration
+	seed             uint64
+	partitions       int
+	parallelism      int
+	guarantee        string
+	out              string
+	params           []string
+	backlog          int64
+	drainTimeout     time.Duration
+}
+
+// runRun runs one workload on one engine, prints a summary and writes the
+// result file.
+func runRun(ctx context.Context, args []string, stdio Stdio) error {
+	fs := newFlagSet("run", "run --engine NAME --workload NAME (--records N | --duration D) [flags]", stdio)
+	var f runFlags
+	fs.StringVar(&f.engine, "engine", "", "engine to run (see 'streambench list')")
+	fs.StringVar(&f.workload, "workload", "", "workload to run (see 'streambench list')")
+	fs.StringVar(&f.rate, "rate", "max", "offered load in records/s, open loop (100000, 250k, 1.5M), or max: as fast as the engine takes them")
+	fs.Int64Var(&f.records, "records", 0, "publish this many records, then drain")
+	fs.DurationVar(&f.duration, "duration", 0, "publish for this long, then drain")
+	fs.DurationVar(&f.warmup, "warmup", 0, "discard this much of the start from the figures (rounded up to whole seconds)")
+	fs.Uint64Var(&f.seed, "seed", 1, "seed of the workload's generator")
+	fs.IntVar(&f.partitions, "partitions", 0, "partitions of the source (default 4, or --parallelism if larger)")
+	fs.IntVar(&f.parallelism, "parallelism", 1, "workers, executors or partitions per stage, in the engine's own terms")
+	fs.StringVar(&f.guarantee, "guarantee", "", "at-most-once, at-least-once or exactly-once (default: the engine's own)")
+	fs.StringVar(&f.out, "out", "", "result file (default results/<engine>-<workload>-<UTC time>.json)")
+	fs.StringArrayVar(&f.params, "param", nil, "workload parameter name=value, repeatable (see 'streambench list --workload NAME')")
+	fs.Int64Var(&f.backlog, "backlog", 0, "unread records per partition the source holds before the driver falls behind (default 65536, 4096 at max rate)")
+	fs.DurationVar(&f.drainTimeout, "drain-timeout", time.Minute, "how long the engine may take to finish once the input has ended")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := f.config(args)
+	if err != nil {
+		return err
+	}
+	out := f.out
+	if out == "" {
+		out = defaultOut(cfg.Engine, cfg.Workload, time.Now())
+	}
+	if err := harness.CheckWritable(out); err != nil {
+		return &harness.UsageError{Msg: fmt.Sprintf("--out %s: cannot write there: %v", out, err)}
+	}
+
+	m, runErr := harness.Run(ctx, cfg)
+	if m == nil {
+		return runErr
+	}
+	printSummary(stdio.Out, m.Result, out)
+	if err := m.Write(out); err != nil {
+		return fmt.Errorf("writing %s: %w", out, err)
+	}
+	return runErr
+}
+
+// config turns the flags into a run configuration.
+func (f *runFlags) config(args []string) (harness.RunConfig, error) {
+	bad := func(format string, a ...any) error { return &harness.UsageError{Msg: fmt.Sprintf(format, a...)} }
+	if f.engine == "" || f.workload == "" {
+		return harness.RunConfig{}, bad("run needs --engine and --workload (see 'streambench list')")
+	}
+	eng, err := harness.LookupEngine(f.engine)
+	if err != nil {
+		return harness.RunConfig{}, err
+	}
+	if _, err := harness.LookupWorkload(f.workload); err != nil {
+		return harness.RunConfig{}, err
+	}
+	rate, err := parseRate(f.rate)
+	if err != nil {
+		return harness.RunConfig{}, bad("--rate %q: %v", f.rate, err)
+	}
+	gname := f.guarantee
+	if gname == "" {
+		gname = eng.DefaultGuarantee
+	}
+	g, err := engines.ParseGuarantee(gname)
+	if err != nil {
+		return harness.RunConfig{}, bad("--guarantee: %v", err)
+	}
+	params := map[string]string{}
+	for _, p := range f.params {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok || k == "" {
+			return harness.RunConfig{}, bad("--param %q: want name=value", p)
+		}
+		params[k] = v
+	}
+	partitions := f.partitions
+	if partitions == 0 {
+		partitions = max(4, f.parallelism)
+	}
+	if f.drainTimeout <= 0 {
+		return harness.RunConfig{}, bad("--drain-timeout must be positive, got %v", f.drainTimeout)
+	}
+	if f.backlog < 0 {
+		return harness.RunConfig{}, bad("--backlog must not be negative, got %d", f.backlog)
+	}
+	return harness.RunConfig{
+		Engine: f.engine, Workload: f.workload, Params: params,
+		Seed: f.seed, Partitions: partitions, Parallelism: f.parallelism, Guarantee: g,
+		Rate: rate, Records: f.records, Duration: f.duration, Warmup: f.warmup,
+		Options: workloads.Options{}, Backlog: f.backlog, DrainTimeout: f.drainTimeout,
+		Command: append([]string{"streambench", "run"}, args...),
+	}, nil
+}
+
+// parseRate parses "max" (0) or a positive rate with an optional k or M.
+func parseRate(s string) (float64, error) {
+	if s == "max" {
+		return 0, nil
+	}
+	mult := 1.0
+	switch {
+	case strings.HasSuffix(s, "k"):
+		mult, s = 1e3, strings.TrimSuffix(s, "k")
+	case strings.HasSuffix(s, "M"):
+		mult, s = 1e6, strings.TrimSuffix(s, "M")
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v <= 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+		return 0, fmt.Errorf("want a positive number of records per second (100000, 250k, 1.5M) or max")
+	}
+	return v * mult, nil
+}
+
+// defaultOut returns results/<engine>-<workload>-<UTC time>.json, with a
+// suffix when a run of the same second already took the name.
+func defaultOut(engine, workload string, now time.Time) string {
+	base := filepath.Join("results", fmt.Sprintf("%s-%s-%s", engine, workload, now.UTC().Format("20060102T150405Z")))
+	path := base + ".json"
+	for i := 2; ; i++ {
+		if _, err := os.Stat(path); os.IsNotExist(err) {
+			return path
+		}
+		path = fmt.Sprintf("%s-%d.json", base, i)
+	}
+}
+
+// printSummary prints one screen about a run.
+func printSummary(w io.Writer, r *harness.Result, out string) {
+	rate := "max rate"
+	if !r.Rate.Max {
+		rate = fmt.Sprintf("%s/s asked", count(r.Rate.Asked))
+	}
+	fmt.Fprintf(w, "streambench run: %s on %s (%s), seed %d, %d partitions, parallelism %d\n",
+		r.Engine, r.Workload, r.Guarantee, r.Seed, r.Partitions, r.Parallelism)
+	fmt.Fprintf(w, "  records       %s published (%s, %s/s achieved), %s measured over %.2fs after %gs warm-up\n",
+		count(float64(r.Records)), rate, count(r.Rate.Achieved), count(float64(r.RecordsMeasured)), r.DurationS, r.WarmupS)
+	if r.WarmupNote != "" {
+		fmt.Fprintf(w, "                (%s)\n", r.WarmupNote)
+	}
+	t := r.Throughput
+	fmt.Fprintf(w, "  throughput    %s records/s  (%s per node, %s per core; %s outputs/s, %s/s)\n",
+		count(t.RecordsPerSecond), count(t.RecordsPerSecondPerNode), count(t.RecordsPerSecondPerCore),
+		count(t.OutputsPerSecond), bytesize(t.BytesPerSecond))
+	l := r.Latency
+	fmt.Fprintf(w, "  latency       p50 %s  p90 %s  p99 %s  p99.9 %s  max %s  (%s outputs, from intended send time)\n",
+		micros(l.P50), micros(l.P90), micros(l.P99), micros(l.P999), micros(l.Max), count(float64(l.Count)))
+	if l.ClampedLow+l.ClampedHigh > 0 {
+		fmt.Fprintf(w, "                %d below 1µs and %d above 1h clamped into range\n", l.ClampedLow, l.ClampedHigh)
+	}
+	s := r.SendDelay
+	fmt.Fprintf(w, "  send delay    p50 %s  p99 %s  max %s  (%d sends dropped)\n", micros(s.P50), micros(s.P99), micros(s.Max), r.SendsDropped)
+	v := r.Verification
+	verdict := "OK for " + v.Guarantee.String()
+	if !v.OK {
+		verdict = "FAILED: " + strings.Join(v.Problems, "; ")
+	}
+	fmt.Fprintf(w, "  verification  %s %s expected: lost %s, duplicated %s, wrong %s  %s\n",
+		count(float64(v.Expected)), v.Unit, count(float64(v.Lost)), count(float64(v.Duplicated)), count(float64(v.Wrong)), verdict)
+	if r.Error != "" {
+		fmt.Fprintf(w, "  error         %s\n", r.Error)
+	}
+	fmt.Fprintf(w, "  result        %s (+ %s)\n", out, filepath.Base(harness.HistogramLogPath(out)))
+}
+
+// count formats a number with thousands separators.
+func count(v float64) string {
+	n := int64(math.Round(v))
+	s := strconv.FormatInt(max(n, -n), 10)
+	var b strings.Builder
+	if n < 0 {
+		b.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// micros formats microseconds with a fitting unit.
+func micros(us int64) string {
+	switch {
+	case us < 1000:
+		return fmt.Sprintf("%dµs", us)
+	case us < 1_000_000:
+		return fmt.Sprintf("%.3gms", float64(us)/1e3)
+	}
+	return fmt.Sprintf("%.3gs", float64(us)/1e6)
+}
+
+func bytesize(b float64) string {
+	switch {
+	case b >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", b/(1<<30))
+	case b >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", b/(1<<20))
+	}
+	return fmt.Sprintf("%.1f KiB", b/(1<<10))
+}

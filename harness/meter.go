@@ -1,0 +1,84 @@
+package harness
+
+import (
+	"time"
+)
+
+// TimelinePoint is one second of a run.
+type TimelinePoint struct {
+	// Second counts from the run's start; the point covers [Second, Second+1).
+	Second int `json:"second"`
+	// Warmup marks seconds excluded from the run's figures.
+	Warmup bool `json:"warmup,omitempty"`
+	// RecordsIn were published by the driver, RecordsRead fetched by the
+	// engine (first fetches only), Outputs written to the sink.
+	RecordsIn   int64 `json:"records_in"`
+	RecordsRead int64 `json:"records_read"`
+	Outputs     int64 `json:"outputs"`
+	// Latency percentiles of the outputs written in this second, in µs.
+	LatencyP50 int64 `json:"latency_p50_us"`
+	LatencyP99 int64 `json:"latency_p99_us"`
+	LatencyMax int64 `json:"latency_max_us"`
+}
+
+// interval is one rolled second with its histogram.
+type interval struct {
+	start, end int64 // ns since the Unix epoch
+	hist       *Histogram
+	warmup     bool
+}
+
+// meter samples a run once a second: counters for the timeline and the
+// sink's interval histogram.
+type meter struct {
+	start, warmupEnd int64
+	driver           *Driver
+	src              *GeneratorSource
+	rec              *Recorder
+
+	timeline  []TimelinePoint
+	intervals []interval
+	cumul     *Histogram // intervals after the warm-up, merged
+
+	lastIn, lastRead, lastOut int64
+	lastAt                    int64
+	readAtWarmup              int64
+	warmupSampled             bool
+}
+
+func newMeter(start int64, warmup time.Duration, d *Driver, src *GeneratorSource, rec *Recorder) *meter {
+	return &meter{start: start, warmupEnd: start + int64(warmup), driver: d, src: src, rec: rec,
+		cumul: NewHistogram(), lastAt: start}
+}
+
+// sample closes the interval ending at now. Intervals are whole seconds from
+// the start, except the run's last, which ends when the run does.
+func (m *meter) sample(now int64) {
+	h, outs := m.rec.roll()
+	in, read := m.driver.Sent(), m.src.Read()
+	warm := m.lastAt < m.warmupEnd
+	if !warm && !m.warmupSampled {
+		m.warmupSampled = true
+		m.readAtWarmup = m.lastRead
+	}
+	m.intervals = append(m.intervals, interval{start: m.lastAt, end: now, hist: h, warmup: warm})
+	if !warm {
+		m.cumul.Merge(h)
+	}
+	m.timeline = append(m.timeline, TimelinePoint{
+		Second:      int((m.lastAt - m.start) / int64(time.Second)),
+		Warmup:      warm,
+		RecordsIn:   in - m.lastIn,
+		RecordsRead: read - m.lastRead,
+		Outputs:     outs - m.lastOut,
+		LatencyP50:  h.Quantile(50),
+		LatencyP99:  h.Quantile(99),
+		LatencyMax:  us(h.H.Max()),
+	})
+	m.lastIn, m.lastRead, m.lastOut, m.lastAt = in, read, outs, now
+}
+
+// nextSample returns when the next whole-second interval ends.
+func (m *meter) nextSample() int64 {
+	return m.start + (int64(len(m.intervals))+1)*int64(time.Second)
+}

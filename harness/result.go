@@ -1,0 +1,283 @@
+package harness
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/streambench/streambench/engines"
+)
+
+// SchemaVersion is the version of the result file format this streambench
+// writes and reads. Keys documented in the README keep their meaning within
+// a version; a change of meaning is a new version.
+const SchemaVersion = 1
+
+// ErrBadResult is wrapped by every error about a result file's content.
+var ErrBadResult = errors.New("bad result file")
+
+// Result is one run, as written to a result file.
+type Result struct {
+	Schema      int         `json:"schema"`
+	Command     []string    `json:"command"`
+	StartedAt   time.Time   `json:"started_at"`
+	Environment Environment `json:"environment"`
+
+	Engine         string            `json:"engine"`
+	EngineSettings engines.Settings  `json:"engine_settings"`
+	Workload       string            `json:"workload"`
+	WorkloadParams map[string]string `json:"workload_params"`
+	RecordBytes    float64           `json:"record_bytes"`
+	Seed           uint64            `json:"seed"`
+	Guarantee      engines.Guarantee `json:"guarantee"`
+	Source         string            `json:"source"`
+	Partitions     int               `json:"partitions"`
+	Parallelism    int               `json:"parallelism"`
+
+	Rate RateFigures `json:"rate"`
+	// Records is how many records were published; RecordsMeasured how many
+	// of them the engine read in the measured window (after the warm-up).
+	Records         int64 `json:"records"`
+	RecordsMeasured int64 `json:"records_measured"`
+	// DurationS is the measured window in seconds: from the end of the
+	// warm-up to the engine's last output. WarmupS is the warm-up discarded,
+	// rounded up to whole seconds, 0 when the run was shorter than it.
+	DurationS  float64 `json:"duration_s"`
+	WarmupS    float64 `json:"warmup_s"`
+	WarmupNote string  `json:"warmup_note,omitempty"`
+
+	Throughput Throughput     `json:"throughput"`
+	Latency    LatencySummary `json:"latency_us"`
+	// SendDelay is how late the driver published records against its plan
+	// (always 0 when the rate is "max"); SendsDropped counts records a
+	// lossy source refused (the in-process source never refuses: it makes
+	// the driver wait, which shows as send delay and latency).
+	SendDelay    LatencySummary  `json:"send_delay_us"`
+	SendsDropped int64           `json:"sends_dropped"`
+	Timeline     []TimelinePoint `json:"timeline"`
+	Verification Verification    `json:"verification"`
+	// EngineMetrics are the engine's own counters (Storm's component
+	// metrics, Spark's batch delays), stored as the engine reported them.
+	EngineMetrics json.RawMessage `json:"engine_metrics,omitempty"`
+	// HistogramLog names the .hlog file beside this one: per-second latency
+	// histograms, tagged "latency", in HdrHistogram's log format.
+	HistogramLog string `json:"histogram_log"`
+	// Error says why the run failed, when it did.
+	Error string `json:"error,omitempty"`
+}
+
+// RateFigures is the offered load asked for and achieved.
+type RateFigures struct {
+	// Asked is the planned rate in records per second; 0 with Max set
+	// means "as fast as the engine takes them".
+	Asked    float64 `json:"asked"`
+	Max      bool    `json:"max"`
+	Achieved float64 `json:"achieved"`
+}
+
+// Throughput is what the engine sustained in the measured window.
+type Throughput struct {
+	RecordsPerSecond        float64 `json:"records_per_second"`
+	RecordsPerSecondPerNode float64 `json:"records_per_second_per_node"`
+	RecordsPerSecondPerCore float64 `json:"records_per_second_per_core"`
+	OutputsPerSecond        float64 `json:"outputs_per_second"`
+	BytesPerSecond          float64 `json:"bytes_per_second"`
+}
+
+// WriteFile writes data to path atomically: to a temporary file in the same
+// directory, synced, then renamed over path. A reader sees the old file or
+// the whole new one, never a part.
+func WriteFile(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// CheckWritable reports whether a result can be written at path, before a
+// run spends time: the directory must exist (or be creatable) and take files.
+func CheckWritable(path string) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("%s is a directory", path)
+	}
+	f, err := os.CreateTemp(dir, ".streambench-check*")
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// HistogramLogPath returns the .hlog path beside a result path.
+func HistogramLogPath(resultPath string) string {
+	return strings.TrimSuffix(resultPath, ".json") + ".hlog"
+}
+
+// WriteResult writes r to path and its histogram log beside it, both
+// atomically; the log first, so a result never names a missing log.
+func WriteResult(path string, r *Result, intervals []interval) error {
+	hlogPath := HistogramLogPath(path)
+	r.HistogramLog = filepath.Base(hlogPath)
+	var buf bytes.Buffer
+	if err := writeHistogramLog(&buf, r, intervals); err != nil {
+		return fmt.Errorf("encoding histogram log: %w", err)
+	}
+	if err := WriteFile(hlogPath, buf.Bytes()); err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding result: %w", err)
+	}
+	return WriteFile(path, append(data, '\n'))
+}
+
+// writeHistogramLog writes the interval histograms in HdrHistogram's log
+// format, with times relative to the run's start.
+func writeHistogramLog(w io.Writer, r *Result, intervals []interval) error {
+	lw := hdrhistogram.NewHistogramLogWriter(w)
+	startMs := r.StartedAt.UnixMilli()
+	lw.SetBaseTime(startMs)
+	for _, err := range []error{
+		lw.OutputLogFormatVersion(),
+		lw.OutputComment(fmt.Sprintf("[streambench %s on %s, %s; latency in ns, one interval per second; warm-up %gs]",
+			r.Engine, r.Workload, r.Guarantee, r.WarmupS)),
+		lw.OutputStartTime(startMs),
+		lw.OutputBaseTime(startMs),
+		lw.OutputLegend(),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	for _, iv := range intervals {
+		h := iv.hist.H
+		h.SetStartTimeMs(iv.start / 1e6)
+		h.SetEndTimeMs(iv.end / 1e6)
+		h.SetTag("latency")
+		if err := lw.OutputIntervalHistogram(h); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// requiredKeys are the result keys other tools rely on.
+var requiredKeys = []string{"schema", "engine", "workload", "guarantee", "seed", "environment",
+	"throughput", "latency_us", "verification"}
+
+// ReadResult reads and checks a result file. A file that is not JSON, is
+// truncated, lacks a required key or has another schema version is refused
+// with an error naming the file and the problem.
+func ReadResult(path string) (*Result, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	r, err := DecodeResult(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return r, nil
+}
+
+// DecodeResult decodes and checks a result.
+func DecodeResult(data []byte) (*Result, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrBadResult, describeJSONError(data, err))
+	}
+	raw, ok := top["schema"]
+	if !ok {
+		return nil, fmt.Errorf("%w: no \"schema\" key: not a streambench result", ErrBadResult)
+	}
+	var schema int
+	if err := json.Unmarshal(raw, &schema); err != nil {
+		return nil, fmt.Errorf("%w: \"schema\" is %s, want a number", ErrBadResult, raw)
+	}
+	if schema != SchemaVersion {
+		return nil, fmt.Errorf("%w: schema version %d, this streambench reads version %d", ErrBadResult, schema, SchemaVersion)
+	}
+	for _, k := range requiredKeys {
+		if _, ok := top[k]; !ok {
+			return nil, fmt.Errorf("%w: missing key %q", ErrBadResult, k)
+		}
+	}
+	var r Result
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrBadResult, describeJSONError(data, err))
+	}
+	if err := r.check(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadResult, err)
+	}
+	return &r, nil
+}
+
+// check refuses values no run can produce.
+func (r *Result) check() error {
+	switch {
+	case r.Engine == "":
+		return errors.New("empty engine")
+	case r.Workload == "":
+		return errors.New("empty workload")
+	case r.Guarantee < engines.AtMostOnce || r.Guarantee > engines.ExactlyOnce:
+		return errors.New("no guarantee")
+	case r.Throughput.RecordsPerSecond < 0 || r.Throughput.RecordsPerSecondPerNode < 0 || r.Throughput.RecordsPerSecondPerCore < 0:
+		return errors.New("negative throughput")
+	case r.Verification.Lost < 0 || r.Verification.Duplicated < 0 || r.Verification.Wrong < 0:
+		return errors.New("negative verification counts")
+	case r.Latency.P50 > r.Latency.P99 || r.Latency.P99 > r.Latency.Max:
+		return errors.New("latency percentiles out of order")
+	case r.Environment.Nodes < 0:
+		return errors.New("negative node count")
+	}
+	return nil
+}
+
+// describeJSONError names where a JSON document went wrong.
+func describeJSONError(data []byte, err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF) || (errors.As(err, &syn) && syn.Offset >= int64(len(data))):
+		return fmt.Sprintf("truncated: the JSON ends early at byte %d", len(data))
+	case errors.As(err, &syn):
+		return fmt.Sprintf("not valid JSON at byte %d: %v", syn.Offset, err)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("key %q holds a %s, want %s", typ.Field, typ.Value, typ.Type)
+	}
+	return err.Error()
+}

@@ -1,0 +1,329 @@
+package harness
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/streambench/streambench/engines"
+	"github.com/streambench/streambench/workloads"
+)
+
+// MaxRateEventRate places event times for runs at rate "max", which have no
+// plan to take them from: one record per microsecond.
+const MaxRateEventRate = 1e6
+
+// RunConfig describes one run.
+type RunConfig struct {
+	Engine   string
+	Workload string
+	// Params overrides the workload's parameter defaults.
+	Params      map[string]string
+	Seed        uint64
+	Partitions  int
+	Parallelism int
+	Guarantee   engines.Guarantee
+	// Rate is the offered load in records per second, 0 for "max".
+	Rate float64
+	// Records or Duration ends the input; exactly one is set.
+	Records  int64
+	Duration time.Duration
+	// Warmup is discarded from the figures, rounded up to whole seconds.
+	Warmup time.Duration
+	// Options carries engine-specific settings; Parallelism and Guarantee
+	// are filled in from above.
+	Options workloads.Options
+	// Backlog bounds unread records per partition (0: a default that fits
+	// the rate); DrainTimeout bounds how long the engine may take to finish
+	// once the input has ended (0: one minute).
+	Backlog      int64
+	DrainTimeout time.Duration
+	// Command is the command line, recorded in the result.
+	Command []string
+	// Clock is the harness's time (nil: the system clock).
+	Clock Clock
+}
+
+// Measurement is a finished run: its result and the histograms behind it.
+type Measurement struct {
+	Result    *Result
+	intervals []interval
+}
+
+// Write writes the result file and its histogram log atomically.
+func (m *Measurement) Write(path string) error { return WriteResult(path, m.Result, m.intervals) }
+
+// ErrVerification is returned by Run when the outputs break the run's
+// delivery guarantee.
+var ErrVerification = errors.New("verification failed")
+
+// Run runs a workload on an engine and measures it. Bad configuration is a
+// *UsageError, returned before anything runs. A run that fails (the engine
+// errs or does not drain, or its outputs break the guarantee) returns its
+// Measurement together with the error, so the result can still be written.
+func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
+	if cfg.Clock == nil {
+		cfg.Clock = SystemClock{}
+	}
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	w, err := LookupWorkload(cfg.Workload)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := LookupEngine(cfg.Engine); err != nil {
+		return nil, err
+	}
+	opts := cfg.Options
+	opts.Parallelism, opts.Guarantee = cfg.Parallelism, cfg.Guarantee
+	eventRate := cfg.Rate
+	if eventRate == 0 {
+		eventRate = MaxRateEventRate
+	}
+
+	// The plan starts shortly after setup; if setup overran the start,
+	// build again with a later one, so the first records are not born late.
+	var (
+		inst  workloads.Instance
+		eng   engines.Engine
+		start int64
+	)
+	lead := 300 * time.Millisecond
+	for {
+		start = cfg.Clock.Now() + int64(lead)
+		inst, err = w.New(workloads.Config{Seed: cfg.Seed, Partitions: cfg.Partitions, Params: cfg.Params,
+			EventStart: start, EventRate: eventRate})
+		if err != nil {
+			return nil, &UsageError{Msg: err.Error()}
+		}
+		eng, err = inst.Pipeline(cfg.Engine, opts)
+		if errors.Is(err, workloads.ErrUnsupportedEngine) {
+			return nil, &UsageError{Msg: fmt.Sprintf("workload %s has no pipeline for engine %s (it has: %s)",
+				cfg.Workload, cfg.Engine, strings.Join(inst.Engines(), ", "))}
+		}
+		if err != nil {
+			return nil, &UsageError{Msg: fmt.Sprintf("%s on %s: %v", cfg.Workload, cfg.Engine, err)}
+		}
+		if cfg.Clock.Now() < start-int64(lead)/4 || lead > 10*time.Second {
+			break
+		}
+		lead *= 2
+	}
+
+	backlog := cfg.Backlog
+	if backlog == 0 {
+		backlog = 1 << 16
+		if cfg.Rate == 0 {
+			backlog = 1 << 12 // "max": keep the queue in front of the engine short
+		}
+	}
+	src := NewGeneratorSource(cfg.Partitions, 4*backlog, inst.Fill)
+	rec := NewRecorder(cfg.Clock)
+	drv := NewDriver(DriverConfig{Rate: cfg.Rate, Records: cfg.Records, Duration: cfg.Duration, Backlog: backlog}, src, cfg.Clock, start)
+	warmup := time.Duration((int64(cfg.Warmup) + int64(time.Second) - 1) / int64(time.Second) * int64(time.Second))
+	m := newMeter(start, warmup, drv, src, rec)
+
+	runErr := run(ctx, cfg, eng, src, rec, drv, m)
+
+	final, outputs, lastWrite := rec.close()
+	res := &Result{
+		Schema:         SchemaVersion,
+		Command:        cfg.Command,
+		StartedAt:      time.Unix(0, start).UTC(),
+		Environment:    CaptureEnvironment(1),
+		Engine:         cfg.Engine,
+		EngineSettings: eng.Settings(),
+		Workload:       cfg.Workload,
+		WorkloadParams: inst.Params(),
+		RecordBytes:    inst.RecordBytes(),
+		Seed:           cfg.Seed,
+		Guarantee:      cfg.Guarantee,
+		Source:         "generator",
+		Partitions:     cfg.Partitions,
+		Parallelism:    cfg.Parallelism,
+		Rate:           RateFigures{Asked: cfg.Rate, Max: cfg.Rate == 0},
+		Records:        drv.Sent(),
+		Timeline:       m.timeline,
+		SendDelay:      drv.SendDelay().Summary(),
+	}
+	if mr, ok := eng.(engines.MetricsReporter); ok {
+		if b, err := json.Marshal(mr.Metrics()); err == nil {
+			res.EngineMetrics = b
+		} else {
+			res.EngineMetrics, _ = json.Marshal(map[string]string{"error": err.Error()})
+		}
+	}
+	if d := drv.finishedAt - start; d > 0 {
+		res.Rate.Achieved = float64(drv.Sent()) / (float64(d) / 1e9)
+	}
+	figures(res, m, src, lastWrite)
+	res.Verification = Verify(inst.Expect(src.Published()), final, outputs, cfg.Guarantee)
+	meas := &Measurement{Result: res, intervals: m.intervals}
+	if runErr != nil {
+		res.Error = runErr.Error()
+		return meas, runErr
+	}
+	if !res.Verification.OK {
+		res.Error = strings.Join(res.Verification.Problems, "; ")
+		return meas, fmt.Errorf("%w: %s", ErrVerification, res.Error)
+	}
+	return meas, nil
+}
+
+// run drives the engine and samples it until the engine has drained the
+// input, failed, or overrun the drain timeout.
+func run(ctx context.Context, cfg RunConfig, eng engines.Engine, src *GeneratorSource, rec *Recorder, drv *Driver, m *meter) error {
+	engCtx, stopEngine := context.WithCancel(ctx)
+	defer stopEngine()
+	drvCtx, stopDriver := context.WithCancel(ctx)
+	defer stopDriver()
+
+	engDone := make(chan error, 1)
+	go func() { engDone <- runEngine(engCtx, eng, src, rec) }()
+	drvDone := make(chan error, 1)
+	go func() { drvDone <- drv.Run(drvCtx) }()
+
+	drain := cfg.DrainTimeout
+	if drain == 0 {
+		drain = time.Minute
+	}
+	var drainBy <-chan time.Time
+	var err error
+	driverRunning := true
+	for {
+		select {
+		case <-cfg.Clock.After(time.Duration(m.nextSample() - cfg.Clock.Now())):
+			m.sample(m.nextSample())
+			continue
+		case derr := <-drvDone:
+			driverRunning = false
+			if derr != nil && ctx.Err() == nil {
+				err = derr
+				break
+			}
+			if ctx.Err() != nil {
+				err = ctx.Err()
+				break
+			}
+			drainBy = cfg.Clock.After(drain)
+			continue
+		case eerr := <-engDone:
+			m.sample(cfg.Clock.Now())
+			if driverRunning {
+				stopDriver()
+				<-drvDone
+				if eerr == nil {
+					eerr = errors.New("the engine stopped before its input ended")
+				}
+			}
+			if eerr != nil {
+				return fmt.Errorf("engine %s: %w", cfg.Engine, eerr)
+			}
+			return nil
+		case <-drainBy:
+			err = fmt.Errorf("engine %s did not drain within %v of the input's end: %d of %d records read",
+				cfg.Engine, drain, src.Read(), drv.Sent())
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+		break
+	}
+	// Stop everything and wait, so no goroutine outlives the run.
+	stopEngine()
+	stopDriver()
+	if driverRunning {
+		<-drvDone
+	}
+	select {
+	case <-engDone:
+	case <-time.After(10 * time.Second):
+		err = fmt.Errorf("%w; and the engine did not stop within 10s of being cancelled", err)
+	}
+	m.sample(cfg.Clock.Now())
+	return err
+}
+
+// runEngine runs the engine, turning a panic into an error.
+func runEngine(ctx context.Context, eng engines.Engine, src engines.Source, sink engines.Sink) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return eng.Run(ctx, src, sink)
+}
+
+// figures fills the throughput and latency of a result from the meter.
+func figures(res *Result, m *meter, src *GeneratorSource, lastWrite int64) {
+	end := lastWrite
+	if n := len(m.intervals); n > 0 && end < m.intervals[n-1].start {
+		end = m.intervals[n-1].end
+	}
+	from, readFrom := m.warmupEnd, m.readAtWarmup
+	res.WarmupS = float64(m.warmupEnd-m.start) / 1e9
+	if !m.warmupSampled || end <= from {
+		if m.warmupEnd > m.start {
+			res.WarmupNote = "the run ended before the warm-up did: nothing was discarded"
+		}
+		from, readFrom, res.WarmupS = m.start, 0, 0
+		m.cumul = NewHistogram()
+		for _, iv := range m.intervals {
+			m.cumul.Merge(iv.hist)
+		}
+		for i := range m.timeline {
+			m.timeline[i].Warmup = false
+		}
+	}
+	res.Latency = m.cumul.Summary()
+	res.RecordsMeasured = src.Read() - readFrom
+	res.DurationS = float64(end-from) / 1e9
+	if res.DurationS <= 0 {
+		return
+	}
+	rps := float64(res.RecordsMeasured) / res.DurationS
+	var outs int64
+	for _, p := range m.timeline {
+		if !p.Warmup {
+			outs += p.Outputs
+		}
+	}
+	res.Throughput = Throughput{
+		RecordsPerSecond:        rps,
+		RecordsPerSecondPerNode: rps / float64(max(res.Environment.Nodes, 1)),
+		RecordsPerSecondPerCore: rps / float64(max(res.Environment.GOMAXPROCS, 1)),
+		OutputsPerSecond:        float64(outs) / res.DurationS,
+		BytesPerSecond:          rps * res.RecordBytes,
+	}
+}
+
+func (cfg *RunConfig) check() error {
+	bad := func(format string, a ...any) error { return &UsageError{Msg: fmt.Sprintf(format, a...)} }
+	switch {
+	case (cfg.Records > 0) == (cfg.Duration > 0):
+		return bad("give exactly one of --records and --duration")
+	case cfg.Records < 0:
+		return bad("--records must be positive, got %d", cfg.Records)
+	case cfg.Rate < 0:
+		return bad("--rate must be positive or \"max\", got %g", cfg.Rate)
+	case cfg.Partitions < 1:
+		return bad("--partitions must be at least 1, got %d", cfg.Partitions)
+	case cfg.Parallelism < 1:
+		return bad("--parallelism must be at least 1, got %d", cfg.Parallelism)
+	case cfg.Warmup < 0:
+		return bad("--warmup must not be negative, got %v", cfg.Warmup)
+	case cfg.Duration > 0 && cfg.Warmup >= cfg.Duration:
+		return bad("--warmup %v leaves nothing of --duration %v to measure", cfg.Warmup, cfg.Duration)
+	case !slices.Contains(engines.Guarantees, cfg.Guarantee):
+		return bad("no delivery guarantee given")
+	}
+	if runtime.GOMAXPROCS(0) < 1 {
+		return bad("GOMAXPROCS is zero")
+	}
+	return nil
+}

@@ -190,7 +190,10 @@ func TestJoins(t *testing.T) {
 			[]string{"(a,(1,x))", "(a,(2,x))"}},
 		{"leftOuterJoin", func() ([]string, error) { v, err := LeftOuterJoin(left, right).Collect(); return sortedStrings(v), err },
 			[]string{"(a,(1,Some(x)))", "(a,(2,Some(x)))", "(b,(3,None))"}},
-		{"rightOuterJoin", func() ([]string, error) { v, err := RightOuterJoin(left, right, 3).Collect(); return sortedStrings(v), err },
+		{"rightOuterJoin", func() ([]string, error) {
+			v, err := RightOuterJoin(left, right, 3).Collect()
+			return sortedStrings(v), err
+		},
 			[]string{"(a,(Some(1),x))", "(a,(Some(2),x))", "(c,(None,y))"}},
 		{"fullOuterJoin", func() ([]string, error) { v, err := FullOuterJoin(left, right).Collect(); return sortedStrings(v), err },
 			[]string{"(a,(Some(1),Some(x)))", "(a,(Some(2),Some(x)))", "(b,(Some(3),None))", "(c,(None,Some(y)))"}},

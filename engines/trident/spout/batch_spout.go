@@ -1,0 +1,64 @@
+package spout
+
+import (
+	"github.com/streambench/streambench/engines/trident/operation"
+	"github.com/streambench/streambench/engines/trident/tuple"
+)
+
+// BatchSpout is Storm's IBatchSpout, the simplest Trident spout: asked to
+// emit batch batchID, it emits whatever it has. It is non-transactional: if
+// it does not cache its batches, a replayed batchID carries other tuples, and
+// no state can be exact over it.
+type BatchSpout interface {
+	Open(conf map[string]any, ctx Context) error
+	EmitBatch(batchID int64, c operation.TridentCollector) error
+	// Ack tells the spout that batch batchID committed.
+	Ack(batchID int64)
+	Close() error
+	OutputFields() tuple.Fields
+}
+
+// BatchSpoutExecutor adapts a BatchSpout to a TridentSpout, as Storm's
+// BatchSpoutExecutor does. Trident runs a BatchSpout in one task.
+type BatchSpoutExecutor struct {
+	// New returns the spout for a task.
+	Spout BatchSpout
+}
+
+var _ TridentSpout = BatchSpoutExecutor{}
+
+// NewBatchSpoutExecutor wraps s.
+func NewBatchSpoutExecutor(s BatchSpout) BatchSpoutExecutor { return BatchSpoutExecutor{Spout: s} }
+
+// Kind implements TridentSpout.
+func (BatchSpoutExecutor) Kind() Kind { return NonTransactional }
+
+// OutputFields implements TridentSpout.
+func (e BatchSpoutExecutor) OutputFields() tuple.Fields { return e.Spout.OutputFields() }
+
+// NewEmitter implements TridentSpout: it opens the spout.
+func (e BatchSpoutExecutor) NewEmitter(ctx Context) (Emitter, error) {
+	if err := e.Spout.Open(ctx.Conf, ctx); err != nil {
+		return nil, err
+	}
+	return &batchEmitter{s: e.Spout}, nil
+}
+
+type batchEmitter struct{ s BatchSpout }
+
+func (b *batchEmitter) EmitBatch(tx TransactionAttempt, c operation.TridentCollector) error {
+	return b.s.EmitBatch(tx.Txid, c)
+}
+func (b *batchEmitter) Commit(TransactionAttempt) error { return nil }
+func (b *batchEmitter) Success(tx TransactionAttempt) error {
+	b.s.Ack(tx.Txid)
+	return nil
+}
+func (b *batchEmitter) Close() error { return b.s.Close() }
+
+func (b *batchEmitter) Drained(txid int64) bool {
+	if d, ok := b.s.(Drainer); ok {
+		return d.Drained(txid)
+	}
+	return false
+}

@@ -255,6 +255,8 @@ func (r *Result) check() error {
 		return errors.New("empty workload")
 	case r.Guarantee < engines.AtMostOnce || r.Guarantee > engines.ExactlyOnce:
 		return errors.New("no guarantee")
+	case r.Verification.Guarantee != r.Guarantee:
+		return fmt.Errorf("verification judged against %q, but the run's guarantee is %s", r.Verification.Guarantee, r.Guarantee)
 	case r.Throughput.RecordsPerSecond < 0 || r.Throughput.RecordsPerSecondPerNode < 0 || r.Throughput.RecordsPerSecondPerCore < 0:
 		return errors.New("negative throughput")
 	case r.Verification.Lost < 0 || r.Verification.Duplicated < 0 || r.Verification.Wrong < 0:

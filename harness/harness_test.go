@@ -1,0 +1,289 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/streambench/streambench/engines"
+	"github.com/streambench/streambench/workloads"
+)
+
+// fakeClock is a Clock the test moves by hand. Its timers fire at once.
+type fakeClock struct {
+	mu  sync.Mutex
+	now int64
+}
+
+func (c *fakeClock) Now() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) set(t int64) {
+	c.mu.Lock()
+	c.now = t
+	c.mu.Unlock()
+}
+
+func (c *fakeClock) After(d time.Duration) <-chan time.Time {
+	ch := make(chan time.Time, 1)
+	ch <- time.Unix(0, c.Now()+int64(d))
+	return ch
+}
+
+func fillValue(r *engines.Record) { r.Value = fmt.Sprintf("%d/%d", r.Partition, r.Offset) }
+
+// consume fetches every published record of every partition and writes one
+// output per record to rec, as an engine would.
+func consume(t *testing.T, src *GeneratorSource, next []int64, rec *Recorder) int {
+	t.Helper()
+	buf := make([]engines.Record, 64)
+	total := 0
+	for p := range next {
+		for {
+			n, err := src.Fetch(p, next[p], buf)
+			if err != nil && !errors.Is(err, io.EOF) {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				break
+			}
+			outs := make([]engines.Output, n)
+			for i, r := range buf[:n] {
+				outs[i] = engines.Output{Key: r.Value, Value: 1, Partition: r.Partition, Offset: r.Offset, Intended: r.Intended}
+			}
+			if err := rec.Write(outs); err != nil {
+				t.Fatal(err)
+			}
+			next[p] += int64(n)
+			total += n
+		}
+	}
+	return total
+}
+
+// TestStallShowsAsLatency: an engine that stops consuming for a second
+// shows that second as latency measured from the intended send time, and
+// the driver's lag as send delay; a closed-loop measurement would have
+// reported neither.
+func TestStallShowsAsLatency(t *testing.T) {
+	clock := &fakeClock{}
+	const ms = int64(time.Millisecond)
+	src := NewGeneratorSource(2, 64, fillValue)
+	drv := NewDriver(DriverConfig{Rate: 1000, Records: 2000, Backlog: 16}, src, clock, 0)
+	rec := NewRecorder(clock)
+	next := make([]int64, 2)
+
+	// Healthy for 100 ms: every millisecond the driver publishes the record
+	// due and the engine consumes it at once.
+	for now := int64(0); now < 100*ms; now += ms {
+		clock.set(now)
+		drv.Step(now)
+		consume(t, src, next, rec)
+	}
+	healthy, _ := rec.roll()
+	if p99 := healthy.Quantile(99); p99 > 1000 {
+		t.Fatalf("healthy p99 %dµs, want about 0", p99)
+	}
+
+	// Stall from 100 ms to 1100 ms: the source fills (16 per partition) and
+	// the driver stops publishing, but the plan keeps running.
+	for now := 100 * ms; now < 1100*ms; now += ms {
+		clock.set(now)
+		drv.Step(now)
+	}
+	if sent := drv.Sent(); sent != 100+32 {
+		t.Fatalf("driver published %d records during the stall, want 100 + a full source of 32", sent)
+	}
+	// The engine resumes; the driver catches up tick by tick.
+	for now := 1100 * ms; now < 2000*ms; now += ms {
+		clock.set(now)
+		drv.Step(now)
+		consume(t, src, next, rec)
+	}
+	stalled, _ := rec.roll()
+	// Records due at 100 ms were consumed at 1100 ms: a second late.
+	if max := stalled.H.Max() / 1e6; max < 990 || max > 1010 {
+		t.Errorf("max latency %dms, want the 1000ms stall", max)
+	}
+	// Every record due during the stall waited for its end: the 500 due in
+	// its first half waited more than 500 ms. Of the 1900 records of this
+	// window that is the top 26%: p70 below 500 ms, p78 above.
+	if p70, p78 := stalled.Quantile(70)/1000, stalled.Quantile(78)/1000; p70 > 500 || p78 < 500 {
+		t.Errorf("p70 %dms, p78 %dms: want 500ms between them", p70, p78)
+	}
+	if d := drv.SendDelay().Summary(); d.Max < 900_000 {
+		t.Errorf("max send delay %dµs, want about the stall", d.Max)
+	}
+}
+
+// TestDriverPlan: records are spread round-robin, stamped with their planned
+// time, and the plan ends with the source closed.
+func TestDriverPlan(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		cfg   DriverConfig
+		parts int
+		want  int64
+	}{
+		{"records", DriverConfig{Rate: 1e6, Records: 1001, Backlog: 1 << 12}, 3, 1001},
+		{"duration", DriverConfig{Rate: 1e6, Duration: time.Millisecond, Backlog: 1 << 12}, 2, 1000},
+		{"max", DriverConfig{Records: 500, Backlog: 1 << 12}, 4, 500},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := NewGeneratorSource(tc.parts, 1<<14, fillValue)
+			clock := &fakeClock{now: 5e9}
+			drv := NewDriver(tc.cfg, src, clock, 5e9)
+			done := make(chan error, 1)
+			go func() { done <- drv.Run(context.Background()) }()
+			// Move the clock on until the plan is done.
+			for deadline := time.Now().Add(10 * time.Second); ; {
+				select {
+				case err := <-done:
+					if err != nil {
+						t.Fatal(err)
+					}
+				default:
+					if time.Now().After(deadline) {
+						t.Fatal("driver did not finish")
+					}
+					clock.set(clock.Now() + int64(50*time.Microsecond))
+					time.Sleep(50 * time.Microsecond)
+					continue
+				}
+				break
+			}
+			var total int64
+			buf := make([]engines.Record, 4096)
+			for p, end := range src.Published() {
+				total += end
+				n, _ := src.Fetch(p, 0, buf)
+				for i, r := range buf[:n] {
+					g := r.Offset*int64(tc.parts) + int64(p)
+					if tc.cfg.Rate > 0 && r.Intended != 5e9+g*1000 {
+						t.Fatalf("record %d/%d intended at %d, want %d", p, i, r.Intended, 5e9+g*1000)
+					}
+				}
+				if _, err := src.Fetch(p, end, buf); !errors.Is(err, io.EOF) {
+					t.Errorf("partition %d not closed after the plan: %v", p, err)
+				}
+			}
+			if total != tc.want {
+				t.Errorf("published %d records, want %d", total, tc.want)
+			}
+		})
+	}
+}
+
+func TestSourceFetchAndWait(t *testing.T) {
+	src := NewGeneratorSource(2, 8, fillValue)
+	buf := make([]engines.Record, 4)
+	if n, err := src.Fetch(0, 0, buf); n != 0 || err != nil {
+		t.Fatalf("empty partition: %d, %v", n, err)
+	}
+	if _, err := src.Fetch(0, 1, buf); !errors.Is(err, engines.ErrOffsetOutOfRange) {
+		t.Errorf("offset past the end: %v", err)
+	}
+	// Wait blocks until a publish, and returns at once afterwards.
+	woke := make(chan error, 1)
+	go func() { woke <- src.Wait(context.Background(), 0, 0) }()
+	src.publish(0, 3, func(o int64) int64 { return 100 + o })
+	if err := <-woke; err != nil {
+		t.Fatal(err)
+	}
+	n, err := src.Fetch(0, 1, buf)
+	if n != 2 || err != nil || buf[0].Offset != 1 || buf[0].Intended != 101 || buf[0].Value != "0/1" {
+		t.Fatalf("fetch from 1: %d %v %+v", n, err, buf[0])
+	}
+	if src.Read() != 3 {
+		t.Errorf("read %d, want 3", src.Read())
+	}
+	// Replay: the same offset gives the same record.
+	n2, _ := src.Fetch(0, 1, buf[2:])
+	if n2 != 2 || buf[2] != buf[0] {
+		t.Errorf("replay differs: %+v vs %+v", buf[2], buf[0])
+	}
+	// Retention: 8 records; offset 0 falls out once 9 are published.
+	src.publish(0, 9, func(o int64) int64 { return o })
+	if _, err := src.Fetch(0, 0, buf); !errors.Is(err, engines.ErrOffsetOutOfRange) {
+		t.Errorf("offset out of retention: %v", err)
+	}
+	// Close: EOF at the end, records before it still there.
+	src.Close()
+	if _, err := src.Fetch(0, 9, buf); !errors.Is(err, io.EOF) {
+		t.Errorf("end of closed partition: %v", err)
+	}
+	if n, _ := src.Fetch(0, 8, buf); n != 1 {
+		t.Errorf("last record of closed partition: %d", n)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := src.Wait(ctx, 1, 0); err != nil {
+		t.Errorf("wait on closed partition: %v", err)
+	}
+}
+
+func TestVerify(t *testing.T) {
+	k := func(s string) workloads.Key { return workloads.Key{Key: s} }
+	counts := workloads.Expected{Values: map[workloads.Key]int64{k("a"): 5, k("b"): 3, k("c"): 1}, Additive: true, Unit: "words"}
+	events := workloads.Expected{Values: map[workloads.Key]int64{k("x"): 1, k("y"): 1}, Unit: "alerts"}
+	for _, tc := range []struct {
+		name             string
+		want             workloads.Expected
+		got              map[workloads.Key]int64
+		g                engines.Guarantee
+		lost, dup, wrong int64
+		ok               bool
+	}{
+		{"exact", counts, map[workloads.Key]int64{k("a"): 5, k("b"): 3, k("c"): 1}, engines.ExactlyOnce, 0, 0, 0, true},
+		{"lost allowed", counts, map[workloads.Key]int64{k("a"): 4, k("b"): 3}, engines.AtMostOnce, 2, 0, 0, true},
+		{"lost forbidden", counts, map[workloads.Key]int64{k("a"): 4, k("b"): 3}, engines.AtLeastOnce, 2, 0, 0, false},
+		{"dup allowed", counts, map[workloads.Key]int64{k("a"): 7, k("b"): 3, k("c"): 1}, engines.AtLeastOnce, 0, 2, 0, true},
+		{"dup forbidden", counts, map[workloads.Key]int64{k("a"): 7, k("b"): 3, k("c"): 1}, engines.ExactlyOnce, 0, 2, 0, false},
+		{"dup at most once", counts, map[workloads.Key]int64{k("a"): 6, k("b"): 3, k("c"): 1}, engines.AtMostOnce, 0, 1, 0, false},
+		{"unknown key", counts, map[workloads.Key]int64{k("a"): 5, k("b"): 3, k("c"): 1, k("zz"): 1}, engines.AtLeastOnce, 0, 0, 1, false},
+		{"events lost", events, map[workloads.Key]int64{k("x"): 1}, engines.AtMostOnce, 1, 0, 0, true},
+		{"events wrong value", events, map[workloads.Key]int64{k("x"): 1, k("y"): 9}, engines.AtLeastOnce, 0, 0, 1, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := Verify(tc.want, tc.got, 10, tc.g)
+			if v.Lost != tc.lost || v.Duplicated != tc.dup || v.Wrong != tc.wrong || v.OK != tc.ok {
+				t.Errorf("lost %d dup %d wrong %d ok %v, want %d %d %d %v (%v)", v.Lost, v.Duplicated, v.Wrong, v.OK,
+					tc.lost, tc.dup, tc.wrong, tc.ok, v.Problems)
+			}
+			if n := len(v.Examples.Lost) + len(v.Examples.Duplicated) + len(v.Examples.Wrong); (n == 0) != (tc.lost+tc.dup+tc.wrong == 0) {
+				t.Errorf("%d examples for %d discrepancies", n, tc.lost+tc.dup+tc.wrong)
+			}
+		})
+	}
+	// At most ten examples, largest first.
+	many := workloads.Expected{Values: map[workloads.Key]int64{}, Additive: true}
+	for i := range 30 {
+		many.Values[k(fmt.Sprint(i))] = int64(100 + i)
+	}
+	v := Verify(many, map[workloads.Key]int64{}, 0, engines.AtMostOnce)
+	if len(v.Examples.Lost) != 10 || v.Examples.Lost[0].Expected != 129 {
+		t.Errorf("examples: %d, first %+v", len(v.Examples.Lost), v.Examples.Lost[0])
+	}
+}
+
+func TestHistogramClamps(t *testing.T) {
+	h := NewHistogram()
+	h.Record(-time.Second)
+	h.Record(100 * time.Nanosecond)
+	h.Record(5 * time.Millisecond)
+	h.Record(2 * time.Hour)
+	s := h.Summary()
+	if s.Count != 4 || s.ClampedLow != 2 || s.ClampedHigh != 1 {
+		t.Errorf("summary %+v", s)
+	}
+	if s.Min != 1 || s.Max < 3_590_000_000 || h.Quantile(75) < 4990 || h.Quantile(75) > 5010 {
+		t.Errorf("clamped values not at the range's ends: %+v", s)
+	}
+}

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// cli runs a command line in memory and returns its exit status and output.
+func cli(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := Main(context.Background(), args, Stdio{In: strings.NewReader(""), Out: &out, Err: &errOut})
+	return code, out.String(), errOut.String()
+}
+
+func TestList(t *testing.T) {
+	code, out, _ := cli(t, "list")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{"engines:", "baseline", "workloads:", "wordcount", "guarantees:", "exactly-once", "sources:", "generator"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("list output lacks %q:\n%s", want, out)
+		}
+	}
+	code, out, _ = cli(t, "list", "--workload", "wordcount")
+	if code != 0 || !strings.Contains(out, "vocabulary") || !strings.Contains(out, "zipf") {
+		t.Errorf("list --workload: exit %d\n%s", code, out)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code, out, _ := cli(t, "version")
+	if code != 0 || !strings.HasPrefix(out, "streambench ") || !strings.Contains(out, "go1.") {
+		t.Errorf("exit %d: %q", code, out)
+	}
+}
+
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"run", "--help"}, {"list", "-h"}} {
+		code, out, _ := cli(t, args...)
+		if code != 0 || !strings.Contains(out, "Exit status") {
+			t.Errorf("%v: exit %d, output lacks the exit statuses:\n%s", args, code, out)
+		}
+	}
+}
+
+func TestRunWritesResult(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "sub", "r.json")
+	code, stdout, stderr := cli(t, "run", "--engine", "baseline", "--workload", "wordcount", "--records", "20000",
+		"--rate", "100k", "--seed", "3", "--param", "sentences=1000", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"throughput", "records/s", "per node", "p99.9", "send delay", "lost 0, duplicated 0, wrong 0", out} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("summary lacks %q:\n%s", want, stdout)
+		}
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r map[string]any
+	if err := json.Unmarshal(data, &r); err != nil {
+		t.Fatal(err)
+	}
+	if r["schema"] != 1.0 || r["engine"] != "baseline" || r["seed"] != 3.0 || r["guarantee"] != "at-most-once" {
+		t.Errorf("result keys: schema %v engine %v seed %v guarantee %v", r["schema"], r["engine"], r["seed"], r["guarantee"])
+	}
+	tp := r["throughput"].(map[string]any)
+	for _, k := range []string{"records_per_second", "records_per_second_per_node", "records_per_second_per_core"} {
+		if v, ok := tp[k].(float64); !ok || v <= 0 {
+			t.Errorf("throughput.%s = %v", k, tp[k])
+		}
+	}
+	lat := r["latency_us"].(map[string]any)
+	for _, k := range []string{"p50", "p90", "p99", "p999", "max"} {
+		if _, ok := lat[k].(float64); !ok {
+			t.Errorf("latency_us.%s missing", k)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "sub", "r.hlog")); err != nil {
+		t.Errorf("histogram log: %v", err)
+	}
+}
+
+// TestRunBadInput: every bad input is one line naming the problem, exit 2,
+// and no result file.
+func TestRunBadInput(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	os.WriteFile(file, nil, 0o644)
+	base := []string{"run", "--engine", "baseline", "--workload", "wordcount"}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown engine", []string{"run", "--engine", "stormm", "--workload", "wordcount", "--records", "10"}, `unknown engine "stormm" (known: baseline)`},
+		{"unknown workload", []string{"run", "--engine", "baseline", "--workload", "wordcont", "--records", "10"}, `did you mean "wordcount"`},
+		{"no engine", []string{"run", "--workload", "wordcount", "--records", "10"}, "needs --engine"},
+		{"bad rate", append(base, "--records", "10", "--rate", "fast"), `--rate "fast"`},
+		{"negative rate", append(base, "--records", "10", "--rate", "-5"), "--rate"},
+		{"bad duration", append(base, "--duration", "forever"), "invalid argument"},
+		{"bad seed", append(base, "--records", "10", "--seed", "x"), "--seed"},
+		{"both", append(base, "--records", "10", "--duration", "1s"), "exactly one"},
+		{"neither", base, "exactly one"},
+		{"bad guarantee", append(base, "--records", "10", "--guarantee", "twice"), "unknown guarantee"},
+		{"bad param", append(base, "--records", "10", "--param", "zipf"), "want name=value"},
+		{"unknown param", append(base, "--records", "10", "--param", "colour=red"), `no parameter "colour"`},
+		{"unwritable out", append(base, "--records", "10", "--out", filepath.Join(file, "r.json")), "--out"},
+		{"stray argument", append(base, "--records", "10", "extra"), `unexpected argument "extra"`},
+		{"unknown flag", append(base, "--records", "10", "--speed", "1"), "unknown flag"},
+		{"unknown command", []string{"rum"}, `did you mean "run"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := cli(t, tc.args...)
+			if code != 2 {
+				t.Errorf("exit %d, want 2", code)
+			}
+			if !strings.Contains(stderr, tc.want) || strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
+				t.Errorf("stderr %q, want one line with %q", stderr, tc.want)
+			}
+		})
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("bad runs left files: %v", entries)
+	}
+}
+
+func TestParseRate(t *testing.T) {
+	for in, want := range map[string]float64{"max": 0, "1000": 1000, "250k": 250000, "1.5M": 1.5e6, "1e5": 1e5} {
+		if got, err := parseRate(in); err != nil || got != want {
+			t.Errorf("parseRate(%q) = %g, %v; want %g", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "0", "-1", "k", "NaN", "Inf", "1G"} {
+		if _, err := parseRate(in); err == nil {
+			t.Errorf("parseRate(%q) accepted", in)
+		}
+	}
+}

@@ -1,0 +1,309 @@
+package core
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// LocalCluster runs topologies in this process, as Storm's LocalCluster
+// does: each worker is a group of goroutines, each executor a goroutine.
+// Its methods are safe for concurrent use.
+type LocalCluster struct {
+	clock Clock
+	conf  Config // the cluster's storm.yaml
+	log   *slog.Logger
+	seed  *uint64
+
+	mu         sync.Mutex
+	topologies map[string]*topology
+	shutdown   bool
+}
+
+// ClusterOption configures a LocalCluster.
+type ClusterOption func(*LocalCluster)
+
+// WithClock makes the cluster's timeouts, ticks and latencies follow clock.
+func WithClock(clock Clock) ClusterOption { return func(c *LocalCluster) { c.clock = clock } }
+
+// WithConfig sets the cluster's configuration, the storm.yaml layer between
+// the built-in defaults and each topology's Config (see ReadConfigFile).
+func WithConfig(conf Config) ClusterOption { return func(c *LocalCluster) { c.conf = conf.clone() } }
+
+// WithLogger sets where the cluster logs (topology.debug emits, errors).
+func WithLogger(l *slog.Logger) ClusterOption { return func(c *LocalCluster) { c.log = l } }
+
+// WithSeed fixes the seed of the random root and edge ids and shuffles, for
+// reproducible runs; by default each topology gets a random one.
+func WithSeed(seed uint64) ClusterOption { return func(c *LocalCluster) { c.seed = &seed } }
+
+// NewLocalCluster returns a cluster with no topologies.
+func NewLocalCluster(opts ...ClusterOption) *LocalCluster {
+	c := &LocalCluster{clock: WallClock{}, conf: Config{}, topologies: make(map[string]*topology)}
+	for _, o := range opts {
+		o(c)
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return c
+}
+
+// SubmitTopology validates topology under conf, opens its spouts and
+// prepares its bolts, and starts it, active. A topology that cannot run is
+// refused with every reason found.
+func (c *LocalCluster) SubmitTopology(name string, conf Config, topology *StormTopology) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.shutdown {
+		return ErrClusterShutdown
+	}
+	if _, ok := c.topologies[name]; ok {
+		return fmt.Errorf("submit %q: %w; kill it first or choose another name", name, ErrAlreadyAlive)
+	}
+	seed := c.randomSeed()
+	p, err := buildPlan(name, c.conf, conf, topology, seed)
+	if err != nil {
+		return fmt.Errorf("submit %q: %w", name, err)
+	}
+	tp, err := newTopology(c, p)
+	if err != nil {
+		return fmt.Errorf("submit %q: %w", name, err)
+	}
+	tp.active.Store(true)
+	workers, _ := p.conf.Int(TopologyWorkers)
+	execs := make(map[string]int)
+	for _, cp := range p.comps {
+		execs[cp.id] = cp.executors
+	}
+	tp.assign(workers, execs)
+	c.topologies[name] = tp
+	return nil
+}
+
+func (c *LocalCluster) randomSeed() uint64 {
+	if c.seed != nil {
+		return *c.seed
+	}
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return binary.LittleEndian.Uint64(b[:])
+}
+
+func (c *LocalCluster) get(name string) (*topology, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.shutdown {
+		return nil, ErrClusterShutdown
+	}
+	tp, ok := c.topologies[name]
+	if !ok {
+		names := make([]string, 0, len(c.topologies))
+		for n := range c.topologies {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return nil, fmt.Errorf("topology %q: %w (running: %s)", name, ErrNotAlive, strings.Join(names, ", "))
+	}
+	return tp, nil
+}
+
+// KillOptions tune KillTopologyWithOpts.
+type KillOptions struct {
+	// WaitSecs is how long the spouts stay deactivated so that tuple trees
+	// in flight can complete before the workers stop. Negative means the
+	// topology's message timeout, as in Storm; 0 stops at once. The wait
+	// ends early once nothing is in flight.
+	WaitSecs int
+}
+
+// KillTopology kills a topology, waiting up to its message timeout for
+// tuple trees in flight to complete.
+func (c *LocalCluster) KillTopology(name string) error {
+	return c.KillTopologyWithOpts(name, KillOptions{WaitSecs: -1})
+}
+
+// KillTopologyWithOpts deactivates the topology's spouts, waits as opts
+// say, stops its executors, and closes its spouts and cleans up its bolts.
+func (c *LocalCluster) KillTopologyWithOpts(name string, opts KillOptions) error {
+	tp, err := c.get(name)
+	if err != nil {
+		return fmt.Errorf("kill: %w", err)
+	}
+	c.mu.Lock()
+	if c.topologies[name] != tp {
+		c.mu.Unlock()
+		return fmt.Errorf("kill: topology %q: %w", name, ErrNotAlive)
+	}
+	delete(c.topologies, name)
+	c.mu.Unlock()
+	tp.life.Lock()
+	defer tp.life.Unlock()
+	tp.kill(tp.waitFor(opts.WaitSecs))
+	return nil
+}
+
+func (tp *topology) waitFor(secs int) time.Duration {
+	if secs < 0 {
+		s, _ := tp.plan.conf.Int(TopologyMessageTimeoutSecs)
+		return time.Duration(s) * time.Second
+	}
+	return time.Duration(secs) * time.Second
+}
+
+func (tp *topology) kill(wait time.Duration) {
+	tp.drainAndStop(wait, "KILLED")
+	for _, t := range tp.tasks[1:] {
+		t.close()
+	}
+}
+
+// Activate makes the topology's spouts call NextTuple again; each spout
+// task's Activate is called first.
+func (c *LocalCluster) Activate(name string) error {
+	tp, err := c.get(name)
+	if err != nil {
+		return fmt.Errorf("activate: %w", err)
+	}
+	tp.mu.Lock()
+	tp.status = "ACTIVE"
+	tp.mu.Unlock()
+	tp.active.Store(true)
+	return nil
+}
+
+// Deactivate stops the topology's spouts calling NextTuple; each spout
+// task's Deactivate is called. Acks, fails and timeouts go on.
+func (c *LocalCluster) Deactivate(name string) error {
+	tp, err := c.get(name)
+	if err != nil {
+		return fmt.Errorf("deactivate: %w", err)
+	}
+	tp.mu.Lock()
+	tp.status = "INACTIVE"
+	tp.mu.Unlock()
+	tp.active.Store(false)
+	return nil
+}
+
+// RebalanceOptions say what a rebalance changes.
+type RebalanceOptions struct {
+	// WaitSecs is how long spouts stay deactivated so that trees in flight
+	// complete first; negative means the message timeout. It ends early
+	// once nothing is in flight.
+	WaitSecs int
+	// NumWorkers is the new worker count; 0 keeps it.
+	NumWorkers int
+	// NumExecutors sets new executor counts by component id; each must be
+	// between 1 and the component's number of tasks.
+	NumExecutors map[string]int
+}
+
+// Rebalance moves the topology's tasks onto new workers and executors while
+// it runs (Storm's rebalance -n workers -e component=executors). The spouts
+// are deactivated, the queues drain, the executors stop and new ones
+// start with the same tasks, and the activation state is restored. Tasks
+// keep their state, so a fields grouping sends each key to the same task
+// before and after, and no tuple in flight is lost.
+func (c *LocalCluster) Rebalance(name string, opts RebalanceOptions) error {
+	tp, err := c.get(name)
+	if err != nil {
+		return fmt.Errorf("rebalance: %w", err)
+	}
+	p := tp.plan
+	execs := make(map[string]int)
+	for _, cp := range p.comps {
+		execs[cp.id] = cp.executors
+	}
+	ids := make([]string, 0, len(opts.NumExecutors))
+	for id := range opts.NumExecutors {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		n := opts.NumExecutors[id]
+		cp, ok := p.byID[id]
+		if !ok {
+			return fmt.Errorf("rebalance %q: %w: no component %q (components: %s)", name, ErrInvalidTopology, id, strings.Join(p.ids(), ", "))
+		}
+		if n < 1 || n > len(cp.tasks) {
+			return fmt.Errorf("rebalance %q: %w: component %q: %d executors, but it has %d tasks (tasks are fixed at submission; set them with SetNumTasks)", name, ErrInvalidTopology, id, n, len(cp.tasks))
+		}
+		execs[id] = n
+	}
+	workers := opts.NumWorkers
+	if workers < 0 {
+		return fmt.Errorf("rebalance %q: %w: %d workers", name, ErrInvalidTopology, workers)
+	}
+	tp.life.Lock()
+	defer tp.life.Unlock()
+	c.mu.Lock()
+	alive := c.topologies[name] == tp
+	c.mu.Unlock()
+	if !alive {
+		return fmt.Errorf("rebalance: topology %q: %w", name, ErrNotAlive)
+	}
+	tp.mu.Lock()
+	if workers == 0 {
+		workers = len(tp.asg.workers)
+	}
+	tp.mu.Unlock()
+	wasActive := tp.active.Load()
+	tp.drainAndStop(tp.waitFor(opts.WaitSecs), "REBALANCING")
+	tp.quiescing.Store(false)
+	tp.assign(workers, execs)
+	tp.mu.Lock()
+	tp.status = "ACTIVE"
+	if !wasActive {
+		tp.status = "INACTIVE"
+	}
+	tp.mu.Unlock()
+	tp.active.Store(wasActive)
+	return nil
+}
+
+// Metrics returns a running topology's metrics (Storm's topology info:
+// per component and task, with recent errors).
+func (c *LocalCluster) Metrics(name string) (TopologyMetrics, error) {
+	tp, err := c.get(name)
+	if err != nil {
+		return TopologyMetrics{}, fmt.Errorf("metrics: %w", err)
+	}
+	return tp.metrics(), nil
+}
+
+// Topologies returns the names of the running topologies, sorted.
+func (c *LocalCluster) Topologies() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	names := make([]string, 0, len(c.topologies))
+	for n := range c.topologies {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Shutdown kills every topology at once and closes the cluster.
+func (c *LocalCluster) Shutdown() {
+	c.mu.Lock()
+	if c.shutdown {
+		c.mu.Unlock()
+		return
+	}
+	c.shutdown = true
+	tps := c.topologies
+	c.topologies = nil
+	c.mu.Unlock()
+	for _, tp := range tps {
+		tp.life.Lock()
+		tp.kill(0)
+		tp.life.Unlock()
+	}
+}

@@ -1,0 +1,378 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"slices"
+	"sort"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is a topology's configuration: Storm's Config, a map from Storm's
+// dotted key names to values. The effective configuration of a component is
+// built as in Storm, each layer overriding the one before:
+//
+//	built-in defaults (Storm's defaults.yaml)
+//	< the cluster's storm.yaml (ReadConfigFile, LocalCluster's WithConfig)
+//	< the Config passed to SubmitTopology
+//	< the component's own configuration (declarer's AddConfiguration)
+//
+// Every key is checked when the topology is submitted: an unknown key, or a
+// value of the wrong type or outside its range, is a *ConfigError naming
+// the key, instead of being ignored as Storm would ignore a typo.
+type Config map[string]any
+
+// Storm's configuration keys understood by this package.
+const (
+	TopologyWorkers                   = "topology.workers"
+	TopologyAckerExecutors            = "topology.acker.executors"
+	TopologyMaxSpoutPending           = "topology.max.spout.pending"
+	TopologyMessageTimeoutSecs        = "topology.message.timeout.secs"
+	TopologyEnableMessageTimeouts     = "topology.enable.message.timeouts"
+	TopologyExecutorReceiveBufferSize = "topology.executor.receive.buffer.size"
+	TopologyProducerBatchSize         = "topology.producer.batch.size"
+	TopologyTickTupleFreqSecs         = "topology.tick.tuple.freq.secs"
+	TopologyDebug                     = "topology.debug"
+	TopologyStatsSampleRate           = "topology.stats.sample.rate"
+	TopologySpoutWaitSleepMillis      = "topology.spout.wait.progressive.level3.sleep.millis"
+	TopologyName                      = "topology.name"
+)
+
+// kind is the type a configuration key takes.
+type kind int
+
+const (
+	kindInt kind = iota
+	kindBool
+	kindFloat
+	kindString
+)
+
+// keySpec describes one key: its type, whether null is allowed (Storm's
+// "null" defaults), its range, and its built-in default.
+type keySpec struct {
+	kind     kind
+	nullable bool
+	min      float64
+	max      float64
+	pow2     bool
+	def      any
+	doc      string
+}
+
+// keys is the table of known keys, with Storm 2's defaults from its
+// conf/defaults.yaml except where noted.
+var keys = map[string]keySpec{
+	TopologyWorkers: {kind: kindInt, min: 1, max: 1 << 16, def: 1,
+		doc: "worker processes (goroutine groups in local mode) the topology runs on"},
+	TopologyAckerExecutors: {kind: kindInt, nullable: true, min: 0, max: 1 << 16, def: nil,
+		doc: "acker executors; null means one per worker, 0 turns tracking off (at-most-once)"},
+	TopologyMaxSpoutPending: {kind: kindInt, nullable: true, min: 1, max: math.MaxInt32, def: nil,
+		doc: "un-acked tuples a spout task may have in flight; null means no limit"},
+	TopologyMessageTimeoutSecs: {kind: kindInt, min: 1, max: 1 << 20, def: 30,
+		doc: "seconds a tuple tree may take before the spout fails it"},
+	TopologyEnableMessageTimeouts: {kind: kindBool, def: true,
+		doc: "whether incomplete tuple trees time out"},
+	TopologyExecutorReceiveBufferSize: {kind: kindInt, min: 1, max: 1 << 24, pow2: true, def: 32768,
+		doc: "tuples an executor's receive queue holds (a power of two)"},
+	// Storm 2 defaults to 1 and flushes partial batches on a timer
+	// (topology.batch.flush.interval.millis). Executors here flush every
+	// partial batch as soon as their input queue runs dry, so a larger
+	// batch costs no latency and the default is 100.
+	TopologyProducerBatchSize: {kind: kindInt, min: 1, max: 1 << 16, def: 100,
+		doc: "tuples an executor batches per destination task before handing them over"},
+	TopologyTickTupleFreqSecs: {kind: kindInt, nullable: true, min: 1, max: 1 << 20, def: nil,
+		doc: "seconds between tick tuples sent to every bolt; null means none"},
+	TopologyDebug: {kind: kindBool, def: false,
+		doc: "log every emitted tuple"},
+	TopologyStatsSampleRate: {kind: kindFloat, min: 0.0001, max: 1, def: 0.05,
+		doc: "fraction of tuples whose latencies are measured"},
+	TopologySpoutWaitSleepMillis: {kind: kindInt, min: 0, max: 1000, def: 1,
+		doc: "milliseconds an idle spout sleeps once spinning and yielding found nothing to emit"},
+	TopologyName: {kind: kindString, def: "",
+		doc: "the topology's name, set by SubmitTopology"},
+}
+
+// DefaultConfig returns Storm's built-in defaults for every known key.
+func DefaultConfig() Config {
+	c := make(Config, len(keys))
+	for k, s := range keys {
+		c[k] = s.def
+	}
+	return c
+}
+
+// ConfigKeys returns the known keys, sorted, each with a one-line description.
+func ConfigKeys() [][2]string {
+	out := make([][2]string, 0, len(keys))
+	for k, s := range keys {
+		out = append(out, [2]string{k, s.doc})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
+	return out
+}
+
+// SetNumWorkers sets topology.workers.
+func (c Config) SetNumWorkers(n int) { c[TopologyWorkers] = n }
+
+// SetNumAckers sets topology.acker.executors; 0 turns reliability off.
+func (c Config) SetNumAckers(n int) { c[TopologyAckerExecutors] = n }
+
+// SetMaxSpoutPending sets topology.max.spout.pending.
+func (c Config) SetMaxSpoutPending(n int) { c[TopologyMaxSpoutPending] = n }
+
+// SetMessageTimeoutSecs sets topology.message.timeout.secs.
+func (c Config) SetMessageTimeoutSecs(n int) { c[TopologyMessageTimeoutSecs] = n }
+
+// SetDebug sets topology.debug.
+func (c Config) SetDebug(b bool) { c[TopologyDebug] = b }
+
+// SetTickTupleFreqSecs sets topology.tick.tuple.freq.secs.
+func (c Config) SetTickTupleFreqSecs(n int) { c[TopologyTickTupleFreqSecs] = n }
+
+// Validate checks every key of c against the known keys; source names
+// where c came from in the error.
+func (c Config) Validate(source string) error {
+	names := make([]string, 0, len(c))
+	for k := range c {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var errs []error
+	for _, k := range names {
+		if _, err := checkKey(k, c[k]); err != nil {
+			err.Source = source
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// checkKey validates one key and returns its value normalised (integers as
+// int, numbers as float64).
+func checkKey(k string, v any) (any, *ConfigError) {
+	s, ok := keys[k]
+	if !ok {
+		return nil, &ConfigError{Key: k, Value: v, Reason: "unknown key" + suggest(k)}
+	}
+	if v == nil {
+		if s.nullable {
+			return nil, nil
+		}
+		return nil, &ConfigError{Key: k, Reason: fmt.Sprintf("must not be null (default %v)", s.def)}
+	}
+	bad := func(want string) *ConfigError {
+		return &ConfigError{Key: k, Value: v, Reason: fmt.Sprintf("value %v (%T) is not %s", v, v, want)}
+	}
+	switch s.kind {
+	case kindBool:
+		b, ok := v.(bool)
+		if !ok {
+			return nil, bad("a boolean")
+		}
+		return b, nil
+	case kindString:
+		str, ok := v.(string)
+		if !ok {
+			return nil, bad("a string")
+		}
+		return str, nil
+	case kindInt:
+		n, ok := asInt(v)
+		if !ok {
+			return nil, bad("an integer")
+		}
+		if float64(n) < s.min || float64(n) > s.max {
+			return nil, bad(fmt.Sprintf("in [%g, %g]", s.min, s.max))
+		}
+		if s.pow2 && n&(n-1) != 0 {
+			return nil, bad("a power of two")
+		}
+		return n, nil
+	case kindFloat:
+		f, ok := asFloat(v)
+		if !ok {
+			return nil, bad("a number")
+		}
+		if f < s.min || f > s.max {
+			return nil, bad(fmt.Sprintf("in [%g, %g]", s.min, s.max))
+		}
+		return f, nil
+	}
+	return nil, bad("valid")
+}
+
+func asInt(v any) (int, bool) {
+	switch n := v.(type) {
+	case int:
+		return n, true
+	case int8:
+		return int(n), true
+	case int16:
+		return int(n), true
+	case int32:
+		return int(n), true
+	case int64:
+		return int(n), true
+	case uint:
+		return int(n), true
+	case uint8:
+		return int(n), true
+	case uint16:
+		return int(n), true
+	case uint32:
+		return int(n), true
+	case uint64:
+		if n > math.MaxInt64 {
+			return 0, false
+		}
+		return int(n), true
+	case float64:
+		// JSON and some YAML writers give integers as floats.
+		if n == math.Trunc(n) && math.Abs(n) < 1<<53 {
+			return int(n), true
+		}
+	}
+	return 0, false
+}
+
+func asFloat(v any) (float64, bool) {
+	switch n := v.(type) {
+	case float64:
+		return n, true
+	case float32:
+		return float64(n), true
+	}
+	if i, ok := asInt(v); ok {
+		return float64(i), true
+	}
+	return 0, false
+}
+
+// suggest returns a hint naming the closest known key, for typos.
+func suggest(k string) string {
+	best, bestD := "", 4
+	for name := range keys {
+		if d := editDistance(k, name); d < bestD || (d == bestD && name < best) {
+			best, bestD = name, d
+		}
+	}
+	if best == "" {
+		return " (ConfigKeys lists the known keys)"
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// ReadConfigFile reads a storm.yaml-style file: a YAML mapping from Storm's
+// key names to values. Every key is validated.
+func ReadConfigFile(path string) (Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read storm config: %w", err)
+	}
+	c, err := ParseConfig(data, path)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// ParseConfig parses storm.yaml-style YAML; source names it in errors. An
+// empty document is an empty Config.
+func ParseConfig(data []byte, source string) (Config, error) {
+	var raw map[string]any
+	if err := yaml.Unmarshal(data, &raw); err != nil {
+		return nil, fmt.Errorf("%w: %s: not a YAML mapping of config keys: %v", ErrInvalidConfig, source, err)
+	}
+	c := make(Config, len(raw))
+	for k, v := range raw {
+		c[k] = v
+	}
+	if err := c.Validate(source); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// mergeConfigs layers configs, later ones overriding earlier ones, and
+// validates each layer, naming it in errors. The result holds every known
+// key, normalised.
+func mergeConfigs(layers ...namedConfig) (Config, error) {
+	out := DefaultConfig()
+	var errs []error
+	for _, l := range layers {
+		names := make([]string, 0, len(l.conf))
+		for k := range l.conf {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		for _, k := range names {
+			v, err := checkKey(k, l.conf[k])
+			if err != nil {
+				err.Source = l.name
+				errs = append(errs, err)
+				continue
+			}
+			out[k] = v
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+type namedConfig struct {
+	name string
+	conf Config
+}
+
+// Int returns key k as an int and whether it is set (not null).
+func (c Config) Int(k string) (int, bool) {
+	n, ok := asInt(c[k])
+	return n, ok
+}
+
+// Bool returns key k as a bool.
+func (c Config) Bool(k string) bool {
+	b, _ := c[k].(bool)
+	return b
+}
+
+// Float returns key k as a float64.
+func (c Config) Float(k string) float64 {
+	f, _ := asFloat(c[k])
+	return f
+}
+
+// clone returns a shallow copy of c.
+func (c Config) clone() Config {
+	out := make(Config, len(c))
+	for k, v := range c {
+		out[k] = v
+	}
+	return out
+}

@@ -57,9 +57,22 @@ type Config struct {
 }
 
 // EventTime returns the event time of record g of the stream.
-func (c Config) EventTime(g int64) int64 {
-	return c.EventStart + int64(float64(g)*1e9/c.EventRate)
+func (c Config) EventTime(g int64) int64 { return c.EventClock().At(g) }
+
+// EventClock returns the event times of the stream, with the division done
+// once: generators call At for every record.
+func (c Config) EventClock() EventClock {
+	return EventClock{start: c.EventStart, step: 1e9 / c.EventRate}
 }
+
+// EventClock maps stream positions to event times.
+type EventClock struct {
+	start int64
+	step  float64 // nanoseconds per record
+}
+
+// At returns the event time of record g of the stream.
+func (e EventClock) At(g int64) int64 { return e.start + int64(float64(g)*e.step) }
 
 // GlobalIndex returns the position in the stream of the record at
 // (partition, offset) of a source with the given partition count.

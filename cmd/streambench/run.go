@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -30,6 +31,7 @@ type runFlags struct {
 	params           []string
 	backlog          int64
 	drainTimeout     time.Duration
+	cpuProfile       string
 }
 
 // runRun runs one workload on one engine, prints a summary and writes the
@@ -51,6 +53,7 @@ func runRun(ctx context.Context, args []string, stdio Stdio) error {
 	fs.StringArrayVar(&f.params, "param", nil, "workload parameter name=value, repeatable (see 'streambench list --workload NAME')")
 	fs.Int64Var(&f.backlog, "backlog", 0, "unread records per partition the source holds before the driver falls behind (default 65536, 4096 at max rate)")
 	fs.DurationVar(&f.drainTimeout, "drain-timeout", time.Minute, "how long the engine may take to finish once the input has ended")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (read it with go tool pprof)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -66,6 +69,13 @@ func runRun(ctx context.Context, args []string, stdio Stdio) error {
 		return &harness.UsageError{Msg: fmt.Sprintf("--out %s: cannot write there: %v", out, err)}
 	}
 
+	if f.cpuProfile != "" {
+		stop, err := startCPUProfile(f.cpuProfile)
+		if err != nil {
+			return &harness.UsageError{Msg: fmt.Sprintf("--cpuprofile %s: %v", f.cpuProfile, err)}
+		}
+		defer stop()
+	}
 	m, runErr := harness.Run(ctx, cfg)
 	if m == nil {
 		return runErr
@@ -75,6 +85,19 @@ func runRun(ctx context.Context, args []string, stdio Stdio) error {
 		return fmt.Errorf("writing %s: %w", out, err)
 	}
 	return runErr
+}
+
+// startCPUProfile profiles the process into path until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // config turns the flags into a run configuration.

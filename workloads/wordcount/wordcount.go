@@ -38,6 +38,7 @@ var pipelines = map[string]pipeline{
 // it was drawn with.
 type Instance struct {
 	cfg       workloads.Config
+	events    workloads.EventClock
 	params    map[string]string
 	sentences []string  // the table records are drawn from
 	words     [][]int32 // word ids of each sentence
@@ -77,7 +78,7 @@ func New(cfg workloads.Config) (*Instance, error) {
 	}
 
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x776f7264636f756e)) // "wordcoun"
-	in := &Instance{cfg: cfg, params: ps.Values()}
+	in := &Instance{cfg: cfg, events: cfg.EventClock(), params: ps.Values()}
 	in.vocab = drawVocabulary(rng, vocabSize)
 	zipf := newZipf(rng, s, vocabSize)
 	in.sentences = make([]string, tableSize)
@@ -179,7 +180,7 @@ func (in *Instance) sentenceOf(g int64) int {
 func (in *Instance) Fill(r *engines.Record) {
 	g := workloads.GlobalIndex(r.Partition, r.Offset, in.cfg.Partitions)
 	r.Value = in.sentences[in.sentenceOf(g)]
-	r.EventTime = in.cfg.EventTime(g)
+	r.EventTime = in.events.At(g)
 }
 
 // RecordBytes implements workloads.Instance.

@@ -20,6 +20,7 @@ type EngineInfo struct {
 // Engines lists the engines a run can use.
 var Engines = []EngineInfo{
 	{Name: "baseline", Description: "the hand-written Go loop: what the machine does with no framework", DefaultGuarantee: "at-most-once"},
+	{Name: "core", Description: "Apache Storm's one-at-a-time model: spouts, bolts, groupings, the XOR acker (local mode)", DefaultGuarantee: "at-least-once"},
 }
 
 // Workloads lists the workloads a run can use.

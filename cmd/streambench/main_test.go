@@ -103,7 +103,7 @@ func TestRunBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"unknown engine", []string{"run", "--engine", "stormm", "--workload", "wordcount", "--records", "10"}, `unknown engine "stormm" (known: baseline)`},
+		{"unknown engine", []string{"run", "--engine", "stormm", "--workload", "wordcount", "--records", "10"}, `unknown engine "stormm" (known: baseline, core`},
 		{"unknown workload", []string{"run", "--engine", "baseline", "--workload", "wordcont", "--records", "10"}, `did you mean "wordcount"`},
 		{"no engine", []string{"run", "--workload", "wordcount", "--records", "10"}, "needs --engine"},
 		{"bad rate", append(base, "--records", "10", "--rate", "fast"), `--rate "fast"`},

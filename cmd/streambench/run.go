@@ -32,6 +32,7 @@ type runFlags struct {
 	backlog          int64
 	drainTimeout     time.Duration
 	cpuProfile       string
+	configFile       string
 }
 
 // runRun runs one workload on one engine, prints a summary and writes the
@@ -53,6 +54,7 @@ func runRun(ctx context.Context, args []string, stdio Stdio) error {
 	fs.StringArrayVar(&f.params, "param", nil, "workload parameter name=value, repeatable (see 'streambench list --workload NAME')")
 	fs.Int64Var(&f.backlog, "backlog", 0, "unread records per partition the source holds before the driver falls behind (default 65536, 4096 at max rate)")
 	fs.DurationVar(&f.drainTimeout, "drain-timeout", time.Minute, "how long the engine may take to finish once the input has ended")
+	fs.StringVar(&f.configFile, "config", "", "storm.yaml-style file of engine settings, Storm's key names (core, trident)")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (read it with go tool pprof)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -147,7 +149,7 @@ func (f *runFlags) config(args []string) (harness.RunConfig, error) {
 		Engine: f.engine, Workload: f.workload, Params: params,
 		Seed: f.seed, Partitions: partitions, Parallelism: f.parallelism, Guarantee: g,
 		Rate: rate, Records: f.records, Duration: f.duration, Warmup: f.warmup,
-		Options: workloads.Options{}, Backlog: f.backlog, DrainTimeout: f.drainTimeout,
+		Options: workloads.Options{ConfigFile: f.configFile}, Backlog: f.backlog, DrainTimeout: f.drainTimeout,
 		Command: append([]string{"streambench", "run"}, args...),
 	}, nil
 }

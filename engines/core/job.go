@@ -1,0 +1,166 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/streambench/streambench/engines"
+)
+
+// Job runs a topology on its own LocalCluster as an engines.Engine: the
+// bridge between Storm's model, where a topology runs until it is killed,
+// and a benchmark run, which ends when its input does.
+//
+// The topology is built by Build from the run's source and sink. Its spouts
+// must be FiniteSpouts: Run returns nil once every spout task is exhausted,
+// every tuple tree has completed (acked, or failed and replayed until it
+// completed) and no tuple is left in any queue. It returns the first error
+// a task reports (a panic in user code, a failed sink write), since a run
+// with errors measures nothing; and ctx.Err() when ctx ends first.
+type Job struct {
+	name        string
+	clusterConf Config
+	conf        Config
+	build       func(src engines.Source, sink engines.Sink) (*StormTopology, error)
+	clock       Clock
+	settings    Config
+
+	mu      sync.Mutex
+	metrics *TopologyMetrics
+	ran     bool
+}
+
+var (
+	_ engines.Engine          = (*Job)(nil)
+	_ engines.MetricsReporter = (*Job)(nil)
+)
+
+// JobOption configures a Job.
+type JobOption func(*Job)
+
+// JobClock makes the job's cluster use clock.
+func JobClock(clock Clock) JobOption { return func(j *Job) { j.clock = clock } }
+
+// NewJob returns a job that submits the topology build returns under name,
+// with conf over clusterConf (the storm.yaml layer, from ReadConfigFile).
+// Both configurations are validated here, so that a bad key is refused
+// before the run starts.
+func NewJob(name string, clusterConf, conf Config, build func(src engines.Source, sink engines.Sink) (*StormTopology, error), opts ...JobOption) (*Job, error) {
+	settings, err := mergeConfigs(namedConfig{"storm.yaml", clusterConf}, namedConfig{"topology config", conf})
+	if err != nil {
+		return nil, err
+	}
+	settings[TopologyName] = name
+	j := &Job{name: name, clusterConf: clusterConf.clone(), conf: conf.clone(), build: build, clock: WallClock{}, settings: settings}
+	for _, o := range opts {
+		o(j)
+	}
+	return j, nil
+}
+
+// Settings implements engines.Engine: the topology's effective Storm
+// configuration, every key with its value.
+func (j *Job) Settings() engines.Settings {
+	s := make(engines.Settings, len(j.settings))
+	for k, v := range j.settings {
+		s[k] = v
+	}
+	return s
+}
+
+// Metrics implements engines.MetricsReporter: the topology's per-component
+// and per-task metrics as they stood when Run finished.
+func (j *Job) Metrics() any {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.metrics == nil {
+		return nil
+	}
+	return *j.metrics
+}
+
+// errJobRan is returned by a second Run.
+var errJobRan = errors.New("core: a Job runs once")
+
+// Run implements engines.Engine.
+func (j *Job) Run(ctx context.Context, src engines.Source, sink engines.Sink) error {
+	j.mu.Lock()
+	if j.ran {
+		j.mu.Unlock()
+		return errJobRan
+	}
+	j.ran = true
+	j.mu.Unlock()
+
+	topology, err := j.build(src, sink)
+	if err != nil {
+		return fmt.Errorf("build topology %q: %w", j.name, err)
+	}
+	errc := make(chan error, 1)
+	cluster := NewLocalCluster(WithConfig(j.clusterConf), WithClock(j.clock))
+	defer cluster.Shutdown()
+	if err := cluster.SubmitTopology(j.name, j.conf, topology); err != nil {
+		return err
+	}
+	tp, err := cluster.get(j.name)
+	if err != nil {
+		return err
+	}
+	tp.mu.Lock()
+	first := tp.firstErr
+	tp.onError = func(err error) {
+		select {
+		case errc <- err:
+		default:
+		}
+	}
+	tp.mu.Unlock()
+	if first != nil {
+		errc <- first
+	}
+	for _, t := range tp.tasks[1:] {
+		if t.spout != nil && t.finite == nil {
+			cluster.KillTopologyWithOpts(j.name, KillOptions{})
+			return fmt.Errorf("%w: spout %q is not a FiniteSpout, so the job could never tell that its input ended", ErrInvalidTopology, t.comp.id)
+		}
+	}
+
+	finish := func(runErr error) error {
+		m := tp.metrics()
+		j.mu.Lock()
+		j.metrics = &m
+		j.mu.Unlock()
+		cluster.KillTopologyWithOpts(j.name, KillOptions{})
+		return runErr
+	}
+	poll := time.NewTicker(time.Millisecond)
+	defer poll.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return finish(ctx.Err())
+		case err := <-errc:
+			return finish(err)
+		case <-poll.C:
+			// Twice in a row, so that a tree failing between the reads
+			// of one check (and so un-exhausting its spout) is seen.
+			if tp.finished() && tp.finished() {
+				return finish(nil)
+			}
+		}
+	}
+}
+
+// finished reports whether every spout task is exhausted and nothing is in
+// flight.
+func (tp *topology) finished() bool {
+	for _, t := range tp.tasks[1:] {
+		if t.spout != nil && (t.finite == nil || !t.exhausted.Load()) {
+			return false
+		}
+	}
+	return tp.drained()
+}

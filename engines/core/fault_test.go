@@ -1,0 +1,195 @@
+package core_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/streambench/streambench/engines"
+	"github.com/streambench/streambench/engines/core"
+	"github.com/streambench/streambench/engines/enginetest"
+	"github.com/streambench/streambench/workloads"
+	"github.com/streambench/streambench/workloads/wordcount"
+)
+
+// lossyCount is a word-count bolt with a fault: every K-th word it receives
+// is dropped (neither acked nor failed: the tree times out) or failed.
+// Others are counted, written to the sink and acked.
+type lossyCount struct {
+	core.BaseRichBolt
+	K    int
+	Drop bool
+	Sink engines.Sink
+
+	collector *core.OutputCollector
+	counts    map[string]int64
+	seen      int
+}
+
+func (b *lossyCount) Prepare(_ core.Config, _ *core.TopologyContext, c *core.OutputCollector) error {
+	b.collector, b.counts = c, make(map[string]int64)
+	return nil
+}
+
+func (b *lossyCount) Execute(t *core.Tuple) {
+	b.seen++
+	if b.seen%b.K == 0 {
+		if !b.Drop {
+			b.collector.Fail(t)
+		}
+		return
+	}
+	w := t.GetStringByField("word")
+	r := t.GetValueByField("record").(*engines.Record)
+	b.counts[w]++
+	err := b.Sink.Write([]engines.Output{{Key: w, Value: b.counts[w], Partition: r.Partition, Offset: r.Offset, Intended: r.Intended}})
+	if err != nil {
+		b.collector.Fail(t)
+		return
+	}
+	b.collector.Ack(t)
+}
+
+func (b *lossyCount) DeclareOutputFields(core.OutputFieldsDeclarer) {}
+
+// TestFaultsAndGuarantees runs word count with a count bolt that loses every
+// k-th word, and checks the verifier's verdict: at at-least-once, Storm's
+// acker and the replaying spout leave nothing lost (failed trees replay at
+// once, dropped ones after the message timeout); at at-most-once the loss
+// shows.
+func TestFaultsAndGuarantees(t *testing.T) {
+	sentences := []string{"a b c d", "b c d e", "the quick brown fox", "jumps over the lazy dog", "a a a"}
+	const records = 400
+	for _, tc := range []struct {
+		guarantee engines.Guarantee
+		drop      bool
+	}{
+		{engines.AtLeastOnce, false},
+		{engines.AtLeastOnce, true},
+		{engines.AtMostOnce, false},
+		{engines.AtMostOnce, true},
+	} {
+		name := fmt.Sprintf("%s/fail", tc.guarantee)
+		if tc.drop {
+			name = fmt.Sprintf("%s/drop", tc.guarantee)
+		}
+		t.Run(name, func(t *testing.T) {
+			src := enginetest.NewMemSource(3)
+			want := map[workloads.Key]int64{}
+			var batch []string
+			for i := range records {
+				s := sentences[i%len(sentences)]
+				batch = append(batch, s)
+				for _, w := range wordcount.SplitWords(nil, s) {
+					want[workloads.Key{Key: w}]++
+				}
+			}
+			for i, s := range batch {
+				src.AppendValues(i%3, s)
+			}
+			src.CloseAll()
+			sink := &enginetest.CollectSink{}
+
+			conf := core.Config{}
+			if tc.guarantee == engines.AtMostOnce {
+				conf.SetNumAckers(0)
+			} else {
+				conf.SetMaxSpoutPending(50)
+			}
+			clock := core.NewManualClock(time.Unix(1e9, 0))
+			job, err := core.NewJob("faults", nil, conf, func(src engines.Source, sink engines.Sink) (*core.StormTopology, error) {
+				b := core.NewTopologyBuilder()
+				b.SetSpout("spout", &wordcount.SourceSpout{Source: src}, 2)
+				b.SetBolt("split", &wordcount.SplitBolt{}, 2).ShuffleGrouping("spout")
+				b.SetBolt("count", &lossyCount{K: 7, Drop: tc.drop, Sink: sink}, 2).FieldsGrouping("split", core.NewFields("word"))
+				return b.CreateTopology(), nil
+			}, core.JobClock(clock))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			done := make(chan error, 1)
+			go func() { done <- job.Run(ctx, src, sink) }()
+
+			// At at-most-once the job would wait for nothing; at
+			// at-least-once dropped trees need the clock to move for
+			// their timeouts. Time moves in message-timeout steps.
+			stop := make(chan struct{})
+			go func() {
+				for {
+					select {
+					case <-stop:
+						return
+					case <-time.After(2 * time.Millisecond):
+						clock.Advance(30 * time.Second)
+					}
+				}
+			}()
+			runErr := <-done
+			close(stop)
+			if runErr != nil {
+				t.Fatal(runErr)
+			}
+
+			got := map[workloads.Key]int64{}
+			outs := sink.Outputs()
+			for _, o := range outs {
+				got[workloads.Key{Key: o.Key}]++
+			}
+			v := verify(want, got)
+			t.Logf("expected %d, lost %d, duplicated %d, wrong %d", v.expected, v.lost, v.duplicated, v.wrong)
+			m := job.Metrics().(core.TopologyMetrics)
+			var spout core.ComponentMetrics
+			for _, c := range m.Components {
+				if c.Component == "spout" {
+					spout = c
+				}
+			}
+			switch tc.guarantee {
+			case engines.AtLeastOnce:
+				if v.lost != 0 || v.wrong != 0 {
+					t.Fatalf("at-least-once lost %d word occurrences (wrong %d)", v.lost, v.wrong)
+				}
+				if spout.Failed == 0 {
+					t.Fatal("no spout tuple failed, so nothing was replayed: the fault did not bite")
+				}
+				if spout.Acked != records {
+					t.Fatalf("spout acked %d trees, want %d", spout.Acked, records)
+				}
+			case engines.AtMostOnce:
+				if v.lost == 0 {
+					t.Fatal("at-most-once with a lossy bolt shows no loss")
+				}
+				if v.duplicated != 0 || v.wrong != 0 {
+					t.Fatalf("at-most-once duplicated %d, wrong %d", v.duplicated, v.wrong)
+				}
+			}
+		})
+	}
+}
+
+// verdict is what the harness's verifier computes for additive results:
+// units short of the oracle are lost, units beyond it duplicated, keys it
+// does not know wrong.
+type verdict struct{ expected, lost, duplicated, wrong int64 }
+
+func verify(want, got map[workloads.Key]int64) verdict {
+	var v verdict
+	for k, w := range want {
+		v.expected += w
+		g := got[k]
+		if g < w {
+			v.lost += w - g
+		} else {
+			v.duplicated += g - w
+		}
+	}
+	for k, g := range got {
+		if _, ok := want[k]; !ok {
+			v.wrong += g
+		}
+	}
+	return v
+}

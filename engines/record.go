@@ -19,21 +19,32 @@ type Record struct {
 	Value string
 }
 
-// Output is one result written by a pipeline to its Sink: an update of the
-// value held for (Key, Window), or an event when the workload's oracle
-// expects events. Every output names the input record it reflects, so the
-// harness can trace it and time it.
+// Output is one result written by a pipeline to its Sink. Most outputs are
+// updates: the new value of the result (Key, Window), such as a running
+// count, the last of which is the result's final value. An output with Event
+// set is instead one occurrence of something (an alert, a matching record):
+// the sink counts events per (Key, Window), so an event emitted twice is seen
+// twice. Every output names the input record it reflects, so the harness can
+// trace it and time it.
 type Output struct {
 	// Key and Window name the result. Window is the event-time window's
 	// start in nanoseconds since the Unix epoch, or 0 for unwindowed results.
 	Key    string
 	Window int64
-	// Value is the result's new value, such as a running count.
+	// Value is the result's new value for an update, and the number of
+	// occurrences (usually 1) for an event.
 	Value int64
-	// Partition, Offset and Intended are copied from the oldest input record
-	// the output reflects. For an output that folds several records (a
-	// micro-batch aggregate), latency is then the age of the oldest of them.
-	// For a windowed output, Intended is the wall-clock end of the window.
+	Event bool
+	// Partition, Offset and Intended are copied from the input record the
+	// output reflects. For an output that folds several records (a
+	// micro-batch aggregate), they are those of the oldest of them, so
+	// latency is the age of the oldest record the output reflects.
+	//
+	// A windowed output (Window != 0) instead carries in Intended the latest
+	// intended emit time among the records of its window so far: the
+	// wall-clock time the window's input was complete. The harness times a
+	// window once, by its final output: the time of that output minus the
+	// window's Intended.
 	Partition int32
 	Offset    int64
 	Intended  int64

@@ -231,8 +231,8 @@ func TestSourceFetchAndWait(t *testing.T) {
 
 func TestVerify(t *testing.T) {
 	k := func(s string) workloads.Key { return workloads.Key{Key: s} }
-	counts := workloads.Expected{Values: map[workloads.Key]int64{k("a"): 5, k("b"): 3, k("c"): 1}, Additive: true, Unit: "words"}
-	events := workloads.Expected{Values: map[workloads.Key]int64{k("x"): 1, k("y"): 1}, Unit: "alerts"}
+	counts := workloads.Expected{Counts: map[workloads.Key]int64{k("a"): 5, k("b"): 3, k("c"): 1}, Unit: "words"}
+	exact := workloads.Expected{Exact: map[workloads.Key]int64{k("x"): 7, k("y"): 8}, Unit: "rates"}
 	for _, tc := range []struct {
 		name             string
 		want             workloads.Expected
@@ -248,8 +248,8 @@ func TestVerify(t *testing.T) {
 		{"dup forbidden", counts, map[workloads.Key]int64{k("a"): 7, k("b"): 3, k("c"): 1}, engines.ExactlyOnce, 0, 2, 0, false},
 		{"dup at most once", counts, map[workloads.Key]int64{k("a"): 6, k("b"): 3, k("c"): 1}, engines.AtMostOnce, 0, 1, 0, false},
 		{"unknown key", counts, map[workloads.Key]int64{k("a"): 5, k("b"): 3, k("c"): 1, k("zz"): 1}, engines.AtLeastOnce, 0, 0, 1, false},
-		{"events lost", events, map[workloads.Key]int64{k("x"): 1}, engines.AtMostOnce, 1, 0, 0, true},
-		{"events wrong value", events, map[workloads.Key]int64{k("x"): 1, k("y"): 9}, engines.AtLeastOnce, 0, 0, 1, false},
+		{"exact lost", exact, map[workloads.Key]int64{k("x"): 7}, engines.AtMostOnce, 1, 0, 0, true},
+		{"exact wrong value", exact, map[workloads.Key]int64{k("x"): 7, k("y"): 9}, engines.AtLeastOnce, 0, 0, 1, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			v := Verify(tc.want, tc.got, 10, tc.g)
@@ -263,9 +263,9 @@ func TestVerify(t *testing.T) {
 		})
 	}
 	// At most ten examples, largest first.
-	many := workloads.Expected{Values: map[workloads.Key]int64{}, Additive: true}
+	many := workloads.Expected{Counts: map[workloads.Key]int64{}}
 	for i := range 30 {
-		many.Values[k(fmt.Sprint(i))] = int64(100 + i)
+		many.Counts[k(fmt.Sprint(i))] = int64(100 + i)
 	}
 	v := Verify(many, map[workloads.Key]int64{}, 0, engines.AtMostOnce)
 	if len(v.Examples.Lost) != 10 || v.Examples.Lost[0].Expected != 129 {
@@ -285,5 +285,57 @@ func TestHistogramClamps(t *testing.T) {
 	}
 	if s.Min != 1 || s.Max < 3_590_000_000 || h.Quantile(75) < 4990 || h.Quantile(75) > 5010 {
 		t.Errorf("clamped values not at the range's ends: %+v", s)
+	}
+}
+
+// TestRecorderKinds: updates keep their last value and are timed as they
+// arrive; events are counted; a window is timed once, by its final output,
+// from its Intended (the time its input was complete).
+func TestRecorderKinds(t *testing.T) {
+	const s = int64(time.Second)
+	clock := &fakeClock{now: 10 * s}
+	rec := NewRecorder(clock)
+	src := NewGeneratorSource(1, 8, fillValue)
+	m := newMeter(10*s, 0, NewDriver(DriverConfig{Rate: 1, Records: 1, Backlog: 1}, src, clock, 10*s), src, rec)
+	write := func(at int64, outs ...engines.Output) {
+		clock.set(at)
+		if err := rec.Write(outs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	win := 5 * s // a window whose input was complete at 10.5 s
+	write(10*s+s/10, engines.Output{Key: "count", Value: 1, Intended: 10 * s},
+		engines.Output{Key: "alert", Value: 1, Event: true, Intended: 10 * s},
+		engines.Output{Key: "w", Window: win, Value: 3, Intended: 10*s + s/2})
+	m.sample(11 * s)
+	write(11*s+s/2, engines.Output{Key: "count", Value: 2, Intended: 11 * s},
+		engines.Output{Key: "alert", Value: 1, Event: true, Intended: 11 * s},
+		engines.Output{Key: "w", Window: win, Value: 4, Intended: 10*s + s/2})
+	m.sample(12 * s)
+	got := rec.close()
+	m.finish(got.windows, true)
+
+	want := map[workloads.Key]int64{{Key: "count"}: 2, {Key: "alert"}: 2, {Key: "w", Window: win}: 4}
+	if len(got.final) != len(want) {
+		t.Fatalf("final %v", got.final)
+	}
+	for k, v := range want {
+		if got.final[k] != v {
+			t.Errorf("%v = %d, want %d", k, got.final[k], v)
+		}
+	}
+	// Second 0: two unwindowed outputs at 100 ms. Second 1: two at 500 ms,
+	// and the window's final output, 1 s after its input was complete.
+	if c := m.intervals[0].hist.H.TotalCount(); c != 2 {
+		t.Errorf("second 0 timed %d outputs, want 2", c)
+	}
+	if c, max := m.intervals[1].hist.H.TotalCount(), m.timeline[1].LatencyMax; c != 3 || max < 990_000 || max > 1_010_000 {
+		t.Errorf("second 1 timed %d outputs, max %dµs; want 3, the window's 1 s", c, max)
+	}
+	if m.cumul.H.TotalCount() != 5 {
+		t.Errorf("run histogram holds %d values, want 5", m.cumul.H.TotalCount())
+	}
+	if err := rec.Write(nil); !errors.Is(err, ErrSinkClosed) {
+		t.Errorf("write after close: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"sort"
 	"time"
 )
 
@@ -38,7 +39,7 @@ type meter struct {
 
 	timeline  []TimelinePoint
 	intervals []interval
-	cumul     *Histogram // intervals after the warm-up, merged
+	cumul     *Histogram // intervals after the warm-up, merged by finish
 
 	lastIn, lastRead, lastOut int64
 	lastAt                    int64
@@ -47,8 +48,7 @@ type meter struct {
 }
 
 func newMeter(start int64, warmup time.Duration, d *Driver, src *GeneratorSource, rec *Recorder) *meter {
-	return &meter{start: start, warmupEnd: start + int64(warmup), driver: d, src: src, rec: rec,
-		cumul: NewHistogram(), lastAt: start}
+	return &meter{start: start, warmupEnd: start + int64(warmup), driver: d, src: src, rec: rec, lastAt: start}
 }
 
 // sample closes the interval ending at now. Intervals are whole seconds from
@@ -62,20 +62,42 @@ func (m *meter) sample(now int64) {
 		m.readAtWarmup = m.lastRead
 	}
 	m.intervals = append(m.intervals, interval{start: m.lastAt, end: now, hist: h, warmup: warm})
-	if !warm {
-		m.cumul.Merge(h)
-	}
 	m.timeline = append(m.timeline, TimelinePoint{
 		Second:      int((m.lastAt - m.start) / int64(time.Second)),
 		Warmup:      warm,
 		RecordsIn:   in - m.lastIn,
 		RecordsRead: read - m.lastRead,
 		Outputs:     outs - m.lastOut,
-		LatencyP50:  h.Quantile(50),
-		LatencyP99:  h.Quantile(99),
-		LatencyMax:  us(h.H.Max()),
 	})
 	m.lastIn, m.lastRead, m.lastOut, m.lastAt = in, read, outs, now
+}
+
+// finish adds the windowed results' latencies to the intervals their final
+// outputs arrived in, then fills the timeline's percentiles and merges the
+// intervals after the warm-up (all of them when keepWarmup is false) into
+// the run's histogram.
+func (m *meter) finish(windows []windowLatency, keepWarmup bool) {
+	for _, w := range windows {
+		i := sort.Search(len(m.intervals), func(i int) bool { return m.intervals[i].end > w.at })
+		i = min(i, len(m.intervals)-1)
+		if i >= 0 {
+			m.intervals[i].hist.Record(w.latency)
+		}
+	}
+	m.cumul = NewHistogram()
+	for i := range m.intervals {
+		iv := &m.intervals[i]
+		if !keepWarmup {
+			iv.warmup = false
+			m.timeline[i].Warmup = false
+		}
+		if !iv.warmup {
+			m.cumul.Merge(iv.hist)
+		}
+		m.timeline[i].LatencyP50 = iv.hist.Quantile(50)
+		m.timeline[i].LatencyP99 = iv.hist.Quantile(99)
+		m.timeline[i].LatencyMax = us(iv.hist.H.Max())
+	}
 }
 
 // nextSample returns when the next whole-second interval ends.

@@ -13,29 +13,43 @@ import (
 var ErrSinkClosed = errors.New("sink closed: the run has ended")
 
 // Recorder is the sink every engine writes to. It stamps each batch with the
-// clock once, records each output's latency (arrival minus the intended emit
-// time of the record it reflects) in the current interval's histogram, and
-// keeps the last value written for every result. It is safe for concurrent
-// use.
+// clock once and keeps, for every result, its final value: the last update,
+// or the number of events. Unwindowed outputs are timed as they arrive, from
+// the intended emit time of the record they reflect, into the current
+// interval's histogram. A windowed result is timed once, by its final
+// output, when the run is over. It is safe for concurrent use.
 type Recorder struct {
 	clock Clock
 
 	mu       sync.Mutex
 	interval *Histogram
-	// final holds the last value per key, by window then key: string-keyed
-	// inner maps take Go's fast path for string keys, which matters because
-	// the sink's work is part of every engine's measured cost.
-	final     map[int64]map[string]int64
+	// results holds every result by window, then key: string-keyed inner
+	// maps take Go's fast path for string keys, which matters because the
+	// sink's work is part of every engine's measured cost.
+	results   map[int64]map[string]result
 	outputs   int64
 	lastWrite int64
 	closed    bool
+}
+
+// result is what the recorder keeps of one (key, window).
+type result struct {
+	value    int64
+	at       int64 // arrival of the last output
+	intended int64 // the last output's intended time
+}
+
+// windowLatency is a windowed result's latency, timed at its final output.
+type windowLatency struct {
+	at      int64
+	latency time.Duration
 }
 
 var _ engines.Sink = (*Recorder)(nil)
 
 // NewRecorder returns an empty recorder.
 func NewRecorder(clock Clock) *Recorder {
-	return &Recorder{clock: clock, interval: NewHistogram(), final: make(map[int64]map[string]int64)}
+	return &Recorder{clock: clock, interval: NewHistogram(), results: make(map[int64]map[string]result)}
 }
 
 // Write implements engines.Sink.
@@ -47,18 +61,24 @@ func (r *Recorder) Write(outs []engines.Output) error {
 		return ErrSinkClosed
 	}
 	var window int64
-	values := r.final[0]
+	results := r.results[0]
 	for i := range outs {
 		o := &outs[i]
-		r.interval.Record(time.Duration(now - o.Intended))
-		if o.Window != window || values == nil {
+		if o.Window != window || results == nil {
 			window = o.Window
-			if values = r.final[window]; values == nil {
-				values = make(map[string]int64)
-				r.final[window] = values
+			if results = r.results[window]; results == nil {
+				results = make(map[string]result)
+				r.results[window] = results
 			}
 		}
-		values[o.Key] = o.Value
+		if o.Window == 0 {
+			r.interval.Record(time.Duration(now - o.Intended))
+		}
+		v := o.Value
+		if o.Event {
+			v += results[o.Key].value
+		}
+		results[o.Key] = result{value: v, at: now, intended: o.Intended}
 	}
 	r.outputs += int64(len(outs))
 	if len(outs) > 0 {
@@ -79,17 +99,27 @@ func (r *Recorder) roll() (*Histogram, int64) {
 	return h, n
 }
 
-// close refuses further writes and returns the final values, the output
-// count and the time of the last write.
-func (r *Recorder) close() (map[workloads.Key]int64, int64, int64) {
+// recorded is what a recorder holds at the end of a run.
+type recorded struct {
+	final     map[workloads.Key]int64
+	windows   []windowLatency
+	outputs   int64
+	lastWrite int64
+}
+
+// close refuses further writes and returns what was recorded.
+func (r *Recorder) close() recorded {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.closed = true
-	final := make(map[workloads.Key]int64)
-	for w, values := range r.final {
-		for k, v := range values {
-			final[workloads.Key{Key: k, Window: w}] = v
+	rec := recorded{final: make(map[workloads.Key]int64), outputs: r.outputs, lastWrite: r.lastWrite}
+	for w, results := range r.results {
+		for k, res := range results {
+			rec.final[workloads.Key{Key: k, Window: w}] = res.value
+			if w != 0 {
+				rec.windows = append(rec.windows, windowLatency{at: res.at, latency: time.Duration(res.at - res.intended)})
+			}
 		}
 	}
-	return final, r.outputs, r.lastWrite
+	return rec
 }

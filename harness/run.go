@@ -131,7 +131,7 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 
 	runErr := run(ctx, cfg, eng, src, rec, drv, m)
 
-	final, outputs, lastWrite := rec.close()
+	got := rec.close()
 	res := &Result{
 		Schema:         SchemaVersion,
 		Command:        cfg.Command,
@@ -149,7 +149,6 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 		Parallelism:    cfg.Parallelism,
 		Rate:           RateFigures{Asked: cfg.Rate, Max: cfg.Rate == 0},
 		Records:        drv.Sent(),
-		Timeline:       m.timeline,
 		SendDelay:      drv.SendDelay().Summary(),
 	}
 	if mr, ok := eng.(engines.MetricsReporter); ok {
@@ -162,8 +161,8 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 	if d := drv.finishedAt - start; d > 0 {
 		res.Rate.Achieved = float64(drv.Sent()) / (float64(d) / 1e9)
 	}
-	figures(res, m, src, lastWrite)
-	res.Verification = Verify(inst.Expect(src.Published()), final, outputs, cfg.Guarantee)
+	figures(res, m, src, got)
+	res.Verification = Verify(inst.Expect(src.Published()), got.final, got.outputs, cfg.Guarantee)
 	meas := &Measurement{Result: res, intervals: m.intervals}
 	if runErr != nil {
 		res.Error = runErr.Error()
@@ -260,26 +259,22 @@ func runEngine(ctx context.Context, eng engines.Engine, src engines.Source, sink
 }
 
 // figures fills the throughput and latency of a result from the meter.
-func figures(res *Result, m *meter, src *GeneratorSource, lastWrite int64) {
-	end := lastWrite
+func figures(res *Result, m *meter, src *GeneratorSource, got recorded) {
+	end := got.lastWrite
 	if n := len(m.intervals); n > 0 && end < m.intervals[n-1].start {
 		end = m.intervals[n-1].end
 	}
 	from, readFrom := m.warmupEnd, m.readAtWarmup
 	res.WarmupS = float64(m.warmupEnd-m.start) / 1e9
-	if !m.warmupSampled || end <= from {
+	keepWarmup := m.warmupSampled && end > from
+	if !keepWarmup {
 		if m.warmupEnd > m.start {
 			res.WarmupNote = "the run ended before the warm-up did: nothing was discarded"
 		}
 		from, readFrom, res.WarmupS = m.start, 0, 0
-		m.cumul = NewHistogram()
-		for _, iv := range m.intervals {
-			m.cumul.Merge(iv.hist)
-		}
-		for i := range m.timeline {
-			m.timeline[i].Warmup = false
-		}
 	}
+	m.finish(got.windows, keepWarmup)
+	res.Timeline = m.timeline
 	res.Latency = m.cumul.Summary()
 	res.RecordsMeasured = src.Read() - readFrom
 	res.DurationS = float64(end-from) / 1e9

@@ -35,7 +35,7 @@ func (w *testWorkload) Expect(published []int64) workloads.Expected {
 			want[workloads.Key{Key: fmt.Sprintf("k%d", workloads.GlobalIndex(int32(p), o, w.cfg.Partitions)%10)}]++
 		}
 	}
-	return workloads.Expected{Values: want, Additive: true, Unit: "records"}
+	return workloads.Expected{Counts: want, Unit: "records"}
 }
 func (w *testWorkload) Pipeline(engine string, opts workloads.Options) (engines.Engine, error) {
 	if engine != "fake" {

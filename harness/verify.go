@@ -17,18 +17,18 @@ type Verification struct {
 	Guarantee engines.Guarantee `json:"guarantee"`
 	// Unit names what the counts below count ("word occurrences", "alerts").
 	Unit string `json:"unit"`
-	// Expected is the oracle's total: for additive results the sum of the
-	// expected values, otherwise the number of expected results.
+	// Expected is the oracle's total: the sum of the expected counts plus
+	// the number of results judged by exact value.
 	Expected int64 `json:"expected"`
-	// Lost, Duplicated and Wrong count discrepancies in Unit. For additive
-	// results a value short of the oracle's is lost units and one above it
-	// duplicated units; a result the oracle does not know, or any
-	// difference in a non-additive result, is wrong.
+	// Lost, Duplicated and Wrong count discrepancies. A count result short
+	// of the oracle's is that many lost units, one above it that many
+	// duplicated units; an exact result that is missing is one lost, one
+	// that differs one wrong; a result the oracle does not know is wrong.
 	Lost       int64 `json:"lost"`
 	Duplicated int64 `json:"duplicated"`
 	Wrong      int64 `json:"wrong"`
 	// Results counts the distinct results expected and received; Outputs
-	// the updates received.
+	// the outputs (updates and events) received.
 	ResultsExpected int64 `json:"results_expected"`
 	ResultsReceived int64 `json:"results_received"`
 	Outputs         int64 `json:"outputs"`
@@ -58,42 +58,42 @@ type Discrepancy struct {
 // Verify compares final values with the oracle's and judges them against g.
 func Verify(want workloads.Expected, got map[workloads.Key]int64, outputs int64, g engines.Guarantee) Verification {
 	v := Verification{Guarantee: g, Unit: want.Unit, Outputs: outputs,
-		ResultsExpected: int64(len(want.Values)), ResultsReceived: int64(len(got)),
-		Examples: Examples{Lost: []Discrepancy{}, Duplicated: []Discrepancy{}, Wrong: []Discrepancy{}}}
-	if want.Additive {
-		v.Expected = want.Total()
-	} else {
-		v.Expected = int64(len(want.Values))
-	}
+		ResultsExpected: int64(len(want.Counts) + len(want.Exact)), ResultsReceived: int64(len(got)),
+		Expected: want.Total() + int64(len(want.Exact))}
 	var lost, dup, wrong []Discrepancy
-	for k, w := range want.Values {
+	for k, w := range want.Counts {
 		g, ok := got[k]
 		d := Discrepancy{Key: k.Key, Window: k.Window, Expected: w, Got: g, Present: ok}
 		switch {
-		case ok && g == w:
-		case !want.Additive && !ok:
-			v.Lost++
-			lost = append(lost, d)
-		case !want.Additive:
-			v.Wrong++
-			wrong = append(wrong, d)
 		case g < w:
 			v.Lost += w - g
 			lost = append(lost, d)
-		default:
+		case g > w:
 			v.Duplicated += g - w
 			dup = append(dup, d)
 		}
 	}
+	for k, w := range want.Exact {
+		g, ok := got[k]
+		d := Discrepancy{Key: k.Key, Window: k.Window, Expected: w, Got: g, Present: ok}
+		switch {
+		case !ok:
+			v.Lost++
+			lost = append(lost, d)
+		case g != w:
+			v.Wrong++
+			wrong = append(wrong, d)
+		}
+	}
 	for k, g := range got {
-		if _, ok := want.Values[k]; !ok {
+		_, isCount := want.Counts[k]
+		_, isExact := want.Exact[k]
+		if !isCount && !isExact {
 			v.Wrong++
 			wrong = append(wrong, Discrepancy{Key: k.Key, Window: k.Window, Got: g, Present: true})
 		}
 	}
-	v.Examples.Lost = firstExamples(lost)
-	v.Examples.Duplicated = firstExamples(dup)
-	v.Examples.Wrong = firstExamples(wrong)
+	v.Examples = Examples{Lost: firstExamples(lost), Duplicated: firstExamples(dup), Wrong: firstExamples(wrong)}
 
 	if v.Lost > 0 && !g.AllowsLoss() {
 		v.Problems = append(v.Problems, fmt.Sprintf("%d %s lost, which %s forbids", v.Lost, v.Unit, g))

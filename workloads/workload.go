@@ -122,22 +122,25 @@ type Key struct {
 	Window int64
 }
 
-// Expected is an oracle's answer: the final value of every result.
+// Expected is an oracle's answer: the final value of every result. A result
+// is in Counts or in Exact, not both.
 type Expected struct {
-	// Values is the final value expected for each key.
-	Values map[Key]int64
-	// Additive says the values are counts of input units, so a value below
-	// the expected one means lost units and one above means duplicated
-	// units. When false, any difference is a wrong value.
-	Additive bool
-	// Unit names what Values count, for reports ("word occurrences").
+	// Counts are results that count input units (word occurrences, records
+	// in a window, alerts raised): a final value below the expected one
+	// means lost units, one above it duplicated units. Events are counts:
+	// the sink counts how often each was emitted.
+	Counts map[Key]int64
+	// Exact are results judged by their exact value (a rate, a decision, a
+	// rank): a missing one is lost, a different one wrong.
+	Exact map[Key]int64
+	// Unit names what Counts count, for reports ("word occurrences").
 	Unit string
 }
 
-// Total returns the sum of the expected values.
+// Total returns the sum of the expected counts.
 func (e Expected) Total() int64 {
 	var t int64
-	for _, v := range e.Values {
+	for _, v := range e.Counts {
 		t += v
 	}
 	return t

@@ -214,7 +214,7 @@ func (in *Instance) Expect(published []int64) workloads.Expected {
 			want[workloads.Key{Key: in.vocab[id]}] = c
 		}
 	}
-	return workloads.Expected{Values: want, Additive: true, Unit: "word occurrences"}
+	return workloads.Expected{Counts: want, Unit: "word occurrences"}
 }
 
 // Engines implements workloads.Instance.

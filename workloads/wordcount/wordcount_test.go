@@ -87,8 +87,8 @@ func TestGeneratorDistribution(t *testing.T) {
 		t.Fatal(err)
 	}
 	exp := in.Expect([]int64{200000})
-	top := exp.Values[workloads.Key{Key: in.vocab[0]}]
-	tenth := exp.Values[workloads.Key{Key: in.vocab[9]}]
+	top := exp.Counts[workloads.Key{Key: in.vocab[0]}]
+	tenth := exp.Counts[workloads.Key{Key: in.vocab[9]}]
 	// With s = 1.1, P(1)/P(10) = 10^1.1 = 12.6.
 	if ratio := float64(top) / float64(tenth); ratio < 8 || ratio > 18 {
 		t.Errorf("rank 1 / rank 10 frequency = %.1f, want about 12.6", ratio)
@@ -120,16 +120,16 @@ func TestOracleHandMade(t *testing.T) {
 		}
 	}
 	got := in.Expect(published)
-	if !got.Additive || len(got.Values) != len(want) {
-		t.Fatalf("oracle has %d keys, hand count %d", len(got.Values), len(want))
+	if len(got.Counts) != len(want) || len(got.Exact) != 0 {
+		t.Fatalf("oracle has %d keys, hand count %d", len(got.Counts), len(want))
 	}
 	for k, v := range want {
-		if got.Values[k] != v {
-			t.Errorf("%q: oracle %d, hand count %d", k.Key, got.Values[k], v)
+		if got.Counts[k] != v {
+			t.Errorf("%q: oracle %d, hand count %d", k.Key, got.Counts[k], v)
 		}
 	}
-	if none := in.Expect([]int64{0, 0}); len(none.Values) != 0 {
-		t.Errorf("nothing published, oracle expects %d keys", len(none.Values))
+	if none := in.Expect([]int64{0, 0}); len(none.Counts) != 0 {
+		t.Errorf("nothing published, oracle expects %d keys", len(none.Counts))
 	}
 }
 
@@ -182,10 +182,10 @@ func TestBaselineMatchesOracle(t *testing.T) {
 			sink := runPipeline(t, in, "baseline", workloads.Options{Parallelism: par, Guarantee: engines.AtMostOnce}, 300)
 			want := in.Expect([]int64{300, 300, 300, 300})
 			got := sink.Final()
-			if len(got) != len(want.Values) {
-				t.Fatalf("%d words counted, oracle has %d", len(got), len(want.Values))
+			if len(got) != len(want.Counts) {
+				t.Fatalf("%d words counted, oracle has %d", len(got), len(want.Counts))
 			}
-			for k, v := range want.Values {
+			for k, v := range want.Counts {
 				if got[k.Key] != v {
 					t.Errorf("%q: counted %d, oracle %d", k.Key, got[k.Key], v)
 				}

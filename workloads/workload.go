@@ -201,3 +201,35 @@ func (ps ParamSet) Float(name string, lo, hi float64) (float64, error) {
 	}
 	return v, nil
 }
+
+// WindowStart returns the start of the tumbling event-time window of the
+// given size that holds event time t (nanoseconds since the Unix epoch).
+// Windows are aligned to the epoch, so every engine and the oracle cut the
+// same windows.
+func WindowStart(t int64, size time.Duration) int64 {
+	s := int64(size)
+	w := t - t%s
+	if t < 0 && t%s != 0 {
+		w -= s
+	}
+	return w
+}
+
+// Table is a list of strings drawn once from a seed, from which records pick
+// by a hash of their stream position: cheap, replayable records.
+type Table []string
+
+// Pick returns the entry of the table that record g of the stream gets.
+func (t Table) Pick(seed uint64, g int64) string { return t[Mix(seed, g)%uint64(len(t))] }
+
+// Mix is a splitmix64 hash of (seed, g): the generators' source of
+// per-record randomness, so a record depends only on its stream position.
+func Mix(seed uint64, g int64) uint64 {
+	x := seed ^ uint64(g)*0x9e3779b97f4a7c15
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return x
+}

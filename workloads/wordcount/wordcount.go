@@ -164,17 +164,11 @@ func (z *zipf) next() int {
 	return min(sort.SearchFloat64s(z.cdf, z.rng.Float64()), len(z.cdf)-1)
 }
 
-// sentenceOf returns the table index of record g of the stream: a splitmix64
-// hash of (seed, g), so records are independent of each other and of the
-// order they are read in.
+// sentenceOf returns the table index of record g of the stream: a hash of
+// (seed, g), so records are independent of each other and of the order they
+// are read in.
 func (in *Instance) sentenceOf(g int64) int {
-	x := in.cfg.Seed ^ uint64(g)*0x9e3779b97f4a7c15
-	x ^= x >> 30
-	x *= 0xbf58476d1ce4e5b9
-	x ^= x >> 27
-	x *= 0x94d049bb133111eb
-	x ^= x >> 31
-	return int(x % uint64(len(in.sentences)))
+	return int(workloads.Mix(in.cfg.Seed, g) % uint64(len(in.sentences)))
 }
 
 // Fill implements workloads.Instance.

@@ -1,0 +1,179 @@
+package trident
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/streambench/streambench/engines"
+	"github.com/streambench/streambench/engines/core"
+	"github.com/streambench/streambench/engines/trident/txstate"
+)
+
+// Job runs a Trident topology on its own engines/core LocalCluster as an
+// engines.Engine. The topology is built by a function of the run's source
+// and sink; its spouts must read bounded input (a source spout over the
+// run's engines.Source does). Run returns nil once the batch that reached
+// the end of every closed partition has committed, in every batch group
+// (so every record was processed and its effect committed exactly as the
+// states promise); the first fatal error (a batch failing
+// trident.max.batch.attempts times, a coordination store error); or
+// ctx.Err().
+type Job struct {
+	name     string
+	conf     core.Config
+	tconf    tridentConf
+	coreConf core.Config
+	build    func(src engines.Source, sink engines.Sink) (*TridentTopology, error)
+	txState  txstate.TransactionalState
+	clock    func() time.Time
+
+	mu      sync.Mutex
+	ran     bool
+	metrics *JobMetrics
+}
+
+var (
+	_ engines.Engine          = (*Job)(nil)
+	_ engines.MetricsReporter = (*Job)(nil)
+)
+
+// JobOption configures a Job.
+type JobOption func(*Job)
+
+// WithTransactionalState keeps the coordination metadata in s (a
+// txstate.Bolt file to resume after a restart); in memory by default.
+func WithTransactionalState(s txstate.TransactionalState) JobOption {
+	return func(j *Job) { j.txState = s }
+}
+
+// WithClock makes the batch coordinators read time from now, for tests
+// that drive the batch emit interval.
+func WithClock(now func() time.Time) JobOption { return func(j *Job) { j.clock = now } }
+
+// NewJob returns a job that submits the topology build returns under name
+// with conf, a Storm configuration with Trident's keys among engines/core's.
+// Trident's keys are checked here; engines/core checks the rest when the
+// topology is submitted.
+func NewJob(name string, conf core.Config, build func(src engines.Source, sink engines.Sink) (*TridentTopology, error), opts ...JobOption) (*Job, error) {
+	if build == nil {
+		return nil, errors.New("trident job needs a topology builder")
+	}
+	tconf, coreConf, err := splitConfig(conf)
+	if err != nil {
+		return nil, err
+	}
+	j := &Job{name: name, conf: conf, tconf: tconf, coreConf: coreConf, build: build, clock: time.Now}
+	for _, o := range opts {
+		o(j)
+	}
+	if j.txState == nil {
+		j.txState = txstate.NewMemory()
+	}
+	return j, nil
+}
+
+// Settings implements engines.Engine: engines/core's defaults under the
+// job's configuration, and Trident's keys with their effective values.
+func (j *Job) Settings() engines.Settings {
+	s := engines.Settings{}
+	for k, v := range core.DefaultConfig() {
+		s[k] = v
+	}
+	for k, v := range j.coreConf {
+		s[k] = v
+	}
+	s[core.TopologyName] = j.name
+	s[core.TopologyMaxSpoutPending] = j.tconf.maxPending
+	s[TopologyTridentBatchEmitIntervalMillis] = j.tconf.emitInterval.Milliseconds()
+	s[TridentMaxBatchAttempts] = j.tconf.maxAttempts
+	return s
+}
+
+// JobMetrics are a Trident run's metrics: the batch coordinators' counts
+// and the engines/core metrics of the compiled topology.
+type JobMetrics struct {
+	BatchesStarted   int64 `json:"batches_started"`
+	BatchesCommitted int64 `json:"batches_committed"`
+	BatchesFailed    int64 `json:"batches_failed"`
+	// TuplesEmitted counts the tuples the spouts emitted, replays included.
+	TuplesEmitted int64 `json:"tuples_emitted"`
+	// MeanBatchMillis is the mean time from a batch's start to the end of
+	// its commit, replays included.
+	MeanBatchMillis float64 `json:"mean_batch_ms"`
+	MaxInFlight     int64   `json:"max_batches_in_flight"`
+	// Core holds the per-component metrics of the compiled topology.
+	Core *core.TopologyMetrics `json:"core,omitempty"`
+}
+
+// Metrics implements engines.MetricsReporter.
+func (j *Job) Metrics() any {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.metrics == nil {
+		return nil
+	}
+	return *j.metrics
+}
+
+var errJobRan = errors.New("trident: a Job runs once")
+
+// Run implements engines.Engine.
+func (j *Job) Run(ctx context.Context, src engines.Source, sink engines.Sink) error {
+	j.mu.Lock()
+	if j.ran {
+		j.mu.Unlock()
+		return errJobRan
+	}
+	j.ran = true
+	j.mu.Unlock()
+
+	topo, err := j.build(src, sink)
+	if err != nil {
+		return fmt.Errorf("build trident topology %q: %w", j.name, err)
+	}
+	c, err := topo.compile(&compileOptions{txState: j.txState, clock: j.clock, tconf: j.tconf})
+	if err != nil {
+		return err
+	}
+	cluster := core.NewLocalCluster()
+	defer cluster.Shutdown()
+	if err := cluster.SubmitTopology(j.name, j.coreConf, c.topology); err != nil {
+		return err
+	}
+	var runErr error
+	select {
+	case <-c.shared.done:
+	case <-c.shared.failed:
+		runErr = c.shared.firstErr()
+	case <-ctx.Done():
+		runErr = ctx.Err()
+	}
+	m := c.shared.metrics.snapshot()
+	if cm, err := cluster.Metrics(j.name); err == nil {
+		m.Core = &cm
+	}
+	j.mu.Lock()
+	j.metrics = &m
+	j.mu.Unlock()
+	if err := cluster.KillTopologyWithOpts(j.name, core.KillOptions{WaitSecs: 0}); err != nil && runErr == nil {
+		runErr = err
+	}
+	return runErr
+}
+
+func (m *batchMetrics) snapshot() JobMetrics {
+	out := JobMetrics{
+		BatchesStarted:   m.batchesStarted.Load(),
+		BatchesCommitted: m.batchesCommitted.Load(),
+		BatchesFailed:    m.batchesFailed.Load(),
+		TuplesEmitted:    m.tuplesEmitted.Load(),
+		MaxInFlight:      m.maxInFlight.Load(),
+	}
+	if out.BatchesCommitted > 0 {
+		out.MeanBatchMillis = float64(m.commitNanos.Load()) / float64(out.BatchesCommitted) / 1e6
+	}
+	return out
+}

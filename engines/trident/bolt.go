@@ -338,7 +338,7 @@ type spoutCollector struct {
 }
 
 func (c *spoutCollector) Emit(vals tuple.Values) { c.n++; c.b.emit(c.idx, vals) }
-func (c *spoutCollector) ReportError(err error)   { c.b.reportErr(err) }
+func (c *spoutCollector) ReportError(err error)  { c.b.reportErr(err) }
 
 // finishError carries an error out of a processor through run's recover.
 type finishError struct{ err error }

@@ -206,8 +206,8 @@ type drpcSpout struct {
 var drpcFields = tuple.NewFields("args")
 
 func (s *drpcSpout) Open(map[string]any, spout.Context) error { return nil }
-func (s *drpcSpout) OutputFields() tuple.Fields              { return drpcFields }
-func (s *drpcSpout) Close() error                            { return nil }
+func (s *drpcSpout) OutputFields() tuple.Fields               { return drpcFields }
+func (s *drpcSpout) Close() error                             { return nil }
 
 func (s *drpcSpout) EmitBatch(txid int64, c operation.TridentCollector) error {
 	s.ds.mu.Lock()

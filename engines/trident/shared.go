@@ -20,9 +20,9 @@ type runShared struct {
 	tconf   tridentConf
 
 	mu         sync.Mutex
-	spoutTasks map[int]int             // batch group -> spout emitter tasks
-	drained    map[int]map[int64]int   // batch group -> txid -> tasks that drained
-	finished   map[int]bool            // batch group -> coordinator stopped after the drained batch committed
+	spoutTasks map[int]int           // batch group -> spout emitter tasks
+	drained    map[int]map[int64]int // batch group -> txid -> tasks that drained
+	finished   map[int]bool          // batch group -> coordinator stopped after the drained batch committed
 	groups     int
 	done       chan struct{} // closed when every batch group finished
 	failed     chan struct{} // closed on the first fatal error

@@ -171,7 +171,17 @@ func (t *TridentTopology) compile(opts *compileOptions) (*compiled, error) {
 		}
 	}
 
-	shared := newRunShared(len(groupIdx), opts)
+	drpcGroups := map[int]bool{}
+	for _, ds := range t.drpcs {
+		for _, b := range bolts {
+			if b.spoutNode == ds.node {
+				drpcGroups[b.batchGroup] = true
+			}
+		}
+	}
+	// A run is done when every batch group over a bounded source is: DRPC
+	// groups serve requests for as long as the topology lives.
+	shared := newRunShared(len(groupIdx)-len(drpcGroups), opts)
 	builder := core.NewTopologyBuilder()
 	for g := range len(groupIdx) {
 		var spouts []*boltSpec

@@ -171,3 +171,18 @@ func (u *reducerSnapshotUpdater) UpdateState(s state.State, tuples []tuple.Tuple
 	c.Emit(tuple.Values{nv})
 	return nil
 }
+
+// StateQuery repartitions the stream by its group fields, so every key is
+// queried on the partition its state would own, and queries st there.
+func (g *GroupedStream) StateQuery(st *TridentState, inFields tuple.Fields, fn state.QueryFunction, outFields tuple.Fields) *Stream {
+	if g.fields == nil {
+		return g.s.failed("StateQuery on a stream grouped by no declared field")
+	}
+	return g.s.PartitionBy(g.fields).StateQuery(st, inFields, fn, outFields)
+}
+
+// Each runs fn on every tuple of the grouped stream (grouping is kept for
+// the next aggregation).
+func (g *GroupedStream) Each(inFields tuple.Fields, fn operation.Function, outFields tuple.Fields) *GroupedStream {
+	return &GroupedStream{s: g.s.Each(inFields, fn, outFields), fields: g.fields}
+}

@@ -203,3 +203,19 @@ func (t *TridentTopology) Build() (*core.StormTopology, error) {
 	}
 	return c.topology, nil
 }
+
+// BuildConfig is Build for a topology that will run under conf: it takes
+// Trident's keys (topology.trident.batch.emit.interval.millis,
+// topology.max.spout.pending as batches in flight) out of conf and returns
+// the rest, the configuration to submit the topology with.
+func (t *TridentTopology) BuildConfig(conf core.Config) (*core.StormTopology, core.Config, error) {
+	tconf, rest, err := splitConfig(conf)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := t.compile(&compileOptions{tconf: tconf})
+	if err != nil {
+		return nil, nil, err
+	}
+	return c.topology, rest, nil
+}

@@ -5,11 +5,18 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/streambench/streambench/engines/trident/builtin"
+	"github.com/streambench/streambench/engines/trident/tuple"
 )
 
+// sumAgg is a combiner that adds int64s (builtin.Count's Combine).
+type sumAgg struct{}
+
+func (sumAgg) Init(tuple.Tuple) any { return int64(1) }
+func (sumAgg) Combine(a, b any) any { return a.(int64) + b.(int64) }
+func (sumAgg) Zero() any            { return int64(0) }
+
 func add(n int64) ValueUpdater {
-	return CombinerValueUpdater{Agg: builtin.Count{}, Arg: n}
+	return CombinerValueUpdater{Agg: sumAgg{}, Arg: n}
 }
 
 // TestOpaqueValueWorkedExample checks the rules of Trident's opaque state on

@@ -221,3 +221,10 @@ func Parallelize[T any](sc *Context, data []T, numSlices int) *RDD[T] {
 func Empty[T any](sc *Context) *RDD[T] {
 	return FromPartitions[T](sc, "EmptyRDD", nil, nil)
 }
+
+// Source returns an RDD of n partitions with no parents, each computed by
+// compute when a task reads it: how input data (files, offset ranges of a
+// log) enters the batch layer. An error from compute fails the task.
+func Source[T any](sc *Context, name string, n int, compute func(p int) (iter.Seq[T], error)) *RDD[T] {
+	return newRDD(sc, name, n, compute, nil, nil)
+}

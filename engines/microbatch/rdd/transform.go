@@ -200,3 +200,32 @@ func sliceSeqs[T any](parts [][]T) []iter.Seq[T] {
 	}
 	return seqs
 }
+
+// ZipPartitions combines partition p of a and partition p of b with f, for
+// two RDDs with the same number of partitions: a narrow dependency on both.
+// The result keeps a's partitioner when preservesPartitioning is true.
+// Stateful streams use it to update the state of partition p with the batch
+// data of the same keys.
+func ZipPartitions[A, B, C any](a *RDD[A], b *RDD[B], preservesPartitioning bool, f func(p int, as iter.Seq[A], bs iter.Seq[B]) iter.Seq[C]) *RDD[C] {
+	if a.sc != b.sc {
+		return invalid[C](a.sc, "ZippedPartitionsRDD", fmt.Errorf("zipPartitions of %s and %s: %w", a, b, ErrMixedContexts))
+	}
+	if a.n != b.n {
+		return invalid[C](a.sc, "ZippedPartitionsRDD", fmt.Errorf("zipPartitions of %s (%d partitions) and %s (%d): %w: the counts must be equal", a, a.n, b, b.n, ErrInvalidPartitions))
+	}
+	out := newRDD(a.sc, "ZippedPartitionsRDD", a.n, func(p int) (iter.Seq[C], error) {
+		as, err := a.Iterator(p)
+		if err != nil {
+			return nil, err
+		}
+		bs, err := b.Iterator(p)
+		if err != nil {
+			return nil, err
+		}
+		return f(p, as, bs), nil
+	}, []node{a, b}, nil)
+	if preservesPartitioning {
+		out.partitioner = a.partitioner
+	}
+	return out
+}

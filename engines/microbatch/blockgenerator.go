@@ -1,0 +1,148 @@
+package microbatch
+
+import (
+	"sync"
+	"time"
+)
+
+// blockQueueSize is how many cut blocks may wait to be pushed
+// (spark.streaming.blockQueueSize): beyond it, cutting waits for pushing.
+const blockQueueSize = 10
+
+// blockGenerator cuts the records a receiver stores one at a time into
+// blocks, Spark's BlockGenerator: records are appended to a buffer, a timer
+// swaps the buffer out every block interval, and a pushing goroutine hands
+// each block to the supervisor. A batch's blocks become its RDD's partitions,
+// so batch interval / block interval sets a receiver's parallelism.
+//
+// One refinement over Spark: before a batch at time t takes its blocks, the
+// job generator waits for the block cut at t to be pushed (syncTo), so that
+// a record stored before a batch time is in that batch. In Spark the two
+// timers race and such a record may slip into the next batch.
+type blockGenerator[T any] struct {
+	clock    Clock
+	interval time.Duration
+	push     func([]T, any) error
+	timer    *recurringTimer
+
+	mu      sync.Mutex
+	cond    *sync.Cond
+	buf     []T
+	stopped bool
+	lastCut Time
+	cut     int64 // blocks cut
+	pushed  int64 // blocks pushed
+	queue   chan []T
+	exited  chan struct{}
+}
+
+func newBlockGenerator[T any](clock Clock, interval time.Duration, push func([]T, any) error) *blockGenerator[T] {
+	g := &blockGenerator[T]{clock: clock, interval: interval, push: push, queue: make(chan []T, blockQueueSize), exited: make(chan struct{})}
+	g.cond = sync.NewCond(&g.mu)
+	return g
+}
+
+func (g *blockGenerator[T]) start() {
+	first := nextTime(g.clock.Now(), g.interval)
+	g.lastCut = first.Add(-g.interval)
+	g.timer = newRecurringTimer(g.clock, g.interval, g.cutBlock)
+	g.timer.start(first)
+	go g.pushLoop()
+}
+
+func (g *blockGenerator[T]) add(v T) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.stopped {
+		return ErrReceiverStopped
+	}
+	g.buf = append(g.buf, v)
+	return nil
+}
+
+// cutBlock swaps out the buffer at block time t.
+func (g *blockGenerator[T]) cutBlock(t Time) {
+	g.mu.Lock()
+	blk := g.buf
+	g.buf = nil
+	if len(blk) > 0 {
+		g.cut++
+	}
+	g.mu.Unlock()
+	if len(blk) > 0 {
+		g.queue <- blk
+	}
+	g.mu.Lock()
+	g.lastCut = t
+	g.cond.Broadcast()
+	g.mu.Unlock()
+}
+
+func (g *blockGenerator[T]) pushLoop() {
+	defer close(g.exited)
+	for blk := range g.queue {
+		// A push error has been reported by the supervisor; the block's
+		// records are lost, as with an unreliable receiver in Spark.
+		_ = g.push(blk, nil)
+		g.mu.Lock()
+		g.pushed++
+		g.cond.Broadcast()
+		g.mu.Unlock()
+	}
+}
+
+// syncTo waits until the block due at t has been cut and every cut block
+// pushed, or the generator or its receiver stops.
+func (g *blockGenerator[T]) syncTo(t Time, done <-chan struct{}) {
+	aligned := Time(t.Milliseconds() / g.interval.Milliseconds() * g.interval.Milliseconds())
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		select {
+		case <-done:
+			g.mu.Lock()
+			g.cond.Broadcast()
+			g.mu.Unlock()
+		case <-stop:
+		}
+	}()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for !g.stopped && (g.lastCut < aligned || g.pushed < g.cut) {
+		select {
+		case <-done:
+			return
+		default:
+		}
+		g.cond.Wait()
+	}
+}
+
+// stop stops the timer, cuts what is buffered into a last block and waits
+// for every block to be pushed.
+func (g *blockGenerator[T]) stop() {
+	if g.timer == nil {
+		return
+	}
+	g.timer.stop()
+	g.mu.Lock()
+	if g.stopped {
+		g.mu.Unlock()
+		return
+	}
+	g.stopped = true
+	blk := g.buf
+	g.buf = nil
+	if len(blk) > 0 {
+		g.cut++
+	}
+	g.mu.Unlock()
+	if len(blk) > 0 {
+		g.queue <- blk
+	}
+	close(g.queue)
+	<-g.exited
+	g.mu.Lock()
+	g.cond.Broadcast()
+	g.mu.Unlock()
+}

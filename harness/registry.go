@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/streambench/streambench/workloads"
+	"github.com/streambench/streambench/workloads/ads"
 	"github.com/streambench/streambench/workloads/identity"
 	"github.com/streambench/streambench/workloads/wordcount"
 )
@@ -26,6 +27,7 @@ var Engines = []EngineInfo{
 
 // Workloads lists the workloads a run can use.
 var Workloads = []workloads.Workload{
+	ads.Workload,
 	identity.Workload,
 	wordcount.Workload,
 }

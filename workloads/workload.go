@@ -193,6 +193,15 @@ func (ps ParamSet) Int(name string, lo, hi int) (int, error) {
 	return v, nil
 }
 
+// Duration returns parameter name as a duration within [lo, hi].
+func (ps ParamSet) Duration(name string, lo, hi time.Duration) (time.Duration, error) {
+	v, err := time.ParseDuration(ps.values[name])
+	if err != nil || v < lo || v > hi {
+		return 0, fmt.Errorf("workload %s: parameter %s=%q must be a duration in [%v, %v]", ps.workload, name, ps.values[name], lo, hi)
+	}
+	return v, nil
+}
+
 // Float returns parameter name as a number in the open-closed range (lo, hi].
 func (ps ParamSet) Float(name string, lo, hi float64) (float64, error) {
 	v, err := strconv.ParseFloat(ps.values[name], 64)

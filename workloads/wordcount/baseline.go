@@ -64,65 +64,35 @@ type occurrence struct {
 
 // countPartitioned is the P-way loop: readers split, counters count.
 func countPartitioned(ctx context.Context, src engines.Source, sink engines.Sink, p int) error {
-	if p > src.Partitions() {
-		return fmt.Errorf("parallelism %d exceeds the source's %d partitions: each reader needs a partition", p, src.Partitions())
-	}
-	g, gctx := baseline.NewGroup(ctx)
-	x := baseline.NewExchange[occurrence](gctx, p, p)
 	seed := maphash.MakeSeed()
-
-	readersDone := make(chan error, p)
-	for w := range p {
-		go func() {
-			words := make([]string, 0, 64)
-			buf := make([]engines.Record, baseline.BatchSize)
-			err := baseline.ReadAll(gctx, src, baseline.Assign(src.Partitions(), w, p), buf, func(batch []engines.Record) error {
-				for i := range batch {
-					r := &batch[i]
-					words = SplitWords(words[:0], r.Value)
-					for _, word := range words {
-						to := int(maphash.String(seed, word) % uint64(p))
-						if !x.Send(w, to, occurrence{word, r.Partition, r.Offset, r.Intended}) {
-							return gctx.Err()
-						}
-					}
-				}
-				if !x.Flush(w) {
-					return gctx.Err()
-				}
-				return nil
-			})
-			readersDone <- err
-		}()
-	}
-	g.Go(func() error {
-		var first error
-		for range p {
-			if err := <-readersDone; err != nil && first == nil {
-				first = err
-			}
-		}
-		x.Close()
-		return first
-	})
+	counts := make([]map[string]int64, p)
+	outs := make([][]engines.Output, p)
 	for c := range p {
-		g.Go(func() error {
-			counts := make(map[string]int64, 1<<14)
-			outs := make([]engines.Output, 0, 1024)
-			for batch := range x.Receive(c) {
-				outs = outs[:0]
-				for _, o := range batch {
-					n := counts[o.word] + 1
-					counts[o.word] = n
-					outs = append(outs, engines.Output{Key: o.word, Value: n, Partition: o.partition, Offset: o.offset, Intended: o.intended})
-				}
-				x.Recycle(c, batch)
-				if err := sink.Write(outs); err != nil {
-					return err
+		counts[c] = make(map[string]int64, 1<<14)
+		outs[c] = make([]engines.Output, 0, 1024)
+	}
+	words := make([][]string, p)
+	return baseline.Shuffled(ctx, src, p,
+		func(w int, batch []engines.Record, send func(int, occurrence) bool) error {
+			for i := range batch {
+				r := &batch[i]
+				words[w] = SplitWords(words[w][:0], r.Value)
+				for _, word := range words[w] {
+					if !send(int(maphash.String(seed, word)%uint64(p)), occurrence{word, r.Partition, r.Offset, r.Intended}) {
+						return nil // the run is over
+					}
 				}
 			}
 			return nil
+		},
+		func(c int, batch []occurrence) error {
+			out := outs[c][:0]
+			for _, o := range batch {
+				n := counts[c][o.word] + 1
+				counts[c][o.word] = n
+				out = append(out, engines.Output{Key: o.word, Value: n, Partition: o.partition, Offset: o.offset, Intended: o.intended})
+			}
+			outs[c] = out
+			return sink.Write(out)
 		})
-	}
-	return g.Wait()
 }

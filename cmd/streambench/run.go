@@ -33,6 +33,8 @@ type runFlags struct {
 	drainTimeout     time.Duration
 	cpuProfile       string
 	configFile       string
+	batchSize        int
+	state            string
 }
 
 // runRun runs one workload on one engine, prints a summary and writes the
@@ -55,6 +57,8 @@ func runRun(ctx context.Context, args []string, stdio Stdio) error {
 	fs.Int64Var(&f.backlog, "backlog", 0, "unread records per partition the source holds before the driver falls behind (default 65536, 4096 at max rate)")
 	fs.DurationVar(&f.drainTimeout, "drain-timeout", time.Minute, "how long the engine may take to finish once the input has ended")
 	fs.StringVar(&f.configFile, "config", "", "storm.yaml-style file of engine settings, Storm's key names (core, trident)")
+	fs.IntVar(&f.batchSize, "batch-size", 0, "records per batch (trident; default 10000)")
+	fs.StringVar(&f.state, "state", "", "exactly-once state: transactional or opaque (trident; default transactional)")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (read it with go tool pprof)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -142,6 +146,15 @@ func (f *runFlags) config(args []string) (harness.RunConfig, error) {
 	if f.drainTimeout <= 0 {
 		return harness.RunConfig{}, bad("--drain-timeout must be positive, got %v", f.drainTimeout)
 	}
+	if f.batchSize < 0 {
+		return harness.RunConfig{}, bad("--batch-size must be positive, got %d", f.batchSize)
+	}
+	if (f.batchSize != 0 || f.state != "") && f.engine != "trident" {
+		return harness.RunConfig{}, bad("--batch-size and --state apply to --engine trident only")
+	}
+	if f.state != "" && f.state != "transactional" && f.state != "opaque" {
+		return harness.RunConfig{}, bad("--state %q: want transactional or opaque", f.state)
+	}
 	if f.backlog < 0 {
 		return harness.RunConfig{}, bad("--backlog must not be negative, got %d", f.backlog)
 	}
@@ -149,7 +162,7 @@ func (f *runFlags) config(args []string) (harness.RunConfig, error) {
 		Engine: f.engine, Workload: f.workload, Params: params,
 		Seed: f.seed, Partitions: partitions, Parallelism: f.parallelism, Guarantee: g,
 		Rate: rate, Records: f.records, Duration: f.duration, Warmup: f.warmup,
-		Options: workloads.Options{ConfigFile: f.configFile}, Backlog: f.backlog, DrainTimeout: f.drainTimeout,
+		Options: workloads.Options{ConfigFile: f.configFile, BatchSize: f.batchSize, State: f.state}, Backlog: f.backlog, DrainTimeout: f.drainTimeout,
 		Command: append([]string{"streambench", "run"}, args...),
 	}, nil
 }

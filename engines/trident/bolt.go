@@ -2,7 +2,6 @@ package trident
 
 import (
 	"fmt"
-	"runtime/debug"
 
 	"github.com/streambench/streambench/engines/core"
 	"github.com/streambench/streambench/engines/trident/spout"
@@ -356,7 +355,7 @@ func (b *tridentBolt) run(tb *trackedBatch, anchor *core.Tuple, fn func()) (err 
 				err = fe.err
 				return
 			}
-			err = fmt.Errorf("%s: batch %v: operation panicked: %v\n%s", b.spec.id, tb.tx, r, debug.Stack())
+			err = fmt.Errorf("batch %v: operation panicked: %v", tb.tx, r)
 		}
 	}()
 	fn()

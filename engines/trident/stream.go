@@ -241,6 +241,9 @@ func (s *Stream) partitionAggregate(what string, groupFields, inFields tuple.Fie
 	if err != nil {
 		return s.failed("%s after %s: %v", what, s.node.name, err)
 	}
+	if _, general := agg.(operation.Aggregator); !general && len(outFields) != 1 {
+		return s.failed("%s after %s: a %T emits one value, so it takes one output field, not %v", what, s.node.name, agg, outFields)
+	}
 	schema, err := tuple.NewSchema(groupFields.Concat(outFields))
 	if err != nil {
 		return s.failed("%s after %s: output fields: %v", what, s.node.name, err)

@@ -23,6 +23,7 @@ type EngineInfo struct {
 var Engines = []EngineInfo{
 	{Name: "baseline", Description: "the hand-written Go loop: what the machine does with no framework", DefaultGuarantee: "at-most-once"},
 	{Name: "core", Description: "Apache Storm's one-at-a-time model: spouts, bolts, groupings, the XOR acker (local mode)", DefaultGuarantee: "at-least-once"},
+	{Name: "microbatch", Description: "Spark Streaming's DStreams: receivers, blocks, batches as RDDs with fused tasks and hash shuffles, state, checkpoints (local mode)", DefaultGuarantee: "at-least-once"},
 	{Name: "trident", Description: "Storm Trident's transactional micro-batches compiled onto core: txids, ordered commits, transactional/opaque state", DefaultGuarantee: "exactly-once"},
 }
 

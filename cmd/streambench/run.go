@@ -35,6 +35,7 @@ type runFlags struct {
 	configFile       string
 	batchSize        int
 	state            string
+	batchInterval    time.Duration
 }
 
 // runRun runs one workload on one engine, prints a summary and writes the
@@ -59,6 +60,7 @@ func runRun(ctx context.Context, args []string, stdio Stdio) error {
 	fs.StringVar(&f.configFile, "config", "", "storm.yaml-style file of engine settings, Storm's key names (core, trident)")
 	fs.IntVar(&f.batchSize, "batch-size", 0, "records per batch (trident; default 10000)")
 	fs.StringVar(&f.state, "state", "", "exactly-once state: transactional or opaque (trident; default transactional)")
+	fs.DurationVar(&f.batchInterval, "batch-interval", time.Second, "micro-batch interval, a whole number of milliseconds (microbatch)")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (read it with go tool pprof)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -158,11 +160,14 @@ func (f *runFlags) config(args []string) (harness.RunConfig, error) {
 	if f.backlog < 0 {
 		return harness.RunConfig{}, bad("--backlog must not be negative, got %d", f.backlog)
 	}
+	if f.batchInterval <= 0 || f.batchInterval%time.Millisecond != 0 {
+		return harness.RunConfig{}, bad("--batch-interval must be a positive whole number of milliseconds, got %v", f.batchInterval)
+	}
 	return harness.RunConfig{
 		Engine: f.engine, Workload: f.workload, Params: params,
 		Seed: f.seed, Partitions: partitions, Parallelism: f.parallelism, Guarantee: g,
 		Rate: rate, Records: f.records, Duration: f.duration, Warmup: f.warmup,
-		Options: workloads.Options{ConfigFile: f.configFile, BatchSize: f.batchSize, State: f.state}, Backlog: f.backlog, DrainTimeout: f.drainTimeout,
+		Options: workloads.Options{ConfigFile: f.configFile, BatchSize: f.batchSize, State: f.state, BatchInterval: f.batchInterval}, Backlog: f.backlog, DrainTimeout: f.drainTimeout,
 		Command: append([]string{"streambench", "run"}, args...),
 	}, nil
 }

@@ -23,21 +23,29 @@ type blockGenerator[T any] struct {
 	clock    Clock
 	interval time.Duration
 	push     func([]T, any) error
+	merge    func(acc, m any) any
 	timer    *recurringTimer
 
 	mu      sync.Mutex
 	cond    *sync.Cond
 	buf     []T
+	meta    any // metadata of the records in buf, merged
 	stopped bool
 	lastCut Time
 	cut     int64 // blocks cut
 	pushed  int64 // blocks pushed
-	queue   chan []T
+	queue   chan cutBlock[T]
 	exited  chan struct{}
 }
 
-func newBlockGenerator[T any](clock Clock, interval time.Duration, push func([]T, any) error) *blockGenerator[T] {
-	g := &blockGenerator[T]{clock: clock, interval: interval, push: push, queue: make(chan []T, blockQueueSize), exited: make(chan struct{})}
+// cutBlock is a block waiting to be pushed, with its records' metadata.
+type cutBlock[T any] struct {
+	records []T
+	meta    any
+}
+
+func newBlockGenerator[T any](clock Clock, interval time.Duration, push func([]T, any) error, merge func(acc, m any) any) *blockGenerator[T] {
+	g := &blockGenerator[T]{clock: clock, interval: interval, push: push, merge: merge, queue: make(chan cutBlock[T], blockQueueSize), exited: make(chan struct{})}
 	g.cond = sync.NewCond(&g.mu)
 	return g
 }
@@ -60,16 +68,36 @@ func (g *blockGenerator[T]) add(v T) error {
 	return nil
 }
 
+// addMany buffers records with their metadata, under one lock.
+func (g *blockGenerator[T]) addMany(vs []T, meta any) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.stopped {
+		return ErrReceiverStopped
+	}
+	g.buf = append(g.buf, vs...)
+	if meta != nil {
+		g.meta = g.merge(g.meta, meta)
+	}
+	return nil
+}
+
+// take swaps out the buffer; the caller holds g.mu.
+func (g *blockGenerator[T]) take() cutBlock[T] {
+	blk := cutBlock[T]{records: g.buf, meta: g.meta}
+	g.buf, g.meta = nil, nil
+	if len(blk.records) > 0 {
+		g.cut++
+	}
+	return blk
+}
+
 // cutBlock swaps out the buffer at block time t.
 func (g *blockGenerator[T]) cutBlock(t Time) {
 	g.mu.Lock()
-	blk := g.buf
-	g.buf = nil
-	if len(blk) > 0 {
-		g.cut++
-	}
+	blk := g.take()
 	g.mu.Unlock()
-	if len(blk) > 0 {
+	if len(blk.records) > 0 {
 		g.queue <- blk
 	}
 	g.mu.Lock()
@@ -83,7 +111,7 @@ func (g *blockGenerator[T]) pushLoop() {
 	for blk := range g.queue {
 		// A push error has been reported by the supervisor; the block's
 		// records are lost, as with an unreliable receiver in Spark.
-		_ = g.push(blk, nil)
+		_ = g.push(blk.records, blk.meta)
 		g.mu.Lock()
 		g.pushed++
 		g.cond.Broadcast()
@@ -131,13 +159,9 @@ func (g *blockGenerator[T]) stop() {
 		return
 	}
 	g.stopped = true
-	blk := g.buf
-	g.buf = nil
-	if len(blk) > 0 {
-		g.cut++
-	}
+	blk := g.take()
 	g.mu.Unlock()
-	if len(blk) > 0 {
+	if len(blk.records) > 0 {
 		g.queue <- blk
 	}
 	close(g.queue)

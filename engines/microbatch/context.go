@@ -261,6 +261,15 @@ func (ssc *StreamingContext) Start() error {
 		ssc.fail(err)
 		return err
 	}
+	for _, in := range ssc.g.inputs {
+		if di, ok := in.base().input.(*directInput); ok && ssc.set.backpressure {
+			set := ssc.set
+			di.setRate(set.initialRate)
+			ssc.AddStreamingListener(&rateController{streamID: in.base().id,
+				estimator: NewPIDRateEstimator(ssc.batch, set.pid[0], set.pid[1], set.pid[2], set.pid[3]),
+				publish:   di.setRate})
+		}
+	}
 	if err := ssc.tracker.start(); err != nil {
 		ssc.fail(err)
 		return err

@@ -3,6 +3,7 @@ package microbatch
 import (
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -11,19 +12,23 @@ import (
 // limit. Acquiring n records at once is allowed and paid for by the next
 // acquirer, so bulk stores are not penalised.
 type rateLimiter struct {
-	clock Clock
-	mu    sync.Mutex
-	rate  float64
-	next  time.Time
+	clock   Clock
+	limited atomic.Bool // rate > 0: the unlimited path takes no lock
+	mu      sync.Mutex
+	rate    float64
+	next    time.Time
 }
 
 func newRateLimiter(clock Clock, rate float64) *rateLimiter {
-	return &rateLimiter{clock: clock, rate: rate}
+	l := &rateLimiter{clock: clock}
+	l.setRate(rate)
+	return l
 }
 
 func (l *rateLimiter) setRate(r float64) {
 	l.mu.Lock()
 	l.rate = r
+	l.limited.Store(r > 0)
 	l.mu.Unlock()
 }
 
@@ -35,6 +40,9 @@ func (l *rateLimiter) currentRate() float64 {
 
 // acquire waits until n records may pass; false if done closed first.
 func (l *rateLimiter) acquire(n int, done <-chan struct{}) bool {
+	if !l.limited.Load() {
+		return true
+	}
 	l.mu.Lock()
 	if l.rate <= 0 {
 		l.mu.Unlock()

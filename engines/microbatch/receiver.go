@@ -85,6 +85,37 @@ func (r *BaseReceiver[T]) StoreBlock(records []T, metadata any) error {
 	return s.storeBlock(records, metadata)
 }
 
+// StoreMany buffers records into the current block, like calling Store for
+// each but under one lock. metadata, when not nil, describes them (such as
+// the source offsets they end at) and is merged into the block's metadata
+// with the receiver's MergeMetadata method if it has one (else the latest
+// wins). Once the block is stored, in the write-ahead log when enabled, the
+// receiver's OnBlockStored(metadata) is called if it has one: Spark's
+// BlockGeneratorListener.onPushBlock, with which a reliable receiver
+// acknowledges its source only for stored data.
+func (r *BaseReceiver[T]) StoreMany(records []T, metadata any) error {
+	s, err := r.supervisor()
+	if err != nil {
+		return err
+	}
+	if !s.limiter.acquire(len(records), s.done) {
+		return ErrReceiverStopped
+	}
+	return s.bg.addMany(records, metadata)
+}
+
+// MetadataMerger is implemented by receivers whose StoreMany metadata must
+// be merged (offsets of several partitions, say) rather than replaced.
+type MetadataMerger interface {
+	MergeMetadata(acc, m any) any
+}
+
+// BlockStoredListener is implemented by receivers that acknowledge their
+// source once a block is stored.
+type BlockStoredListener interface {
+	OnBlockStored(metadata any)
+}
+
 // Restart stops the receiver (OnStop), reports message and err to the
 // listeners, and starts it again (OnStart) after
 // spark.streaming.receiverRestartDelay. It returns at once.
@@ -189,7 +220,11 @@ func newReceiverSupervisor[T any](ssc *StreamingContext, id int, name string, re
 	if ssc.set.backpressure && ssc.set.initialRate > 0 {
 		s.limiter.setRate(ssc.set.initialRate)
 	}
-	s.bg = newBlockGenerator(ssc.clock, ssc.set.blockInterval, s.pushBlock)
+	merge := func(_, m any) any { return m }
+	if mm, ok := recv.(MetadataMerger); ok {
+		merge = mm.MergeMetadata
+	}
+	s.bg = newBlockGenerator(ssc.clock, ssc.set.blockInterval, s.pushBlock, merge)
 	return s
 }
 
@@ -259,6 +294,9 @@ func (s *receiverSupervisor[T]) pushBlock(records []T, metadata any) error {
 		}
 	}
 	s.ssc.tracker.addBlock(b)
+	if l, ok := s.recv.(BlockStoredListener); ok && metadata != nil {
+		l.OnBlockStored(metadata)
+	}
 	return nil
 }
 

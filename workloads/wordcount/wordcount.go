@@ -31,9 +31,10 @@ type pipeline func(*Instance, workloads.Options) (engines.Engine, error)
 
 // pipelines holds word count written once per engine API.
 var pipelines = map[string]pipeline{
-	"baseline": baselinePipeline,
-	"core":     corePipeline,
-	"trident":  tridentPipeline,
+	"baseline":   baselinePipeline,
+	"core":       corePipeline,
+	"trident":    tridentPipeline,
+	"microbatch": microbatchPipeline,
 }
 
 // Instance is a configured word count: its sentence table and the parameters

@@ -1,0 +1,239 @@
+package microbatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/streambench/streambench/engines"
+)
+
+// Pipeline defines a streaming application over the harness's input: it
+// receives the input DStream of source records and the sink, and defines
+// its transformations and output operations (typically a ForeachRDD that
+// writes each partition to the sink).
+type Pipeline func(ssc *StreamingContext, input *DStream[engines.Record], sink engines.Sink) error
+
+// EngineConfig configures an Engine.
+type EngineConfig struct {
+	// BatchInterval is the batch interval (default 1 s).
+	BatchInterval time.Duration
+	// Guarantee chooses the input and the fault-tolerance machinery:
+	// at-most-once reads the source with an unreliable receiver and no
+	// write-ahead log; at-least-once with a reliable receiver whose offsets
+	// advance only once a block is in the write-ahead log; exactly-once
+	// with a direct stream read by offset ranges, checkpointed with the
+	// state, which needs the pipeline's output to be idempotent.
+	Guarantee engines.Guarantee
+	// Parallelism is N of local[N] (default 2).
+	Parallelism int
+	// CheckpointDir is where checkpoints and the write-ahead log go; when
+	// empty and the guarantee needs one, a temporary directory is used and
+	// removed after the run.
+	CheckpointDir string
+	// Conf holds further settings (spark.streaming.blockInterval, ...).
+	Conf *Conf
+}
+
+// Engine runs a Pipeline as an engines.Engine: it creates a StreamingContext
+// over the harness's Source and Sink, starts it, and stops it gracefully
+// once the source is drained and every received record processed.
+type Engine struct {
+	cfg      EngineConfig
+	conf     *Conf
+	pipeline Pipeline
+	input    string
+
+	mu      sync.Mutex
+	batches []BatchMetrics
+	ran     bool
+}
+
+var (
+	_ engines.Engine          = (*Engine)(nil)
+	_ engines.MetricsReporter = (*Engine)(nil)
+)
+
+// NewEngine checks cfg against what the guarantee needs and returns an
+// Engine. A configuration that cannot keep the promise is refused: a
+// write-ahead log switched off for at-least-once, or backpressure without a
+// receiver or direct input, say.
+func NewEngine(cfg EngineConfig, pipeline Pipeline) (*Engine, error) {
+	if pipeline == nil {
+		return nil, fmt.Errorf("%w: nil pipeline", ErrInvalidArgument)
+	}
+	if cfg.BatchInterval == 0 {
+		cfg.BatchInterval = time.Second
+	}
+	if err := checkDuration("batch interval", cfg.BatchInterval); err != nil {
+		return nil, err
+	}
+	if cfg.Parallelism == 0 {
+		cfg.Parallelism = 2
+	}
+	if cfg.Parallelism < 0 {
+		return nil, fmt.Errorf("%w: parallelism %d must be positive", ErrInvalidArgument, cfg.Parallelism)
+	}
+	conf := NewConf()
+	if cfg.Conf != nil {
+		conf = cfg.Conf.clone()
+	}
+	if _, set := conf.values[ConfMaster]; !set {
+		conf.SetMaster(fmt.Sprintf("local[%d]", cfg.Parallelism))
+	}
+	if _, set := conf.values[ConfBlockInterval]; !set {
+		// Spark's 200 ms, or a quarter batch for short batches, so every
+		// batch gets several blocks (Spark's guide recommends >= 50 ms).
+		conf.Set(ConfBlockInterval, min(200*time.Millisecond, max(cfg.BatchInterval/4, time.Millisecond)).String())
+	}
+	e := &Engine{cfg: cfg, conf: conf, pipeline: pipeline}
+	walSet, walExplicit := conf.values[ConfWALEnable]
+	switch cfg.Guarantee {
+	case engines.AtMostOnce:
+		e.input = "unreliable receiver"
+	case engines.AtLeastOnce:
+		if walExplicit && walSet != "true" {
+			return nil, fmt.Errorf("at-least-once needs %s=true: without the write-ahead log, blocks a receiver stored but no batch processed are lost with the process", ConfWALEnable)
+		}
+		conf.Set(ConfWALEnable, "true")
+		e.input = "reliable receiver + write-ahead log"
+	case engines.ExactlyOnce:
+		if walExplicit && walSet == "true" {
+			return nil, fmt.Errorf("exactly-once reads the source directly by offset ranges and has no receiver: %s=true does not apply; remove it", ConfWALEnable)
+		}
+		e.input = "direct stream + checkpointed offsets and state"
+	default:
+		return nil, fmt.Errorf("microbatch: unknown guarantee %v (known: at-most-once, at-least-once, exactly-once)", cfg.Guarantee)
+	}
+	if _, err := conf.parse(); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// Settings implements engines.Engine.
+func (e *Engine) Settings() engines.Settings {
+	s := engines.Settings{"batchInterval": e.cfg.BatchInterval.String(), "guarantee": e.cfg.Guarantee.String(), "input": e.input}
+	for k, v := range e.conf.All() {
+		if v != "" {
+			s[k] = v
+		}
+	}
+	return s
+}
+
+// BatchMetrics is one batch as a StreamingListener saw it.
+type BatchMetrics struct {
+	BatchTimeMs       int64   `json:"batchTimeMs"`
+	Records           int64   `json:"records"`
+	SchedulingDelayMs float64 `json:"schedulingDelayMs"`
+	ProcessingDelayMs float64 `json:"processingDelayMs"`
+	TotalDelayMs      float64 `json:"totalDelayMs"`
+}
+
+// EngineMetrics is what Metrics reports: every batch, and a summary.
+type EngineMetrics struct {
+	Batches               []BatchMetrics `json:"batches"`
+	NumBatches            int            `json:"numBatches"`
+	Records               int64          `json:"records"`
+	MaxProcessingDelayMs  float64        `json:"maxProcessingDelayMs"`
+	MeanProcessingDelayMs float64        `json:"meanProcessingDelayMs"`
+	MaxSchedulingDelayMs  float64        `json:"maxSchedulingDelayMs"`
+	MaxTotalDelayMs       float64        `json:"maxTotalDelayMs"`
+}
+
+// Metrics implements engines.MetricsReporter: the per-batch input size and
+// delays, as Spark's streaming UI shows them.
+func (e *Engine) Metrics() any {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	m := EngineMetrics{Batches: append([]BatchMetrics(nil), e.batches...), NumBatches: len(e.batches)}
+	var sum float64
+	for _, b := range e.batches {
+		m.Records += b.Records
+		m.MaxProcessingDelayMs = max(m.MaxProcessingDelayMs, b.ProcessingDelayMs)
+		m.MaxSchedulingDelayMs = max(m.MaxSchedulingDelayMs, b.SchedulingDelayMs)
+		m.MaxTotalDelayMs = max(m.MaxTotalDelayMs, b.TotalDelayMs)
+		sum += b.ProcessingDelayMs
+	}
+	if len(e.batches) > 0 {
+		m.MeanProcessingDelayMs = sum / float64(len(e.batches))
+	}
+	return m
+}
+
+func (e *Engine) OnBatchCompleted(b BatchInfo) {
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	e.mu.Lock()
+	e.batches = append(e.batches, BatchMetrics{BatchTimeMs: b.BatchTime.Milliseconds(), Records: b.NumRecords(),
+		SchedulingDelayMs: ms(b.SchedulingDelay()), ProcessingDelayMs: ms(b.ProcessingDelay()), TotalDelayMs: ms(b.TotalDelay())})
+	e.mu.Unlock()
+}
+
+// engineListener feeds batch metrics to the Engine.
+type engineListener struct {
+	BaseStreamingListener
+	e *Engine
+}
+
+func (l engineListener) OnBatchCompleted(b BatchInfo) { l.e.OnBatchCompleted(b) }
+
+// Run implements engines.Engine.
+func (e *Engine) Run(ctx context.Context, src engines.Source, sink engines.Sink) error {
+	e.mu.Lock()
+	if e.ran {
+		e.mu.Unlock()
+		return errors.New("microbatch: an Engine runs once; build a new one")
+	}
+	e.ran = true
+	e.mu.Unlock()
+	ssc, err := NewStreamingContext(e.conf, e.cfg.BatchInterval, WithOutput(io.Discard), WithLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
+	if err != nil {
+		return err
+	}
+	dir := e.cfg.CheckpointDir
+	if dir == "" && e.cfg.Guarantee != engines.AtMostOnce {
+		if dir, err = os.MkdirTemp("", "streambench-microbatch-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+	}
+	if dir != "" {
+		if err := ssc.Checkpoint(dir); err != nil {
+			return err
+		}
+	}
+	var input *DStream[engines.Record]
+	var drained <-chan struct{}
+	if e.cfg.Guarantee == engines.ExactlyOnce {
+		input = DirectStream(ssc, src)
+		drained = input.input.(*directInput).drained
+	} else {
+		input = SourceStream(ssc, src, e.cfg.Guarantee == engines.AtLeastOnce)
+		drained = ssc.tracker.allStopped()
+	}
+	ssc.AddStreamingListener(engineListener{e: e})
+	if err := e.pipeline(ssc, input, sink); err != nil {
+		return err
+	}
+	if err := ssc.Start(); err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+		ssc.Stop(false)
+		return ctx.Err()
+	case <-ssc.terminated:
+		return ssc.AwaitTermination()
+	case <-drained:
+	}
+	if err := ssc.Stop(true); err != nil {
+		return err
+	}
+	return ssc.AwaitTermination()
+}

@@ -33,7 +33,7 @@ type tridentBolt struct {
 	expectedUp int   // coordination tuples that close a batch
 	anchor     *core.Tuple
 	cur        *trackedBatch
-	coordVals  core.Values
+	slab       slab
 }
 
 // trackedBatch is one attempt of one batch in this task.
@@ -115,7 +115,7 @@ func (b *tridentBolt) emit(i int, vals tuple.Values) {
 		}
 	}
 	if s := b.spec.outStream[i]; s != "" {
-		out := make(core.Values, len(vals)+1)
+		out := core.Values(b.slab.alloc(len(vals) + 1))
 		out[0] = tb.txBoxed
 		copy(out[1:], vals)
 		for _, task := range b.collector.EmitStream(s, b.anchor, out) {

@@ -61,20 +61,42 @@ func cleanupOp(op any) {
 	}
 }
 
-// project returns t's values at idx as a tuple of schema; when idx is the
-// prefix 0..k-1 it shares t's values instead of copying them.
+// project returns t's values at idx as a tuple of schema; when idx is a
+// run of consecutive positions it shares t's values instead of copying
+// them (an operation must not modify its input tuple).
 func project(t tuple.Tuple, idx []int, schema *tuple.Schema) tuple.Tuple {
-	prefix := true
+	if len(idx) == 0 {
+		return tuple.New(schema, nil)
+	}
+	run := true
 	for i, j := range idx {
-		if i != j {
-			prefix = false
+		if j != idx[0]+i {
+			run = false
 			break
 		}
 	}
-	if prefix {
-		return tuple.New(schema, t.Values()[:len(idx)])
+	if run {
+		a, b := idx[0], idx[0]+len(idx)
+		return tuple.New(schema, t.Values()[a:b:b])
 	}
 	return tuple.New(schema, t.Select(idx))
+}
+
+// slab hands out value slices carved from larger blocks, so that a
+// processor emitting a tuple per input pays one allocation per block
+// instead of one per tuple. A block stays alive while any tuple cut from it
+// does; tuples live for a batch.
+type slab struct{ free tuple.Values }
+
+const slabBlock = 4096
+
+func (s *slab) alloc(n int) tuple.Values {
+	if cap(s.free)-len(s.free) < n {
+		s.free = make(tuple.Values, 0, max(slabBlock, n))
+	}
+	l := len(s.free)
+	s.free = s.free[:l+n]
+	return s.free[l : l+n : l+n]
 }
 
 // passThrough is the processor of merges and repartitions: it hands every
@@ -96,6 +118,7 @@ type eachProc struct {
 
 	cur  tuple.Tuple
 	curB *batch
+	slab slab
 }
 
 func (p *eachProc) prepare(pc *procContext) error { p.pc = pc; return prepareOp(p.fn, pc) }
@@ -112,7 +135,7 @@ func (p *eachProc) Emit(vals tuple.Values) {
 		panic(fmt.Errorf("function emitted %d values for %d output fields %v", len(vals), p.nOut, p.out.Fields()[len(p.out.Fields())-p.nOut:]))
 	}
 	in := p.cur.Values()
-	out := make(tuple.Values, len(in)+len(vals))
+	out := p.slab.alloc(len(in) + len(vals))
 	copy(out, in)
 	copy(out[len(in):], vals)
 	p.pc.emit(p.curB, out)

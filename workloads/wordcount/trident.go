@@ -131,25 +131,33 @@ type wordBatch struct {
 
 // WordBatch is a CombinerAggregator of a word's occurrences in a batch and
 // its oldest record; its input is the "record" field (*engines.Record).
-// Combine adds into its first argument, which is always a value this
-// aggregator made for the batch (from Zero or Init), so it allocates
-// nothing per occurrence beyond Init's.
+// It allocates nothing per occurrence: Init's value for one occurrence is
+// the record itself, and Combine adds into its first argument, which is
+// always a *wordBatch this aggregator made for the batch with Zero.
 type WordBatch struct{}
 
 var _ operation.CombinerAggregator = WordBatch{}
 
-// Init counts one occurrence.
+// Init counts one occurrence: the record it is in.
 func (WordBatch) Init(t tuple.Tuple) any {
 	r, _ := t.Get(0).(*engines.Record)
-	return &wordBatch{n: 1, oldest: r}
+	return r
 }
 
-// Combine adds b into a.
+// Combine adds b, one occurrence (a record) or a partial count, into a.
 func (WordBatch) Combine(a, b any) any {
-	x, y := a.(*wordBatch), b.(*wordBatch)
-	x.n += y.n
-	if x.oldest == nil || (y.oldest != nil && y.oldest.Intended < x.oldest.Intended) {
-		x.oldest = y.oldest
+	x := a.(*wordBatch)
+	var n int64
+	var oldest *engines.Record
+	switch y := b.(type) {
+	case *engines.Record:
+		n, oldest = 1, y
+	case *wordBatch:
+		n, oldest = y.n, y.oldest
+	}
+	x.n += n
+	if x.oldest == nil || (oldest != nil && oldest.Intended < x.oldest.Intended) {
+		x.oldest = oldest
 	}
 	return x
 }

@@ -87,6 +87,8 @@ type numberSpout struct {
 	Log     *spoutLog
 	// Stream, when set, is the stream emitted on instead of the default.
 	Stream string
+	// Mod, when set, makes the emitted value n mod Mod (the id stays n).
+	Mod int
 
 	collector *SpoutOutputCollector
 	next      int
@@ -121,11 +123,15 @@ func (s *numberSpout) NextTuple() {
 	s.Log.mu.Lock()
 	s.Log.emitted++
 	s.Log.mu.Unlock()
+	v := n
+	if s.Mod > 0 {
+		v = n % s.Mod
+	}
 	if s.Stream != "" {
-		s.collector.EmitStream(s.Stream, Values{n}, id)
+		s.collector.EmitStream(s.Stream, Values{v}, id)
 		return
 	}
-	s.collector.Emit(Values{n}, id)
+	s.collector.Emit(Values{v}, id)
 }
 
 func (s *numberSpout) Ack(id any) {

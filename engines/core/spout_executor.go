@@ -205,5 +205,8 @@ func (e *executor) accountSkip(d time.Duration) {
 		for _, t := range e.tasks {
 			t.stats.skippedMaxSpoutNs += int64(d)
 		}
+	default:
+		return
 	}
+	e.publish()
 }

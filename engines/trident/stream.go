@@ -297,7 +297,7 @@ func (s *Stream) extremeBy(what, field string, sign int) *Stream {
 	if i < 0 {
 		return s.failed("%s after %s: field %q is not declared (the stream has %v)", what, s.node.name, field, s.node.schema.Fields())
 	}
-	return s.extreme(what, func(a, b tuple.Tuple) bool { return sign*compareValues(a.Get(i), b.Get(i)) < 0 })
+	return s.extreme(what, func(a, b tuple.Tuple) bool { return sign*compareValues(a.Get(i), b.Get(i)) > 0 })
 }
 
 // extreme keeps, per partition then globally, the first tuple by better.

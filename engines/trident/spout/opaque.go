@@ -68,6 +68,8 @@ type opaqueEmitter struct {
 	ctx   Context
 	inner OpaqueEmitter
 	parts []int
+	bufs  []bufferCollector
+	guard txGuard
 
 	mu     sync.Mutex
 	cached map[int64]map[int][]byte // txid -> partition -> meta, batches in flight
@@ -75,28 +77,40 @@ type opaqueEmitter struct {
 
 // EmitBatch emits each owned partition's batch of tx after the batch of the
 // nearest lower txid: one still in flight if there is one, else the last
-// committed.
+// committed. Every partition's batch is settled (and cached for the next
+// txid) before any tuple leaves, as in the transactional executor.
 func (e *opaqueEmitter) EmitBatch(tx TransactionAttempt, c operation.TridentCollector) error {
+	if err := e.guard.check(tx); err != nil {
+		return err
+	}
+	if e.bufs == nil {
+		e.bufs = make([]bufferCollector, len(e.parts))
+	}
 	e.mu.Lock()
 	prev := e.lowerCached(tx.Txid)
-	metas := make(map[int][]byte, len(e.parts))
-	e.cached[tx.Txid] = metas
 	e.mu.Unlock()
-	for _, p := range e.parts {
+	metas := make(map[int][]byte, len(e.parts))
+	for i, p := range e.parts {
+		buf := &e.bufs[i]
+		buf.reset()
 		last, ok := prev[p]
+		var err error
 		if !ok {
-			var err error
-			if _, last, _, err = e.ctx.State.PreviousPartitionMeta(e.ctx.SpoutID, p, tx.Txid); err != nil {
-				return err
-			}
+			_, last, _, err = e.ctx.State.PreviousPartitionMeta(e.ctx.SpoutID, p, tx.Txid)
 		}
-		meta, err := e.inner.EmitPartitionBatch(tx, c, p, last)
+		if err == nil {
+			metas[p], err = e.inner.EmitPartitionBatch(tx, buf, p, last)
+		}
 		if err != nil {
+			e.guard.block(tx)
 			return err
 		}
-		e.mu.Lock()
-		metas[p] = meta
-		e.mu.Unlock()
+	}
+	e.mu.Lock()
+	e.cached[tx.Txid] = metas
+	e.mu.Unlock()
+	for i := range e.bufs {
+		e.bufs[i].flush(c)
 	}
 	return nil
 }

@@ -1,6 +1,9 @@
 package spout
 
 import (
+	"errors"
+	"fmt"
+
 	"github.com/streambench/streambench/engines/trident/operation"
 	"github.com/streambench/streambench/engines/trident/tuple"
 )
@@ -62,38 +65,44 @@ type partitionedEmitter struct {
 	ctx   Context
 	inner PartitionedEmitter
 	parts []int
-	buf   bufferCollector
+	bufs  []bufferCollector
+	guard txGuard
 }
 
 // EmitBatch emits each owned partition's batch of tx. A txid seen before is
 // re-emitted from its recorded metadata; a new txid's metadata is recorded
-// before its tuples leave the spout, so that no downstream effect of a batch
-// can exist without the metadata to replay it exactly.
+// before its tuples leave the spout. Every partition's metadata is settled
+// before any tuple leaves, so that an operation failing on the tuples of
+// one partition cannot leave another partition without the metadata that
+// the next txid builds on.
 func (e *partitionedEmitter) EmitBatch(tx TransactionAttempt, c operation.TridentCollector) error {
-	for _, p := range e.parts {
+	if err := e.guard.check(tx); err != nil {
+		return err
+	}
+	if e.bufs == nil {
+		e.bufs = make([]bufferCollector, len(e.parts))
+	}
+	for i, p := range e.parts {
+		buf := &e.bufs[i]
+		buf.reset()
 		meta, ok, err := e.ctx.State.PartitionMeta(e.ctx.SpoutID, p, tx.Txid)
-		if err != nil {
-			return err
-		}
-		if ok {
-			if err := e.inner.EmitPartitionBatch(tx, c, p, meta); err != nil {
-				return err
+		if err == nil && ok {
+			err = e.inner.EmitPartitionBatch(tx, buf, p, meta)
+		} else if err == nil {
+			var last []byte
+			if _, last, _, err = e.ctx.State.PreviousPartitionMeta(e.ctx.SpoutID, p, tx.Txid); err == nil {
+				if meta, err = e.inner.EmitPartitionBatchNew(tx, buf, p, last); err == nil {
+					err = e.ctx.State.SetPartitionMeta(e.ctx.SpoutID, p, tx.Txid, meta)
+				}
 			}
-			continue
 		}
-		_, last, _, err := e.ctx.State.PreviousPartitionMeta(e.ctx.SpoutID, p, tx.Txid)
 		if err != nil {
+			e.guard.block(tx)
 			return err
 		}
-		e.buf.reset()
-		meta, err = e.inner.EmitPartitionBatchNew(tx, &e.buf, p, last)
-		if err != nil {
-			return err
-		}
-		if err := e.ctx.State.SetPartitionMeta(e.ctx.SpoutID, p, tx.Txid, meta); err != nil {
-			return err
-		}
-		e.buf.flush(c)
+	}
+	for i := range e.bufs {
+		e.bufs[i].flush(c)
 	}
 	return nil
 }
@@ -113,6 +122,33 @@ func (e *partitionedEmitter) Drained(txid int64) bool {
 	}
 	return false
 }
+
+// txGuard refuses to emit batches after one whose metadata could not be
+// settled, until that one is emitted again: a later txid builds on the
+// earlier one's metadata, so emitting it first would make the two overlap.
+// The coordinator replays the failed txid and every later one anyway.
+type txGuard struct{ blocked int64 }
+
+func (g *txGuard) check(tx TransactionAttempt) error {
+	switch {
+	case g.blocked == 0:
+	case tx.Txid == g.blocked:
+		g.blocked = 0
+	case tx.Txid > g.blocked:
+		return fmt.Errorf("batch %v waits for batch %d to be emitted again: %w", tx, g.blocked, ErrEarlierBatchFailed)
+	}
+	return nil
+}
+
+func (g *txGuard) block(tx TransactionAttempt) {
+	if g.blocked == 0 || tx.Txid < g.blocked {
+		g.blocked = tx.Txid
+	}
+}
+
+// ErrEarlierBatchFailed is returned for a batch emitted while an earlier
+// one's emission failed and has not been retried.
+var ErrEarlierBatchFailed = errors.New("an earlier batch failed to emit")
 
 // bufferCollector holds a batch's tuples until the spout may release them.
 type bufferCollector struct {

@@ -223,9 +223,15 @@ func TestBadInput(t *testing.T) {
 	if err := e.EmitBatch(spout.TransactionAttempt{Txid: 1}, &collector{}); !errors.Is(err, spout.ErrBadMeta) {
 		t.Errorf("corrupt metadata: err = %v, want ErrBadMeta", err)
 	}
+	// Until txid 1 is emitted again, a later txid would build on metadata
+	// txid 1 never settled, so it is refused.
+	if err := e.EmitBatch(spout.TransactionAttempt{Txid: 2}, &collector{}); !errors.Is(err, spout.ErrEarlierBatchFailed) {
+		t.Errorf("txid 2 after txid 1 failed: err = %v, want ErrEarlierBatchFailed", err)
+	}
 	// A recorded batch the source no longer has is an error.
 	meta.SetPartitionMeta("s", 0, 2, spout.OffsetMeta{Offset: 0, Count: 5}.Encode())
-	if err := e.EmitBatch(spout.TransactionAttempt{Txid: 2}, &collector{}); !errors.Is(err, engines.ErrOffsetOutOfRange) {
+	e2, _ := sp.NewEmitter(spout.Context{SpoutID: "s", NumTasks: 1, State: meta})
+	if err := e2.EmitBatch(spout.TransactionAttempt{Txid: 2}, &collector{}); !errors.Is(err, engines.ErrOffsetOutOfRange) {
 		t.Errorf("missing records: err = %v, want ErrOffsetOutOfRange", err)
 	}
 }

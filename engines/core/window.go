@@ -309,7 +309,6 @@ func (w *windowedExecutor) evaluate(now int64) {
 	switch l := w.cfg.length.(type) {
 	case Count:
 		keep = max(0, len(w.events)-int(l))
-		start = 0
 	case Duration:
 		start = now - time.Duration(l).Milliseconds()
 		for keep < len(w.events) && w.events[keep].ts <= start {
@@ -317,14 +316,15 @@ func (w *windowedExecutor) evaluate(now int64) {
 		}
 	}
 	for _, ev := range w.events[:keep] {
-		w.expired = append(w.expired, ev.tup)
+		w.expire(ev.tup)
 	}
 	w.events = append(w.events[:0], w.events[keep:]...)
 	w.fire(w.events, start, now)
 	if w.cfg.tumbling() {
-		// Nothing of a tumbling window is in the next one: expire it now.
+		// Nothing of a tumbling window is in the next one: it expires
+		// as soon as it has been executed.
 		for _, ev := range w.events {
-			w.expired = append(w.expired, ev.tup)
+			w.expire(ev.tup)
 		}
 		w.events = w.events[:0]
 	}
@@ -337,50 +337,54 @@ func (w *windowedExecutor) evaluate(now int64) {
 func (w *windowedExecutor) evaluateEventTime() {
 	length := time.Duration(w.cfg.length.(Duration)).Milliseconds()
 	slide := time.Duration(w.cfg.slide.(Duration)).Milliseconds()
-	for {
-		if len(w.events) == 0 {
-			return
-		}
+	for len(w.events) > 0 {
 		earliest := w.events[0].ts
 		for _, ev := range w.events {
 			earliest = min(earliest, ev.ts)
 		}
 		// The first window that holds the earliest event ends at the
 		// first multiple of slide at or after it.
-		first := ceilDiv(earliest, slide) * slide
-		end := max(w.nextEnd, first)
+		end := max(w.nextEnd, ceilDiv(earliest, slide)*slide)
 		if end > w.watermark {
 			return
 		}
 		start := end - length
-		var in, rest []winEvent
+		var in []winEvent
 		for _, ev := range w.events {
 			if ev.ts > start && ev.ts <= end {
 				in = append(in, ev)
 			}
 		}
+		w.fire(in, start, end)
 		// Events at or before the next window's start leave for good.
 		nextStart := end + slide - length
+		rest := w.events[:0]
 		for _, ev := range w.events {
-			if ev.ts <= nextStart {
-				w.expired = append(w.expired, ev.tup)
-			} else {
+			switch {
+			case ev.ts <= nextStart:
+				w.expire(ev.tup)
+			default:
+				if ev.ts <= end {
+					ev.seen = true
+				}
 				rest = append(rest, ev)
 			}
 		}
-		w.fire(in, start, end)
-		for i := range rest {
-			if rest[i].ts <= end {
-				rest[i].seen = true
-			}
-		}
+		clear(w.events[len(rest):])
 		w.events = rest
 		w.nextEnd = end + slide
 	}
 }
 
+// expire acks a tuple that has left its last window and keeps it to report
+// in the next window's GetExpired.
+func (w *windowedExecutor) expire(t *Tuple) {
+	w.collector.Ack(t)
+	w.expired = append(w.expired, t)
+}
+
 // fire calls the bolt with the window, anchoring its emits on the window's
-// tuples, then acks the tuples that expired.
+// tuples.
 func (w *windowedExecutor) fire(events []winEvent, start, end int64) {
 	win := &TupleWindow{start: start, end: end, expired: w.expired}
 	for i := range events {
@@ -391,16 +395,12 @@ func (w *windowedExecutor) fire(events []winEvent, start, end int64) {
 		}
 	}
 	w.expired = nil
-	if len(win.tuples) > 0 || len(win.expired) > 0 {
-		w.t.windowAnchors = win.tuples
-		func() {
-			defer func() { w.t.windowAnchors = nil }()
-			w.bolt.Execute(win)
-		}()
+	if len(win.tuples) == 0 && len(win.expired) == 0 {
+		return
 	}
-	for _, tup := range win.expired {
-		w.collector.Ack(tup)
-	}
+	w.t.windowAnchors = win.tuples
+	defer func() { w.t.windowAnchors = nil }()
+	w.bolt.Execute(win)
 }
 
 func ceilDiv(a, b int64) int64 {

@@ -75,3 +75,5 @@ func waitGoroutines(t *testing.T, n int) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func numGoroutines() int { return runtime.NumGoroutine() }

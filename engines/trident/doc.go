@@ -1,0 +1,75 @@
+// Package trident is Storm Trident: exactly-once stateful stream processing
+// in small batches, compiled onto engines/core (Storm's one-at-a-time
+// engine) the way the original compiles onto Storm's spouts and bolts.
+//
+// # The model
+//
+// A Trident stream is processed as a sequence of batches. Each batch has a
+// transaction id (txid); a batch that fails or times out is replayed with
+// the same txid. State is updated batch by batch, strictly in txid order,
+// and stores the txid of the batch that last changed each value, which is
+// what turns replays into exactly-once effects (see package state):
+//
+//	topology := trident.NewTridentTopology()
+//	wordCounts := topology.NewStream("spout1", sentences).
+//		Each(tuple.NewFields("sentence"), Split{}, tuple.NewFields("word")).
+//		GroupBy(tuple.NewFields("word")).
+//		PersistentAggregate(state.NewMemoryMapStateFactory(state.Opaque), nil, builtin.Count{}, tuple.NewFields("count"))
+//	topology.NewDRPCStream("words", drpc).
+//		Each(tuple.NewFields("args"), Split{}, tuple.NewFields("word")).
+//		GroupBy(tuple.NewFields("word")).
+//		StateQuery(wordCounts, tuple.NewFields("word"), builtin.MapGet{}, tuple.NewFields("count")).
+//		Filter(tuple.NewFields("count"), builtin.FilterNull{}).
+//		Aggregate(tuple.NewFields("count"), builtin.Sum{}, tuple.NewFields("sum"))
+//	storm, conf, err := topology.BuildConfig(core.Config{})
+//	cluster.SubmitTopology("wordCounter", conf, storm)
+//	drpc.Execute("words", "cat the dog jumped") // "[[5]]"
+//
+// # What Build compiles
+//
+// Operations between two repartitions (Each, Filter, Map, PartitionAggregate,
+// PartitionPersist, ...) run together in one bolt, with the parallelism of
+// the largest hint among them; a repartition (Shuffle, PartitionBy, GroupBy
+// before an aggregation, Global, BatchGlobal, Broadcast) is a stream
+// grouping between two bolts. A spout's emitter runs at the head of a bolt
+// of its own. Each connected part of the graph (a batch group) gets one
+// master batch coordinator spout, $mastercoord-bg<N>, which drives
+// everything with three streams:
+//
+//   - $batch [tx]: a batch starts. The spout bolts emit their part of it;
+//     every tuple is anchored to the $batch tuple, so Storm's acker reports
+//     its tree complete only once every bolt has processed the batch.
+//   - $commit [tx]: the lowest processed batch commits, once the batch
+//     before it committed. Only committers (bolts with PartitionPersist,
+//     opaque spouts) take part; they apply their batch to state now, in
+//     txid order.
+//   - $success [tx]: the batch committed; the txid is recorded in the
+//     topology's txstate.TransactionalState, so a restarted topology
+//     resumes after it.
+//
+// A bolt knows that it has all of a batch from coordination tuples: each
+// upstream task ends its part with [tx, count] on the direct stream
+// $coord-bg<N>, naming how many tuples it sent to that task.
+//
+// Up to topology.max.spout.pending batches are in flight (1 by default, as
+// in Storm); a new batch starts at most every
+// topology.trident.batch.emit.interval.millis (500 ms by default). When a
+// batch fails, it and every later batch in flight are replayed with new
+// attempt numbers, so commits stay in order.
+//
+// # Exactly-once
+//
+// Which spout feeds which state decides the guarantee (see packages spout
+// and state): a transactional spout replays a txid with exactly the same
+// tuples, which a TransactionalMap needs; an opaque spout may replay it
+// with other tuples, which only an OpaqueMap handles. Build refuses a
+// transactional state fed by an opaque spout. A non-transactional spout or
+// state gives no guarantee beyond at-most-once.
+//
+// # Running
+//
+// BuildConfig returns the engines/core topology and configuration to
+// submit to a core.LocalCluster, as a Storm user does. Job runs a topology
+// over a harness engines.Source and engines.Sink as an engines.Engine, and
+// returns once the batch that drained the source has committed.
+package trident

@@ -206,12 +206,14 @@ type receiverSupervisor[T any] struct {
 	wal      *writeAheadLog
 	blockSeq atomic.Int64
 
-	mu       sync.Mutex
-	stopped  bool
-	done     chan struct{} // closed when stopped for good
-	runCh    chan struct{} // closed when the current run (OnStart..OnStop) ends
-	restarts sync.WaitGroup
-	lastErr  ReceiverInfo
+	mu            sync.Mutex
+	stopped       bool
+	running       bool // between OnStart and OnStop
+	restarting    bool
+	done          chan struct{} // closed when stopped for good
+	runCh         chan struct{} // closed when the current run (OnStart..OnStop) ends
+	restartExited chan struct{} // closed when the last restart goroutine ends
+	lastErr       ReceiverInfo
 }
 
 func newReceiverSupervisor[T any](ssc *StreamingContext, id int, name string, recv Receiver[T]) *receiverSupervisor[T] {
@@ -245,6 +247,9 @@ func (s *receiverSupervisor[T]) start(wal *writeAheadLog) error {
 		return fmt.Errorf("%w: receiver %T is already attached to a stream; create one receiver per ReceiverStream", ErrInvalidArgument, s.recv)
 	}
 	s.bg.start()
+	s.mu.Lock()
+	s.running = true
+	s.mu.Unlock()
 	s.recv.OnStart()
 	info := s.info(true)
 	s.ssc.listeners.post(func(l StreamingListener) { l.OnReceiverStarted(info) })
@@ -315,34 +320,49 @@ func (s *receiverSupervisor[T]) reportError(message string, err error) {
 }
 
 // restart runs OnStop, waits the restart delay, and runs OnStart again,
-// unless the receiver is stopped meanwhile.
+// unless the receiver is stopped meanwhile. A restart asked for while one is
+// under way is ignored.
 func (s *receiverSupervisor[T]) restart(message string, err error) {
 	s.mu.Lock()
-	if s.stopped {
+	if s.stopped || s.restarting {
 		s.mu.Unlock()
 		return
 	}
-	s.restarts.Add(1)
+	s.restarting = true
+	exited := make(chan struct{})
+	s.restartExited = exited
 	s.mu.Unlock()
 	s.reportError("restarting receiver: "+message, err)
 	go func() {
-		defer s.restarts.Done()
-		s.mu.Lock()
-		close(s.runCh)
-		s.mu.Unlock()
-		s.recv.OnStop()
-		if !s.ssc.clock.WaitTill(s.ssc.clock.Now().Add(s.ssc.set.restartDelay), s.done) {
-			return
+		defer close(exited)
+		if s.endRun() {
+			s.recv.OnStop()
 		}
+		ok := s.ssc.clock.WaitTill(s.ssc.clock.Now().Add(s.ssc.set.restartDelay), s.done)
 		s.mu.Lock()
-		if s.stopped {
+		s.restarting = false
+		if !ok || s.stopped {
 			s.mu.Unlock()
 			return
 		}
 		s.runCh = make(chan struct{})
+		s.running = true
 		s.mu.Unlock()
 		s.recv.OnStart()
 	}()
+}
+
+// endRun marks the current run (OnStart..OnStop) over; it reports whether
+// one was under way.
+func (s *receiverSupervisor[T]) endRun() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.running {
+		return false
+	}
+	s.running = false
+	close(s.runCh)
+	return true
 }
 
 // stop stops the receiver for good and pushes its buffered records.
@@ -354,15 +374,14 @@ func (s *receiverSupervisor[T]) stop(message string, err error) {
 	}
 	s.stopped = true
 	close(s.done)
-	runCh := s.runCh
+	restarting := s.restartExited
 	s.mu.Unlock()
-	select {
-	case <-runCh:
-	default:
-		close(runCh)
+	if restarting != nil {
+		<-restarting // a restart under way ends (or finishes its OnStart) first
+	}
+	if s.endRun() {
 		s.recv.OnStop()
 	}
-	s.restarts.Wait()
 	s.bg.stop()
 	if err != nil {
 		s.reportError(message, err)

@@ -19,9 +19,8 @@ type BatchSpout interface {
 }
 
 // BatchSpoutExecutor adapts a BatchSpout to a TridentSpout, as Storm's
-// BatchSpoutExecutor does. Trident runs a BatchSpout in one task.
+// BatchSpoutExecutor does. Only the first task of the spout emits.
 type BatchSpoutExecutor struct {
-	// New returns the spout for a task.
 	Spout BatchSpout
 }
 
@@ -36,8 +35,13 @@ func (BatchSpoutExecutor) Kind() Kind { return NonTransactional }
 // OutputFields implements TridentSpout.
 func (e BatchSpoutExecutor) OutputFields() tuple.Fields { return e.Spout.OutputFields() }
 
-// NewEmitter implements TridentSpout: it opens the spout.
+// NewEmitter implements TridentSpout: it opens the spout in the first
+// task. A BatchSpout knows nothing of partitions, so only one task emits;
+// the others emit nothing and so add nothing to a batch.
 func (e BatchSpoutExecutor) NewEmitter(ctx Context) (Emitter, error) {
+	if ctx.TaskIndex > 0 {
+		return idleEmitter{}, nil
+	}
 	if err := e.Spout.Open(ctx.Conf, ctx); err != nil {
 		return nil, err
 	}
@@ -62,3 +66,12 @@ func (b *batchEmitter) Drained(txid int64) bool {
 	}
 	return false
 }
+
+// idleEmitter is the emitter of a BatchSpout's other tasks.
+type idleEmitter struct{}
+
+func (idleEmitter) EmitBatch(TransactionAttempt, operation.TridentCollector) error { return nil }
+func (idleEmitter) Commit(TransactionAttempt) error                                { return nil }
+func (idleEmitter) Success(TransactionAttempt) error                               { return nil }
+func (idleEmitter) Close() error                                                   { return nil }
+func (idleEmitter) Drained(int64) bool                                             { return true }

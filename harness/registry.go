@@ -7,6 +7,7 @@ import (
 
 	"github.com/streambench/streambench/workloads"
 	"github.com/streambench/streambench/workloads/ads"
+	"github.com/streambench/streambench/workloads/grep"
 	"github.com/streambench/streambench/workloads/identity"
 	"github.com/streambench/streambench/workloads/wordcount"
 )
@@ -30,6 +31,7 @@ var Engines = []EngineInfo{
 // Workloads lists the workloads a run can use.
 var Workloads = []workloads.Workload{
 	ads.Workload,
+	grep.Workload,
 	identity.Workload,
 	wordcount.Workload,
 }

@@ -96,7 +96,7 @@ func (r *Results) Sorted() []string {
 	return out
 }
 
-// WaitLen polls until r holds n results or a second passes.
+// WaitLen polls until r holds n results or five seconds pass.
 func (r *Results) WaitLen(n int) {
 	deadline := time.Now().Add(5 * time.Second)
 	for r.Len() < n && time.Now().Before(deadline) {
@@ -211,12 +211,11 @@ func Example_wordCountTopology() {
 	}
 	out.WaitLen(20)
 	// Wait until every tree has completed, then look at the counts.
-	for {
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
 		m, _ := cluster.Metrics("word-count")
 		if m.Components[spoutIndex(m)].Acked == 4 {
 			break
 		}
-		time.Sleep(time.Millisecond)
 	}
 	cluster.KillTopology("word-count")
 	for _, line := range out.Sorted() {

@@ -1,0 +1,118 @@
+// Package core reproduces Apache Storm's one-at-a-time stream processing
+// model in local mode: topologies of spouts and bolts wired by stream
+// groupings, run by executors on workers, with Storm's XOR acker for
+// guaranteed message processing. Names and API follow Storm's Java API, so
+// that a Storm user recognises the code and a reader can learn Storm from
+// it.
+//
+// # Topologies, streams and components
+//
+// A topology is a graph of components. A spout is a source of streams: its
+// NextTuple emits tuples, lists of values named by the stream's fields. A
+// bolt consumes streams and may emit new ones. Each component declares the
+// streams it emits in DeclareOutputFields ("default" unless named); each
+// bolt subscribes to streams of other components with a grouping that says
+// which of its tasks gets each tuple:
+//
+//	shuffle         each task gets an equal share (round-robin)
+//	fields          equal values of the named fields go to the same task
+//	partialKey      a key goes to the less loaded of two candidate tasks
+//	all             every task gets every tuple
+//	global          the task with the lowest id gets everything
+//	none            like shuffle
+//	direct          the emitter picks the task (EmitDirect, direct streams)
+//	localOrShuffle  tasks in the emitter's worker first
+//	custom          a CustomStreamGrouping picks
+//
+// A topology is validated when it is submitted: unknown components or
+// streams, undeclared fields, direct groupings on non-direct streams,
+// cycles, and more executors than tasks are refused with the reason.
+//
+// # Workers, executors, tasks
+//
+// Storm runs a topology on topology.workers worker processes; each runs
+// executors, threads; each executor runs one or more tasks, instances of one
+// component. The number of tasks of a component is fixed for the topology's
+// life (SetNumTasks; by default its parallelism hint); the number of
+// executors can change while it runs (Rebalance). Here a worker is a group of
+// goroutines that can be stopped together and an executor is a goroutine
+// with a bounded receive queue. Executors hand batches of tuples to each
+// other through the engines.Transport seam, addressed by task id, so the
+// same code can later run with workers in separate processes. A full queue
+// slows its producers (backpressure): a bolt waits for room, a spout stops
+// being asked for tuples; nothing is dropped.
+//
+// # Guaranteed message processing
+//
+// A spout that emits a tuple with a message id asks Storm to track it. Every
+// tuple a bolt emits anchored on an input joins the input's tuple tree; when
+// every tuple of the tree has been acked, the spout's Ack is called with the
+// message id; when any is failed, or the tree does not complete within
+// topology.message.timeout.secs, its Fail is. A spout that emits the tuple
+// again on Fail gives at-least-once delivery; with topology.acker.executors
+// set to 0 nothing is tracked, Ack is called right after the emit, and
+// delivery is at-most-once. Storm tracks a tree of any size in a few words
+// with the XOR of random 64-bit edge ids (see acker.go);
+// topology.max.spout.pending bounds the trees a spout task has in flight.
+//
+// # Time
+//
+// Tick tuples arrive at bolts every topology.tick.tuple.freq.secs (per
+// topology, or per component with AddConfiguration); IsTick tells them
+// apart. Windowed bolts (WindowedBolt, BaseWindowedBolt) see tumbling or
+// sliding windows by count or duration, on processing time or on event time
+// with watermarks and a late-tuple stream. The clock is injectable
+// (WithClock, ManualClock), so timeouts and windows are tested without
+// waiting.
+//
+// # Configuration
+//
+// Config uses Storm's key names. Built-in defaults are overridden by a
+// storm.yaml-style file (ReadConfigFile, WithConfig), then by the Config
+// given to SubmitTopology, then by a component's own configuration. An
+// unknown key or a value of the wrong type is an error naming the key.
+//
+// # Example
+//
+// Storm's word count, as in its starter topologies:
+//
+//	builder := core.NewTopologyBuilder()
+//	builder.SetSpout("spout", &SentenceSpout{}, 1)
+//	builder.SetBolt("split", &SplitSentence{}, 2).ShuffleGrouping("spout")
+//	builder.SetBolt("count", &WordCount{}, 3).FieldsGrouping("split", core.NewFields("word"))
+//
+//	conf := core.Config{}
+//	conf.SetNumWorkers(2)
+//	cluster := core.NewLocalCluster()
+//	defer cluster.Shutdown()
+//	if err := cluster.SubmitTopology("word-count", conf, builder.CreateTopology()); err != nil {
+//		log.Fatal(err)
+//	}
+//	...
+//	cluster.KillTopology("word-count")
+//
+// where SplitSentence is a BasicBolt (its emits are anchored and its input
+// acked for it):
+//
+//	func (SplitSentence) Execute(t *core.Tuple, c *core.BasicOutputCollector) error {
+//		for _, w := range strings.Fields(t.GetString(0)) {
+//			c.Emit(core.Values{w})
+//		}
+//		return nil
+//	}
+//
+// The runnable versions are the package's examples (ExclamationTopology and
+// WordCountTopology). A Job runs a topology as an engines.Engine for the
+// streambench harness.
+//
+// # Differences from Storm
+//
+// Task objects are created once at submission and survive a rebalance (in
+// Storm, workers are restarted and tasks re-created from the serialized
+// component), so a rebalance loses no in-memory state. Kill and rebalance
+// end their wait early once nothing is in flight. A topology with a cycle is
+// refused rather than left to deadlock under backpressure. Executors flush
+// partial output batches as soon as their input runs dry, so
+// topology.producer.batch.size defaults to 100 instead of 1. Collectors are,
+// as in Storm 2, for the executor's goroutine only.
+package core

@@ -8,6 +8,7 @@ import (
 	"github.com/streambench/streambench/workloads"
 	"github.com/streambench/streambench/workloads/ads"
 	"github.com/streambench/streambench/workloads/grep"
+	"github.com/streambench/streambench/workloads/hashtags"
 	"github.com/streambench/streambench/workloads/identity"
 	"github.com/streambench/streambench/workloads/wordcount"
 )
@@ -32,6 +33,7 @@ var Engines = []EngineInfo{
 var Workloads = []workloads.Workload{
 	ads.Workload,
 	grep.Workload,
+	hashtags.Workload,
 	identity.Workload,
 	wordcount.Workload,
 }

@@ -22,10 +22,16 @@ import (
 // some probability and one other rank (its alias) otherwise, so a draw is one
 // multiplication and one comparison however large n is.
 type Zipf struct {
-	n     uint64
-	cut   []uint64 // per column: the column's own rank when the fraction is below cut
-	alias []int32
-	p     []float64
+	n    uint64
+	cols []column
+	p    []float64
+}
+
+// column is one column of the alias table, its two fields side by side so
+// that a draw touches one cache line.
+type column struct {
+	cut   uint64 // the column's own rank when the fraction is below cut
+	alias int32
 }
 
 // NewZipf builds the alias table of a Zipf law of exponent s over n ranks.
@@ -34,7 +40,7 @@ func NewZipf(n int, s float64) *Zipf {
 	if n < 1 || s < 0 || n > math.MaxInt32 {
 		panic("draw: Zipf needs n in [1, 2^31) and s >= 0")
 	}
-	z := &Zipf{n: uint64(n), cut: make([]uint64, n), alias: make([]int32, n), p: make([]float64, n)}
+	z := &Zipf{n: uint64(n), cols: make([]column, n), p: make([]float64, n)}
 	var sum float64
 	for k := range n {
 		z.p[k] = 1 / math.Pow(float64(k+1), s)
@@ -54,7 +60,7 @@ func NewZipf(n int, s float64) *Zipf {
 	for len(small) > 0 && len(large) > 0 {
 		l, g := small[len(small)-1], large[len(large)-1]
 		small = small[:len(small)-1]
-		z.cut[l], z.alias[l] = fraction(q[l]), g
+		z.cols[l] = column{cut: fraction(q[l]), alias: g}
 		q[g] += q[l] - 1 // g gave column l what l lacked
 		if q[g] < 1 {
 			large = large[:len(large)-1]
@@ -63,7 +69,7 @@ func NewZipf(n int, s float64) *Zipf {
 	}
 	// What is left holds (up to rounding) exactly one column's worth.
 	for _, k := range append(small, large...) {
-		z.cut[k], z.alias[k] = math.MaxUint64, k
+		z.cols[k] = column{cut: math.MaxUint64, alias: k}
 	}
 	return z
 }
@@ -85,10 +91,11 @@ func fraction(p float64) uint64 {
 // and its alias, so one well-mixed hash is enough.
 func (z *Zipf) Pick(h uint64) int {
 	col, frac := bits.Mul64(h, z.n)
-	if frac < z.cut[col] || z.cut[col] == math.MaxUint64 {
+	c := z.cols[col]
+	if frac < c.cut || c.cut == math.MaxUint64 {
 		return int(col)
 	}
-	return int(z.alias[col])
+	return int(c.alias)
 }
 
 // P returns the probability of rank k.

@@ -98,7 +98,7 @@ func tridentPipeline(_ *Instance, opts workloads.Options) (engines.Engine, error
 		counts := state.NewMemoryMapStateFactory(st)
 		topo := trident.NewTridentTopology()
 		topo.NewStream("sentences", sp).ParallelismHint(min(p, src.Partitions())).
-			Each(tuple.NewFields("value"), SplitFunction{}, tuple.NewFields("word")).
+			Each(tuple.NewFields("value"), &SplitFunction{}, tuple.NewFields("word")).
 			GroupBy(tuple.NewFields("word")).
 			Aggregate(tuple.NewFields("record"), WordBatch{}, tuple.NewFields("batch")).
 			ParallelismHint(p).
@@ -111,14 +111,43 @@ func tridentPipeline(_ *Instance, opts workloads.Options) (engines.Engine, error
 }
 
 // SplitFunction is the Each function of word count: one "word" per word of
-// the sentence, split by SplitWords.
-type SplitFunction struct{}
+// the sentence, split by SplitWords. Each copies what a function emits, so
+// one output slice serves every emit; and a word is boxed into an interface
+// value once and reused, since a sentence table draws from a small
+// vocabulary (the box is what a tuple field holds). Each task gets its own
+// copy (Clone).
+type SplitFunction struct {
+	out   tuple.Values
+	words []string
+	boxed map[string]any
+}
+
+var (
+	_ operation.Function = (*SplitFunction)(nil)
+	_ operation.Cloner   = (*SplitFunction)(nil)
+)
+
+// maxBoxedWords bounds the box cache; it starts over when full.
+const maxBoxedWords = 1 << 16
+
+// Clone implements operation.Cloner.
+func (f *SplitFunction) Clone() any { return &SplitFunction{} }
 
 // Execute implements operation.Function.
-func (SplitFunction) Execute(t tuple.Tuple, c operation.TridentCollector) {
-	var buf [32]string
-	for _, w := range SplitWords(buf[:0], t.GetString(0)) {
-		c.Emit(tuple.Values{w})
+func (f *SplitFunction) Execute(t tuple.Tuple, c operation.TridentCollector) {
+	if f.boxed == nil || len(f.boxed) >= maxBoxedWords {
+		f.boxed = make(map[string]any, 1024)
+		f.out = make(tuple.Values, 1)
+	}
+	f.words = SplitWords(f.words[:0], t.GetString(0))
+	for _, w := range f.words {
+		v, ok := f.boxed[w]
+		if !ok {
+			v = w
+			f.boxed[w] = v
+		}
+		f.out[0] = v
+		c.Emit(f.out)
 	}
 }
 

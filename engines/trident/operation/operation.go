@@ -41,7 +41,8 @@ type TridentCollector interface {
 // Function is the operation of Stream.Each: it reads the input fields of t
 // and emits tuples of its output fields; each emitted tuple is appended to
 // the input tuple. Emitting nothing filters the tuple out, emitting several
-// times duplicates it.
+// times duplicates it. Each copies the values emitted, so a Function may
+// reuse one slice for all its emits.
 type Function interface {
 	Execute(t tuple.Tuple, c TridentCollector)
 }

@@ -84,7 +84,7 @@ func (b *tridentBolt) Prepare(conf core.Config, ctx *core.TopologyContext, c *co
 			b.procs[i] = nd.newProc()
 		}
 		i := i
-		pc := &procContext{slot: i, conf: m, partitionIdx: idx, numPartitions: n,
+		pc := &procContext{slot: i, conf: m, partitionIdx: idx, numPartitions: n, clock: b.shared.clock,
 			emit:        func(bt *batch, vals tuple.Values) { b.emit(i, vals) },
 			reportError: func(err error) { b.collector.ReportError(err); b.shared.report(b.spec.id, err) }}
 		if err := b.procs[i].prepare(pc); err != nil {

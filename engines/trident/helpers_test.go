@@ -41,6 +41,11 @@ func (c *collected) sorted() []string {
 // drain, and checks that no goroutine is left behind.
 func runTopology(t *testing.T, conf core.Config, build func() (*trident.TridentTopology, error)) *trident.Job {
 	t.Helper()
+	return runTopologyWith(t, conf, nil, build)
+}
+
+func runTopologyWith(t *testing.T, conf core.Config, opts []trident.JobOption, build func() (*trident.TridentTopology, error)) *trident.Job {
+	t.Helper()
 	before := runtime.NumGoroutine()
 	if conf == nil {
 		conf = core.Config{}
@@ -48,7 +53,7 @@ func runTopology(t *testing.T, conf core.Config, build func() (*trident.TridentT
 	if _, ok := conf[trident.TopologyTridentBatchEmitIntervalMillis]; !ok {
 		conf[trident.TopologyTridentBatchEmitIntervalMillis] = 0
 	}
-	job, err := trident.NewJob("test", conf, func(engines.Source, engines.Sink) (*trident.TridentTopology, error) { return build() })
+	job, err := trident.NewJob("test", conf, func(engines.Source, engines.Sink) (*trident.TridentTopology, error) { return build() }, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

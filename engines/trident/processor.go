@@ -2,6 +2,7 @@ package trident
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/streambench/streambench/engines/trident/operation"
 	"github.com/streambench/streambench/engines/trident/spout"
@@ -32,6 +33,7 @@ type procContext struct {
 	numPartitions int
 	emit          func(b *batch, vals tuple.Values)
 	reportError   func(err error)
+	clock         func() time.Time
 }
 
 // batch is one attempt of one batch as a bolt task sees it.

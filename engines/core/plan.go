@@ -46,6 +46,7 @@ type compPlan struct {
 	conf      Config
 	streams   []*streamMeta
 	byStream  map[string]*streamMeta
+	defStream *streamMeta // byStream["default"], looked up once
 	// subs lists, per stream index, the subscriptions to that stream.
 	subs [][]*subscription
 	// tick is the tick tuple period, 0 for none.
@@ -64,7 +65,7 @@ type subscription struct {
 	fieldIdx []int
 }
 
-func (c *compPlan) defaultStream() *streamMeta { return c.byStream[DefaultStreamID] }
+func (c *compPlan) defaultStream() *streamMeta { return c.defStream }
 
 // buildPlan validates topology t under the layered configuration and lays
 // out its tasks. Every problem found is reported, joined, not just the
@@ -246,6 +247,7 @@ func planComponent(d *componentDef, topoConf Config) (*compPlan, []error) {
 		c.byStream[s.id] = m
 	}
 	c.subs = make([][]*subscription, len(c.streams))
+	c.defStream = c.byStream[DefaultStreamID]
 	c.executors = d.parallelism
 	c.tasks = make([]int, d.tasks())
 	c.finish(conf)

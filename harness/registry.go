@@ -7,6 +7,7 @@ import (
 
 	"github.com/streambench/streambench/workloads"
 	"github.com/streambench/streambench/workloads/ads"
+	"github.com/streambench/streambench/workloads/fraud"
 	"github.com/streambench/streambench/workloads/grep"
 	"github.com/streambench/streambench/workloads/hashtags"
 	"github.com/streambench/streambench/workloads/identity"
@@ -32,6 +33,7 @@ var Engines = []EngineInfo{
 // Workloads lists the workloads a run can use.
 var Workloads = []workloads.Workload{
 	ads.Workload,
+	fraud.Workload,
 	grep.Workload,
 	hashtags.Workload,
 	identity.Workload,

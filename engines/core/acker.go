@@ -55,6 +55,14 @@ func (a *acker) handle(m *Tuple) (Tuple, bool) {
 		e.val ^= m.edge
 	case kindAckFail:
 		e.failed = true
+	case kindAckReset:
+		// The entry is now in the newest bucket; the spout's must move
+		// too, so pass the reset on once the spout task is known.
+		a.pending.put(m.root, e)
+		if e.inited {
+			return Tuple{meta: ackResetMeta, root: m.root, dstTask: e.spoutTask}, true
+		}
+		return Tuple{}, false
 	}
 	if e.inited && (e.failed || e.val == 0) {
 		if bucket == 0 {

@@ -108,7 +108,7 @@ func (e *executor) executeFrom(b []Tuple, i int) (next int) {
 		switch in.meta.kind {
 		case kindData:
 			t.execute(in)
-		case kindAckInit, kindAckAck, kindAckFail:
+		case kindAckInit, kindAckAck, kindAckFail, kindAckReset:
 			if out, ok := t.acker.handle(in); ok {
 				e.add(out)
 			}

@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
-	"io"
 	"log/slog"
 	"sort"
 	"strings"
@@ -36,7 +35,8 @@ func WithClock(clock Clock) ClusterOption { return func(c *LocalCluster) { c.clo
 // the built-in defaults and each topology's Config (see ReadConfigFile).
 func WithConfig(conf Config) ClusterOption { return func(c *LocalCluster) { c.conf = conf.clone() } }
 
-// WithLogger sets where the cluster logs (topology.debug emits, errors).
+// WithLogger sets where the cluster logs reported errors and, with
+// topology.debug, every emitted tuple. The default is slog.Default().
 func WithLogger(l *slog.Logger) ClusterOption { return func(c *LocalCluster) { c.log = l } }
 
 // WithSeed fixes the seed of the random root and edge ids and shuffles, for
@@ -50,7 +50,7 @@ func NewLocalCluster(opts ...ClusterOption) *LocalCluster {
 		o(c)
 	}
 	if c.log == nil {
-		c.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		c.log = slog.Default()
 	}
 	return c
 }

@@ -417,3 +417,94 @@ func TestMetrics(t *testing.T) {
 		t.Errorf("types %s %s %s", s.Type, pass.Type, ack.Type)
 	}
 }
+
+// holdBolt holds every tuple; on each tick it resets their timeouts when
+// Reset is set. Release acks them all.
+type holdBolt struct {
+	BaseRichBolt
+	Reset   bool
+	Release chan struct{}
+	Ticks   *sinkLog
+	c       *OutputCollector
+	held    []*Tuple
+}
+
+func (b *holdBolt) Prepare(_ Config, _ *TopologyContext, c *OutputCollector) error {
+	b.c = c
+	return nil
+}
+
+func (b *holdBolt) Execute(t *Tuple) {
+	if !IsTick(t) {
+		b.held = append(b.held, t)
+		return
+	}
+	select {
+	case <-b.Release:
+		for _, h := range b.held {
+			b.c.Ack(h)
+		}
+		b.held = nil
+	default:
+		if b.Reset {
+			for _, h := range b.held {
+				b.c.ResetTimeout(h)
+			}
+		}
+	}
+	b.Ticks.mu.Lock()
+	b.Ticks.ticks++
+	b.Ticks.mu.Unlock()
+}
+
+func (b *holdBolt) DeclareOutputFields(OutputFieldsDeclarer) {}
+
+// TestResetTimeout holds tuples for five message timeouts: without
+// ResetTimeout they time out and are replayed; with it, they never fail.
+func TestResetTimeout(t *testing.T) {
+	for _, reset := range []bool{false, true} {
+		t.Run(map[bool]string{false: "without reset", true: "with reset"}[reset], func(t *testing.T) {
+			checkGoroutines(t)
+			log, ticks := newSpoutLog(), newSinkLog()
+			release := make(chan struct{})
+			b := NewTopologyBuilder()
+			b.SetSpout("s", &numberSpout{N: 20, Tracked: true, Log: log}, 1)
+			b.SetBolt("hold", &holdBolt{Reset: reset, Release: release, Ticks: ticks}, 1).ShuffleGrouping("s")
+			conf := Config{}
+			conf.SetMessageTimeoutSecs(30)
+			conf.SetTickTupleFreqSecs(10)
+			clock := NewManualClock(time.Unix(0, 0))
+			c := newCluster(t, WithClock(clock))
+			if err := c.SubmitTopology("t", conf, b.CreateTopology()); err != nil {
+				t.Fatal(err)
+			}
+			tp, _ := c.get("t")
+			waitUntil(t, 5*time.Second, "tickers", func() bool { return clock.Tickers() == 3 })
+			waitUntil(t, 5*time.Second, "20 tuples held", func() bool {
+				m, _ := c.Metrics("t")
+				return m.Components[1].Executed == 20
+			})
+			for step := 1; step <= 15; step++ {
+				clock.Advance(10 * time.Second)
+				waitUntil(t, 5*time.Second, "the tick and its resets", func() bool {
+					ticks.mu.Lock()
+					n := ticks.ticks
+					ticks.mu.Unlock()
+					return n == step && tp.inflight.Load() == 0
+				})
+			}
+			failed := log.failedTotal()
+			if reset && failed != 0 {
+				t.Fatalf("%d tuples timed out although their timeouts were reset", failed)
+			}
+			if !reset && failed < 20 {
+				t.Fatalf("%d tuples timed out; all 20 should have", failed)
+			}
+			close(release)
+			clock.Advance(10 * time.Second)
+			if reset {
+				waitUntil(t, 5*time.Second, "acks", func() bool { return log.ackedCount() == 20 })
+			}
+		})
+	}
+}

@@ -61,6 +61,12 @@ func (c *OutputCollector) Fail(input *Tuple) { c.t.fail(input) }
 // topology's errors and metrics; the topology goes on running.
 func (c *OutputCollector) ReportError(err error) { c.t.reportError(err) }
 
+// ResetTimeout restarts the message timeout of input's tuple trees, for a
+// bolt that holds a tuple longer than the timeout on purpose (Storm 2's
+// resetTimeout, the answer to STORM-1549): the acker and the spout task
+// both move the tree to their newest bucket.
+func (c *OutputCollector) ResetTimeout(input *Tuple) { c.t.resetTimeout(input) }
+
 // SpoutOutputCollector is how a Spout emits tuples (Storm's
 // SpoutOutputCollector). A tuple emitted with a non-nil message id is
 // tracked: the spout's Ack or Fail is called with that id once its tree

@@ -94,6 +94,11 @@ func (e *executor) spoutBatch(b []Tuple) {
 			t.spoutDone(m.root, true, now)
 		case kindAckFail:
 			t.spoutDone(m.root, false, now)
+		case kindAckReset:
+			if p, bucket, ok := t.pending.get(m.root); ok && bucket != 0 {
+				delete(t.pending.buckets[bucket], m.root)
+				t.pending.put(m.root, p)
+			}
 		}
 	}
 	e.flush()

@@ -228,6 +228,17 @@ func (t *task) fail(in *Tuple) {
 	t.stats.failed++
 }
 
+// resetTimeout asks the ackers of input's roots to restart their timeouts.
+func (t *task) resetTimeout(in *Tuple) {
+	if in == nil || in.meta.kind != kindData || in.root == 0 {
+		return
+	}
+	t.exec.add(Tuple{meta: ackResetMeta, root: in.root, srcTask: int32(t.id), dstTask: t.topo.plan.ackerFor(in.root)})
+	for _, x := range in.more {
+		t.exec.add(Tuple{meta: ackResetMeta, root: x.root, srcTask: int32(t.id), dstTask: t.topo.plan.ackerFor(x.root)})
+	}
+}
+
 func (t *task) reportError(err error) {
 	if err == nil {
 		return

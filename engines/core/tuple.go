@@ -13,6 +13,7 @@ const (
 	AckInitStream     = "__ack_init"
 	AckAckStream      = "__ack_ack"
 	AckFailStream     = "__ack_fail"
+	AckResetStream    = "__ack_reset_timeout"
 )
 
 // msgKind tells a data tuple from the system messages that share the
@@ -21,11 +22,12 @@ const (
 type msgKind uint8
 
 const (
-	kindData    msgKind = iota
-	kindTick            // a tick tuple, from __system on __tick
-	kindAckInit         // spout -> acker: (root, XOR of the root's first edges)
-	kindAckAck          // bolt -> acker: (root, edge XOR its children's edges); acker -> spout: tree complete
-	kindAckFail         // bolt -> acker: fail root; acker -> spout: tree failed
+	kindData     msgKind = iota
+	kindTick             // a tick tuple, from __system on __tick
+	kindAckInit          // spout -> acker: (root, XOR of the root's first edges)
+	kindAckAck           // bolt -> acker: (root, edge XOR its children's edges); acker -> spout: tree complete
+	kindAckFail          // bolt -> acker: fail root; acker -> spout: tree failed
+	kindAckReset         // bolt -> acker -> spout: restart the tree's timeout
 )
 
 // streamMeta is what every tuple of one (component, stream) shares.
@@ -39,10 +41,11 @@ type streamMeta struct {
 }
 
 var (
-	tickMeta    = &streamMeta{component: SystemComponentID, stream: SystemTickStream, fields: NewFields("rate_secs"), kind: kindTick}
-	ackInitMeta = &streamMeta{component: AckerComponentID, stream: AckInitStream, kind: kindAckInit}
-	ackAckMeta  = &streamMeta{component: AckerComponentID, stream: AckAckStream, kind: kindAckAck}
-	ackFailMeta = &streamMeta{component: AckerComponentID, stream: AckFailStream, kind: kindAckFail}
+	tickMeta     = &streamMeta{component: SystemComponentID, stream: SystemTickStream, fields: NewFields("rate_secs"), kind: kindTick}
+	ackInitMeta  = &streamMeta{component: AckerComponentID, stream: AckInitStream, kind: kindAckInit}
+	ackAckMeta   = &streamMeta{component: AckerComponentID, stream: AckAckStream, kind: kindAckAck}
+	ackFailMeta  = &streamMeta{component: AckerComponentID, stream: AckFailStream, kind: kindAckFail}
+	ackResetMeta = &streamMeta{component: AckerComponentID, stream: AckResetStream, kind: kindAckReset}
 )
 
 // anchor is one (root id, edge id) pair of a tuple's message id.

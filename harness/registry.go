@@ -11,6 +11,7 @@ import (
 	"github.com/streambench/streambench/workloads/grep"
 	"github.com/streambench/streambench/workloads/hashtags"
 	"github.com/streambench/streambench/workloads/identity"
+	"github.com/streambench/streambench/workloads/network"
 	"github.com/streambench/streambench/workloads/wordcount"
 )
 
@@ -37,6 +38,7 @@ var Workloads = []workloads.Workload{
 	grep.Workload,
 	hashtags.Workload,
 	identity.Workload,
+	network.Workload,
 	wordcount.Workload,
 }
 

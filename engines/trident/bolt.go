@@ -86,6 +86,7 @@ func (b *tridentBolt) Prepare(conf core.Config, ctx *core.TopologyContext, c *co
 		i := i
 		pc := &procContext{slot: i, conf: m, partitionIdx: idx, numPartitions: n, clock: b.shared.clock,
 			emit:        func(bt *batch, vals tuple.Values) { b.emit(i, vals) },
+			emitTuple:   func(bt *batch, t tuple.Tuple) { b.emitTuple(i, t) },
 			reportError: func(err error) { b.collector.ReportError(err); b.shared.report(b.spec.id, err) }}
 		if err := b.procs[i].prepare(pc); err != nil {
 			return fmt.Errorf("%s (%s): %w", b.spec.id, nd.name, err)
@@ -107,17 +108,20 @@ func (b *tridentBolt) Cleanup() {
 // when another bolt reads it, to engines/core, anchored on the tuple being
 // processed and counted per target task for the coordination tuples.
 func (b *tridentBolt) emit(i int, vals tuple.Values) {
+	b.emitTuple(i, tuple.New(b.spec.nodes[i].schema, vals))
+}
+
+// emitTuple is emit for a tuple that may be a view (tuple.Extend).
+func (b *tridentBolt) emitTuple(i int, t tuple.Tuple) {
 	tb := b.cur
-	if kids := b.spec.children[i]; len(kids) > 0 {
-		t := tuple.New(b.spec.nodes[i].schema, vals)
-		for _, k := range kids {
-			b.procs[k.idx].execute(&tb.batch, k.parent, t)
-		}
+	t = t.WithSchema(b.spec.nodes[i].schema)
+	for _, k := range b.spec.children[i] {
+		b.procs[k.idx].execute(&tb.batch, k.parent, t)
 	}
 	if s := b.spec.outStream[i]; s != "" {
-		out := core.Values(b.slab.alloc(len(vals) + 1))
+		out := core.Values(b.slab.alloc(t.Size() + 1))
 		out[0] = tb.txBoxed
-		copy(out[1:], vals)
+		t.CopyTo(tuple.Values(out[1:]))
 		for _, task := range b.collector.EmitStream(s, b.anchor, out) {
 			tb.emitted[task]++
 		}

@@ -32,6 +32,7 @@ type procContext struct {
 	partitionIdx  int
 	numPartitions int
 	emit          func(b *batch, vals tuple.Values)
+	emitTuple     func(b *batch, t tuple.Tuple)
 	reportError   func(err error)
 	clock         func() time.Time
 }
@@ -77,9 +78,9 @@ func project(t tuple.Tuple, idx []int, schema *tuple.Schema) tuple.Tuple {
 			break
 		}
 	}
-	if run {
+	if base := t.Base(); run && idx[len(idx)-1] < len(base) {
 		a, b := idx[0], idx[0]+len(idx)
-		return tuple.New(schema, t.Values()[a:b:b])
+		return tuple.New(schema, base[a:b:b])
 	}
 	return tuple.New(schema, t.Select(idx))
 }
@@ -107,7 +108,7 @@ func passThrough() processor { return &passProc{} }
 
 type passProc struct{ baseProc }
 
-func (p *passProc) execute(b *batch, _ int, t tuple.Tuple) { p.pc.emit(b, t.Values()) }
+func (p *passProc) execute(b *batch, _ int, t tuple.Tuple) { p.pc.emitTuple(b, t) }
 
 // eachProc runs a Function and appends what it emits to the input tuple.
 type eachProc struct {
@@ -136,11 +137,9 @@ func (p *eachProc) Emit(vals tuple.Values) {
 	if len(vals) != p.nOut {
 		panic(fmt.Errorf("function emitted %d values for %d output fields %v", len(vals), p.nOut, p.out.Fields()[len(p.out.Fields())-p.nOut:]))
 	}
-	in := p.cur.Values()
-	out := p.slab.alloc(len(in) + len(vals))
-	copy(out, in)
-	copy(out[len(in):], vals)
-	p.pc.emit(p.curB, out)
+	ext := p.slab.alloc(len(vals))
+	copy(ext, vals)
+	p.pc.emitTuple(p.curB, tuple.Extend(p.cur, p.out, ext))
 }
 
 // ReportError implements operation.TridentCollector.
@@ -157,7 +156,7 @@ func (p *filterProc) prepare(pc *procContext) error { p.pc = pc; return prepareO
 func (p *filterProc) cleanup()                      { cleanupOp(p.f) }
 func (p *filterProc) execute(b *batch, _ int, t tuple.Tuple) {
 	if p.f.IsKeep(project(t, p.idx, p.in)) {
-		p.pc.emit(b, t.Values())
+		p.pc.emitTuple(b, t)
 	}
 }
 
@@ -203,7 +202,7 @@ func (p *peekProc) prepare(pc *procContext) error { p.pc = pc; return prepareOp(
 func (p *peekProc) cleanup()                      { cleanupOp(p.c) }
 func (p *peekProc) execute(b *batch, _ int, t tuple.Tuple) {
 	p.c.Accept(t)
-	p.pc.emit(b, t.Values())
+	p.pc.emitTuple(b, t)
 }
 
 type projectProc struct {
@@ -235,7 +234,7 @@ func (p *extremeProc) execute(b *batch, _ int, t tuple.Tuple) {
 }
 func (p *extremeProc) finishBatch(b *batch) error {
 	if st := b.slots[p.pc.slot].(*extremeState); st.ok {
-		p.pc.emit(b, st.best.Values())
+		p.pc.emitTuple(b, st.best)
 	}
 	return nil
 }
@@ -404,11 +403,9 @@ func (p *queryProc) Emit(vals tuple.Values) {
 	if len(vals) != p.nOut {
 		panic(fmt.Errorf("query function emitted %d values for %d output fields", len(vals), p.nOut))
 	}
-	in := p.cur.Values()
-	out := make(tuple.Values, len(in)+len(vals))
-	copy(out, in)
-	copy(out[len(in):], vals)
-	p.pc.emit(p.curB, out)
+	ext := make(tuple.Values, len(vals))
+	copy(ext, vals)
+	p.pc.emitTuple(p.curB, tuple.Extend(p.cur, p.out, ext))
 }
 
 // ReportError implements operation.TridentCollector.

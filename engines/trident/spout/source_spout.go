@@ -152,9 +152,14 @@ func (e *sourceEmitter) EmitPartitionBatchOpaque(tx TransactionAttempt, c operat
 	return OffsetMeta{Offset: last.End(), Count: int64(len(recs))}.Encode(), nil
 }
 
+// emit emits one tuple per record; the tuples' values are carved from one
+// slice per batch.
 func (e *sourceEmitter) emit(c operation.TridentCollector, recs []engines.Record) {
+	vals := make(tuple.Values, 2*len(recs))
 	for i := range recs {
-		c.Emit(tuple.Values{recs[i].Value, &recs[i]})
+		v := vals[2*i : 2*i+2 : 2*i+2]
+		v[0], v[1] = recs[i].Value, &recs[i]
+		c.Emit(v)
 	}
 }
 

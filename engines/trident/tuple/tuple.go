@@ -110,14 +110,30 @@ func (s *Schema) Indexes(sel Fields) ([]int, error) {
 }
 
 // Tuple is one Trident tuple: values under a schema. It is a small value
-// type; copying it does not copy the values.
+// type; copying it does not copy the values. A tuple made by Extend is a
+// view of another tuple's values followed by appended ones, the way Storm's
+// TridentTupleView lets Each append fields without copying the input.
 type Tuple struct {
 	schema *Schema
 	values Values
+	ext    Values // appended after values, or nil
 }
 
 // New returns a tuple of values under schema. The tuple keeps values.
 func New(schema *Schema, values Values) Tuple { return Tuple{schema: schema, values: values} }
+
+// Extend returns base followed by ext, under schema, sharing base's values.
+// The tuple keeps ext.
+func Extend(base Tuple, schema *Schema, ext Values) Tuple {
+	if base.ext != nil {
+		base = Tuple{schema: base.schema, values: base.Values()}
+	}
+	return Tuple{schema: schema, values: base.values, ext: ext}
+}
+
+// WithSchema returns the same values under another schema with as many
+// fields (a stream's next node names them).
+func (t Tuple) WithSchema(schema *Schema) Tuple { t.schema = schema; return t }
 
 // Of returns a tuple with a schema built from fields; for tests and examples.
 func Of(fields Fields, values ...any) Tuple {
@@ -135,14 +151,37 @@ func (t Tuple) Fields() Fields {
 	return t.schema.fields
 }
 
-// Values returns the tuple's values. The caller must not modify them.
-func (t Tuple) Values() Values { return t.values }
+// Values returns the tuple's values. The caller must not modify them. For
+// a tuple made by Extend, this copies them into one slice.
+func (t Tuple) Values() Values {
+	if t.ext == nil {
+		return t.values
+	}
+	out := make(Values, 0, len(t.values)+len(t.ext))
+	return append(append(out, t.values...), t.ext...)
+}
+
+// CopyTo copies the tuple's values into dst, which must have room for
+// Size() of them.
+func (t Tuple) CopyTo(dst Values) {
+	n := copy(dst, t.values)
+	copy(dst[n:], t.ext)
+}
+
+// Base returns the values of the tuple's first part: all of them unless the
+// tuple was made by Extend.
+func (t Tuple) Base() Values { return t.values }
 
 // Size returns the number of values.
-func (t Tuple) Size() int { return len(t.values) }
+func (t Tuple) Size() int { return len(t.values) + len(t.ext) }
 
 // Get returns the value at position i.
-func (t Tuple) Get(i int) any { return t.values[i] }
+func (t Tuple) Get(i int) any {
+	if i < len(t.values) {
+		return t.values[i]
+	}
+	return t.ext[i-len(t.values)]
+}
 
 // GetValueByField returns the value of field name, or nil when the tuple
 // has no such field.
@@ -151,13 +190,13 @@ func (t Tuple) GetValueByField(name string) any {
 		return nil
 	}
 	if i, ok := t.schema.index[name]; ok {
-		return t.values[i]
+		return t.Get(i)
 	}
 	return nil
 }
 
 // GetString returns the value at i as a string ("" if it is not one).
-func (t Tuple) GetString(i int) string { s, _ := t.values[i].(string); return s }
+func (t Tuple) GetString(i int) string { s, _ := t.Get(i).(string); return s }
 
 // GetStringByField returns field name as a string ("" if absent or not one).
 func (t Tuple) GetStringByField(name string) string {
@@ -167,7 +206,7 @@ func (t Tuple) GetStringByField(name string) string {
 
 // GetLong returns the value at i as an int64, converting from the other
 // integer kinds; 0 if it is not an integer.
-func (t Tuple) GetLong(i int) int64 { v, _ := AsInt64(t.values[i]); return v }
+func (t Tuple) GetLong(i int) int64 { v, _ := AsInt64(t.Get(i)); return v }
 
 // GetLongByField returns field name as an int64 (see GetLong).
 func (t Tuple) GetLongByField(name string) int64 {
@@ -179,13 +218,13 @@ func (t Tuple) GetLongByField(name string) int64 {
 func (t Tuple) Select(idx []int) Values {
 	out := make(Values, len(idx))
 	for i, j := range idx {
-		out[i] = t.values[j]
+		out[i] = t.Get(j)
 	}
 	return out
 }
 
 // String formats the tuple's values.
-func (t Tuple) String() string { return fmt.Sprint([]any(t.values)) }
+func (t Tuple) String() string { return fmt.Sprint([]any(t.Values())) }
 
 // AsInt64 converts any Go integer kind to int64.
 func AsInt64(v any) (int64, bool) {

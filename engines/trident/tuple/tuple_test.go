@@ -62,3 +62,31 @@ func TestFields(t *testing.T) {
 		t.Errorf("Duplicates = %v", got)
 	}
 }
+
+func TestExtendIsAView(t *testing.T) {
+	base := Of(NewFields("a", "b"), "x", int64(1))
+	s := MustSchema(NewFields("a", "b", "c"))
+	e := Extend(base, s, Values{"y"})
+	if e.Size() != 3 || e.Get(0) != "x" || e.Get(2) != "y" || e.GetStringByField("c") != "y" {
+		t.Fatalf("extended tuple reads %v", e)
+	}
+	if got := e.Values(); !reflect.DeepEqual(got, Values{"x", int64(1), "y"}) {
+		t.Errorf("Values = %v", got)
+	}
+	if got := e.Select([]int{2, 0}); !reflect.DeepEqual(got, Values{"y", "x"}) {
+		t.Errorf("Select = %v", got)
+	}
+	dst := make(Values, 3)
+	e.CopyTo(dst)
+	if !reflect.DeepEqual(dst, Values{"x", int64(1), "y"}) {
+		t.Errorf("CopyTo = %v", dst)
+	}
+	// Extending a view flattens it first.
+	ee := Extend(e, MustSchema(NewFields("a", "b", "c", "d")), Values{"z"})
+	if got := ee.Values(); !reflect.DeepEqual(got, Values{"x", int64(1), "y", "z"}) {
+		t.Errorf("view of a view = %v", got)
+	}
+	if len(base.Base()) != 2 || &e.Base()[0] != &base.Base()[0] {
+		t.Error("Extend copied the base values")
+	}
+}

@@ -2,6 +2,7 @@ package core
 
 import (
 	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -506,5 +507,42 @@ func TestResetTimeout(t *testing.T) {
 				waitUntil(t, 5*time.Second, "acks", func() bool { return log.ackedCount() == 20 })
 			}
 		})
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the logger's concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestDebugLogsEmits(t *testing.T) {
+	checkGoroutines(t)
+	var buf syncBuffer
+	log, sink := newSpoutLog(), newSinkLog()
+	c := newCluster(t, WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
+	conf := Config{}
+	conf.SetDebug(true)
+	if err := c.SubmitTopology("dbg", conf, simpleTopology(log, sink, 3, true)); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 5*time.Second, "3 acks", func() bool { return log.ackedCount() == 3 })
+	out := buf.String()
+	for _, want := range []string{"msg=emitting component=s", "msgID=2", "component=pass"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("debug log lacks %q:\n%s", want, out)
+		}
 	}
 }

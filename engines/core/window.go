@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 )
 
@@ -129,14 +130,16 @@ func (b *BaseWindowedBolt) validate(conf Config) error {
 			if v < 1 {
 				return fmt.Errorf("window count %d must be positive", v)
 			}
-			if b.eventTime() {
-				return errors.New("count windows are on processing time only here; use Duration windows with WithTimestampField")
-			}
 		case Duration:
 			if time.Duration(v) < time.Millisecond {
 				return fmt.Errorf("window duration %v must be at least 1ms", time.Duration(v))
 			}
 		}
+	}
+	_, lengthCount := b.length.(Count)
+	_, slideCount := b.slide.(Count)
+	if b.eventTime() && lengthCount != slideCount {
+		return errors.New("on event time, the window length and sliding interval must both be counts or both durations")
 	}
 	if d, ok := b.length.(Duration); ok {
 		lengthDur = time.Duration(d)
@@ -213,12 +216,13 @@ type windowedExecutor struct {
 	expired []*Tuple // left the window since the last evaluation, not yet reported
 	sinceN  int      // tuples since the last count-triggered evaluation
 	// Event time.
-	streamTs   map[GlobalStreamID]int64
-	watermark  int64 // ms; tuples older are late
-	nextEnd    int64 // next window end to evaluate, 0 before the first watermark
-	hasMark    bool
-	collector  *OutputCollector
-	lateStream string
+	streamTs    map[GlobalStreamID]int64
+	watermark   int64 // ms; tuples older are late
+	nextEnd     int64 // next window end to evaluate, 0 before the first watermark
+	lastTrigger int64 // timestamp that ended the last event-time count window
+	hasMark     bool
+	collector   *OutputCollector
+	lateStream  string
 }
 
 func newWindowedExecutor(t *task, b WindowedBolt) *windowedExecutor {
@@ -299,6 +303,10 @@ func (w *windowedExecutor) onTimer(now time.Time) {
 		return
 	}
 	w.watermark, w.hasMark = mark, true
+	if _, ok := w.cfg.length.(Count); ok {
+		w.evaluateEventCount()
+		return
+	}
 	w.evaluateEventTime()
 }
 
@@ -373,6 +381,42 @@ func (w *windowedExecutor) evaluateEventTime() {
 		clear(w.events[len(rest):])
 		w.events = rest
 		w.nextEnd = end + slide
+	}
+}
+
+// evaluateEventCount evaluates count windows on event time, as Storm's
+// WatermarkCountTriggerPolicy does: taking the tuples up to the watermark
+// in timestamp order, every slide-th one since the last evaluation ends a
+// window of the length tuples up to it.
+func (w *windowedExecutor) evaluateEventCount() {
+	length, slide := int(w.cfg.length.(Count)), int(w.cfg.slide.(Count))
+	sort.SliceStable(w.events, func(i, j int) bool { return w.events[i].ts < w.events[j].ts })
+	k := 0
+	for i := 0; i < len(w.events) && w.events[i].ts <= w.watermark; i++ {
+		if w.events[i].ts <= w.lastTrigger {
+			continue
+		}
+		if k++; k%slide != 0 {
+			continue
+		}
+		end := w.events[i].ts
+		lo := max(0, i+1-length)
+		for _, ev := range w.events[:lo] {
+			w.expire(ev.tup)
+		}
+		clear(w.events[:lo])
+		w.events = w.events[lo:]
+		i -= lo
+		w.fire(w.events[:i+1], 0, end)
+		w.lastTrigger = end
+		if w.cfg.tumbling() {
+			for _, ev := range w.events[:i+1] {
+				w.expire(ev.tup)
+			}
+			clear(w.events[:i+1])
+			w.events = w.events[i+1:]
+			i = -1
+		}
 	}
 }
 

@@ -267,7 +267,9 @@ func TestWindowValidation(t *testing.T) {
 		{"no window", func(b *BaseWindowedBolt) {}, "has no window"},
 		{"slide longer than window", func(b *BaseWindowedBolt) { b.WithWindow(Count(2), Count(3)) }, "longer than the window"},
 		{"longer than the timeout", func(b *BaseWindowedBolt) { b.WithTumblingWindow(Duration(time.Minute)) }, "exceeds topology.message.timeout.secs"},
-		{"count on event time", func(b *BaseWindowedBolt) { b.WithTumblingWindow(Count(3)).WithTimestampField("ts") }, "processing time only"},
+		{"mixed on event time", func(b *BaseWindowedBolt) {
+			b.WithWindow(Count(3), Duration(time.Second)).WithTimestampField("ts")
+		}, "must both be counts or both durations"},
 		{"zero count", func(b *BaseWindowedBolt) { b.WithTumblingWindow(Count(0)) }, "must be positive"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -281,5 +283,25 @@ func TestWindowValidation(t *testing.T) {
 				t.Fatalf("error %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestEventTimeCountWindows(t *testing.T) {
+	r := newWindowRig(t, []string{"id", "ts"}, func(b *BaseWindowedBolt) {
+		b.WithWindow(Count(3), Count(2)).WithTimestampField("ts").WithWatermarkInterval(time.Second)
+	}, 1)
+	waitUntil(t, 5*time.Second, "tickers", func() bool { return r.clock.Tickers() == 3 })
+	ev := func(id int, ts int64) Values { return Values{id, ts} }
+	// Arrival order differs from timestamp order; windows follow
+	// timestamps, up to the watermark (no lag: the latest timestamp).
+	r.send(t, ev(1, 100), ev(3, 300), ev(2, 200), ev(5, 500), ev(4, 400))
+	r.clock.Advance(time.Second) // watermark 500: every 2nd of 1..5 ends a window
+	waitUntil(t, 5*time.Second, "two windows", func() bool { return r.log.count() == 2 })
+	r.send(t, ev(6, 600), ev(7, 700))
+	r.clock.Advance(time.Second) // watermark 700: 6 ends one
+	waitUntil(t, 5*time.Second, "the third window", func() bool { return r.log.count() == 3 })
+	want := []string{"1,2|1,2|", "2,3,4|3,4|1", "4,5,6|5,6|2,3"}
+	if got := r.log.get(); !slices.Equal(got, want) {
+		t.Fatalf("windows %q, want %q", got, want)
 	}
 }

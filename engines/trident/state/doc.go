@@ -28,9 +28,10 @@
 // grouped persistentAggregate; Snapshottable, one global value, an ungrouped
 // one.
 //
-//	backing := state.NewMemoryBackingMap()
-//	counts := state.NewTransactionalMap(backing)
+//	counts := state.NewTransactionalMap(state.NewMemoryBackingMap())
 //	counts.BeginCommit(7)
-//	counts.MultiUpdate([][]any{{"cat"}}, []state.ValueUpdater{state.Add(int64(1))})
+//	counts.MultiUpdate([][]any{{"cat"}}, []state.ValueUpdater{
+//		state.CombinerValueUpdater{Agg: builtin.Count{}, Arg: int64(3)},
+//	})
 //	counts.Commit(7)
 package state

@@ -1,0 +1,668 @@
+package harness
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/streambench/streambench/engines"
+	"github.com/streambench/streambench/workloads"
+)
+
+// ManifestFile is the name of a bench directory's manifest.
+const ManifestFile = "bench.json"
+
+// BenchSchemaVersion is the version of the manifest format.
+const BenchSchemaVersion = 1
+
+// Cell statuses in a manifest.
+const (
+	StatusPending  = "pending"  // not measured yet: the bench stopped before it
+	StatusRunning  = "running"  // being measured, or the bench stopped during it
+	StatusDone     = "done"     // every repetition measured
+	StatusMissing  = "missing"  // this checkout cannot run it (engine or workload not in it yet)
+	StatusFailed   = "failed"   // it cannot be measured: bad settings, a failing engine
+	StatusSkipped  = "skipped"  // not selected by this bench's filters
+	StatusCanceled = "canceled" // the bench was interrupted during it
+)
+
+// Manifest describes a bench directory: the suite, every cell's status and
+// every run's result file. It is rewritten atomically after every run, so a
+// stopped bench leaves a manifest that says what is done and what is not.
+type Manifest struct {
+	BenchSchema int    `json:"bench_schema"`
+	Suite       string `json:"suite"`
+	SuiteFile   string `json:"suite_file"`
+	// SuiteSource is the suite's YAML, so the bench can be read and resumed
+	// without the file it came from.
+	SuiteSource string       `json:"suite_source"`
+	Description string       `json:"description,omitempty"`
+	Repeat      int          `json:"repeat"`
+	Command     []string     `json:"command"`
+	StartedAt   time.Time    `json:"started_at"`
+	UpdatedAt   time.Time    `json:"updated_at"`
+	Finished    bool         `json:"finished"`
+	Environment Environment  `json:"environment"`
+	Cells       []CellRecord `json:"cells"`
+}
+
+// CellRecord is one cell of a bench and what was measured of it.
+type CellRecord struct {
+	Cell
+	// ResolvedGuarantee is the guarantee the cell ran with: the suite's, or
+	// the engine's own when the suite gives none.
+	ResolvedGuarantee string `json:"resolved_guarantee,omitempty"`
+	Status            string `json:"status"`
+	Reason            string `json:"reason,omitempty"`
+	// Reproduce is the command that measures this cell again.
+	Reproduce   []string     `json:"reproduce"`
+	Repetitions []Repetition `json:"repetitions,omitempty"`
+}
+
+// Repetition is one measurement of a cell: a search, then (on the first
+// repetition) runs at fractions of the sustainable rate.
+type Repetition struct {
+	Index  int            `json:"index"`
+	Done   bool           `json:"done"`
+	Search SearchOutcome  `json:"search"`
+	Loads  []ProbeOutcome `json:"loads,omitempty"`
+}
+
+// Criteria returns the cell's sustainability criteria.
+func (c *Cell) Criteria() Criteria {
+	return Criteria{LagSlope: c.LagSlope, SendRate: c.SendRate, LatencyBound: c.LatencyBound}
+}
+
+// Slug is the cell's ID as a file-name prefix.
+func (c *Cell) Slug() string {
+	name, workload, _ := strings.Cut(c.ID, "/")
+	return workload + "." + name
+}
+
+// Sustainable returns the sustainable rate of each finished repetition.
+func (c *CellRecord) Sustainable() []float64 {
+	var out []float64
+	for _, r := range c.Repetitions {
+		if r.Done {
+			out = append(out, r.Search.Sustainable)
+		}
+	}
+	return out
+}
+
+// Files returns every result file the cell's runs wrote.
+func (c *CellRecord) Files() []string {
+	var out []string
+	for _, r := range c.Repetitions {
+		for _, p := range append(slices.Clone(r.Search.Probes), r.Loads...) {
+			if p.File != "" {
+				out = append(out, p.File)
+			}
+		}
+	}
+	return out
+}
+
+// BenchEvent reports a bench's progress.
+type BenchEvent struct {
+	Kind string // "cell", "run", "ran", "missing", "failed", "skip", "done"
+	// Cell is the cell concerned, Index its position among the selected
+	// cells (from 1) and Cells their number.
+	Cell         *CellRecord
+	Index, Cells int
+	Repetition   int
+	Role         string
+	Rate         float64
+	Outcome      *ProbeOutcome
+	// Elapsed is the bench's time so far and ETA the expected rest.
+	Elapsed, ETA time.Duration
+	// Done is the fraction of the expected runs finished, for a progress
+	// bar.
+	Done float64
+}
+
+// BenchConfig configures Bench.
+type BenchConfig struct {
+	Suite *Suite
+	// Dir is the bench directory; Resume continues the bench whose manifest
+	// is there, instead of refusing a directory that has one.
+	Dir    string
+	Resume bool
+	// Repeat overrides the suite's repetitions when positive.
+	Repeat int
+	// Engines, Workloads and Cells filter the suite's cells (see
+	// Suite.Select); the rest are recorded as skipped.
+	Engines, Workloads, Cells []string
+	// Command is the bench's command line, for the manifest.
+	Command []string
+	// Progress, when set, is called as the bench advances.
+	Progress func(BenchEvent)
+	// Clock is the harness's time (nil: the system clock).
+	Clock Clock
+	// Run runs one run (nil: Run). Tests put a model of an engine here
+	// (see Simulation).
+	Run func(context.Context, RunConfig) (*Measurement, error)
+	// Available says whether this checkout can run a cell (nil:
+	// Available), and Environment is the machine's (nil:
+	// CaptureEnvironment); tests fix both.
+	Available   func(*Cell) (reason string, missing bool)
+	Environment func() Environment
+}
+
+// Bench measures a suite's cells into a directory: per cell a sustainable
+// rate search, repeated, then runs at fractions of the rate. Every run
+// writes its result file, and the manifest is rewritten after each, so an
+// interrupted bench can be resumed and an incomplete one reported. A cell
+// the checkout cannot run is recorded as missing; a cell that fails is
+// recorded as failed with why; neither stops the bench. Bench returns the
+// manifest; the error is a *UsageError for bad configuration, or the
+// context's error when it was interrupted.
+func Bench(ctx context.Context, cfg BenchConfig) (*Manifest, error) {
+	if cfg.Clock == nil {
+		cfg.Clock = SystemClock{}
+	}
+	if cfg.Run == nil {
+		cfg.Run = Run
+	}
+	if cfg.Available == nil {
+		cfg.Available = Available
+	}
+	if cfg.Environment == nil {
+		cfg.Environment = func() Environment { return CaptureEnvironment(1) }
+	}
+	suite := cfg.Suite
+	repeat := suite.Repeat
+	if cfg.Repeat > 0 {
+		repeat = cfg.Repeat
+	}
+	selected := *suite
+	selected.Cells = slices.Clone(suite.Cells)
+	if err := selected.Select(cfg.Engines, cfg.Workloads, cfg.Cells); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
+		return nil, &UsageError{Msg: fmt.Sprintf("--out %s: %v", cfg.Dir, err)}
+	}
+	m, err := openManifest(cfg, suite, repeat)
+	if err != nil {
+		return nil, err
+	}
+	b := &bench{cfg: cfg, m: m, repeat: repeat, began: cfg.Clock.Now()}
+	var todo []int
+	for i := range m.Cells {
+		c := &m.Cells[i]
+		if !slices.ContainsFunc(selected.Cells, func(s Cell) bool { return s.ID == c.ID }) {
+			if c.Status == StatusPending {
+				c.Status, c.Reason = StatusSkipped, "not selected by this bench's --engines, --workloads or --cells"
+			}
+			continue
+		}
+		todo = append(todo, i)
+	}
+	b.total = len(todo)
+	b.plan(todo)
+	if err := b.save(); err != nil {
+		return nil, err
+	}
+	for n, i := range todo {
+		if err := b.cell(ctx, &m.Cells[i], n+1); err != nil {
+			c := &m.Cells[i]
+			if ctx.Err() != nil {
+				c.Status, c.Reason = StatusCanceled, "the bench was interrupted during this cell; --resume measures it again"
+				b.save()
+				return m, ctx.Err()
+			}
+			return m, err
+		}
+	}
+	m.Finished = true
+	for _, c := range m.Cells {
+		if c.Status == StatusPending || c.Status == StatusRunning || c.Status == StatusSkipped || c.Status == StatusCanceled {
+			m.Finished = false
+		}
+	}
+	if err := b.save(); err != nil {
+		return m, err
+	}
+	b.emit(BenchEvent{Kind: "done", Cells: b.total})
+	return m, nil
+}
+
+// openManifest starts a new manifest, or loads the one in cfg.Dir to
+// resume it.
+func openManifest(cfg BenchConfig, suite *Suite, repeat int) (*Manifest, error) {
+	path := filepath.Join(cfg.Dir, ManifestFile)
+	now := time.Unix(0, cfg.Clock.Now()).UTC()
+	if _, err := os.Stat(path); err == nil {
+		if !cfg.Resume {
+			return nil, &UsageError{Msg: fmt.Sprintf("%s already holds a bench (%s); give --resume to continue it, or another --out", cfg.Dir, ManifestFile)}
+		}
+		m, err := ReadManifest(cfg.Dir)
+		if err != nil {
+			return nil, &UsageError{Msg: err.Error()}
+		}
+		if m.Suite != suite.Name {
+			return nil, &UsageError{Msg: fmt.Sprintf("%s holds a bench of suite %s, not %s; --resume continues the same suite", cfg.Dir, m.Suite, suite.Name)}
+		}
+		if m.SuiteSource != suite.Source {
+			return nil, &UsageError{Msg: fmt.Sprintf("suite %s has changed since the bench in %s started; resume it with the suite it started with (kept in %s as suite_source) or start a new bench", suite.Name, cfg.Dir, ManifestFile)}
+		}
+		m.Repeat = max(m.Repeat, repeat)
+		m.Finished = false
+		m.Command = cfg.Command
+		for i := range m.Cells {
+			c := &m.Cells[i]
+			// A cell reported missing, failed or interrupted is tried again:
+			// the checkout may have gained its engine since.
+			switch c.Status {
+			case StatusMissing, StatusFailed, StatusCanceled, StatusRunning, StatusSkipped:
+				c.Status, c.Reason = StatusPending, ""
+			case StatusDone:
+				if len(c.Sustainable()) < m.Repeat {
+					c.Status = StatusPending
+				}
+			}
+		}
+		return m, nil
+	}
+	m := &Manifest{
+		BenchSchema: BenchSchemaVersion,
+		Suite:       suite.Name,
+		SuiteFile:   suite.File,
+		SuiteSource: suite.Source,
+		Description: suite.Description,
+		Repeat:      repeat,
+		Command:     cfg.Command,
+		StartedAt:   now,
+		Environment: cfg.Environment(),
+	}
+	for _, c := range suite.Cells {
+		m.Cells = append(m.Cells, CellRecord{Cell: c, Status: StatusPending,
+			Reproduce: []string{"streambench", "bench", "--suite", suiteArg(suite), "--cells", c.ID, "--repeat", strconv.Itoa(repeat)}})
+	}
+	return m, nil
+}
+
+// suiteArg is how a command line names the suite.
+func suiteArg(s *Suite) string {
+	if name, ok := strings.CutPrefix(s.File, "builtin:"); ok {
+		return name
+	}
+	return s.File
+}
+
+// ReadManifest reads a bench directory's manifest. A manifest that is not
+// JSON, is truncated or has another version is refused with an error naming
+// the file.
+func ReadManifest(dir string) (*Manifest, error) {
+	path := filepath.Join(dir, ManifestFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	m, err := DecodeManifest(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, nil
+}
+
+// DecodeManifest decodes and checks a manifest.
+func DecodeManifest(data []byte) (*Manifest, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrBadResult, describeJSONError(data, err))
+	}
+	raw, ok := top["bench_schema"]
+	if !ok {
+		return nil, fmt.Errorf("%w: no \"bench_schema\" key: not a streambench bench manifest", ErrBadResult)
+	}
+	var v int
+	if err := json.Unmarshal(raw, &v); err != nil || v != BenchSchemaVersion {
+		return nil, fmt.Errorf("%w: bench manifest version %s, this streambench reads version %d", ErrBadResult, raw, BenchSchemaVersion)
+	}
+	var m Manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrBadResult, describeJSONError(data, err))
+	}
+	ids := map[string]bool{}
+	for i, c := range m.Cells {
+		switch {
+		case c.ID == "" || c.Engine == "" || c.Workload == "":
+			return nil, fmt.Errorf("%w: cell %d has no id, engine or workload", ErrBadResult, i)
+		case ids[c.ID]:
+			return nil, fmt.Errorf("%w: cell %s listed twice", ErrBadResult, c.ID)
+		}
+		ids[c.ID] = true
+		for _, f := range c.Files() {
+			if f != filepath.Base(f) || !strings.HasSuffix(f, ".json") {
+				return nil, fmt.Errorf("%w: cell %s names result file %q outside the bench directory", ErrBadResult, c.ID, f)
+			}
+		}
+		switch c.Status {
+		case StatusPending, StatusRunning, StatusDone, StatusMissing, StatusFailed, StatusSkipped, StatusCanceled:
+		default:
+			return nil, fmt.Errorf("%w: cell %s has unknown status %q", ErrBadResult, c.ID, c.Status)
+		}
+	}
+	return &m, nil
+}
+
+// bench is one Bench call in progress.
+type bench struct {
+	cfg    BenchConfig
+	m      *Manifest
+	repeat int
+	total  int
+	began  int64
+	// Expected and finished runs, and the time the finished ones took,
+	// for the ETA.
+	expected, finished float64
+	runSeconds         float64
+}
+
+func (b *bench) save() error {
+	b.m.UpdatedAt = time.Unix(0, b.cfg.Clock.Now()).UTC()
+	data, err := json.MarshalIndent(b.m, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding the manifest: %w", err)
+	}
+	if err := WriteFile(filepath.Join(b.cfg.Dir, ManifestFile), append(data, '\n')); err != nil {
+		return fmt.Errorf("writing the manifest: %w", err)
+	}
+	return nil
+}
+
+// typicalSearchProbes is how many probes a first search usually takes, for
+// the ETA before any cell has finished.
+const typicalSearchProbes = 5
+
+// plan estimates the runs still to do, for the progress bar.
+func (b *bench) plan(todo []int) {
+	for _, i := range todo {
+		c := &b.m.Cells[i]
+		for rep := len(c.Sustainable()) + 1; rep <= b.repeat; rep++ {
+			b.expected += b.runsOf(c, rep)
+		}
+	}
+}
+
+func (b *bench) runsOf(c *CellRecord, rep int) float64 {
+	if rep == 1 {
+		n := typicalSearchProbes + float64(len(c.Loads))
+		if c.Start == 0 {
+			n++
+		}
+		return n
+	}
+	return 3
+}
+
+func (b *bench) emit(ev BenchEvent) {
+	if b.cfg.Progress == nil {
+		return
+	}
+	ev.Elapsed = time.Duration(b.cfg.Clock.Now() - b.began)
+	ev.Cells = b.total
+	if b.expected > 0 {
+		ev.Done = min(b.finished/b.expected, 1)
+	}
+	per := 0.0
+	if b.finished > 0 {
+		per = b.runSeconds / b.finished
+	}
+	ev.ETA = time.Duration(max(b.expected-b.finished, 0) * per * float64(time.Second))
+	b.cfg.Progress(ev)
+}
+
+// cell measures one cell, every repetition it still needs.
+func (b *bench) cell(ctx context.Context, c *CellRecord, index int) error {
+	if c.Status == StatusDone && len(c.Sustainable()) >= b.repeat {
+		b.emit(BenchEvent{Kind: "skip", Cell: c, Index: index})
+		return nil
+	}
+	if reason, missing := b.cfg.Available(&c.Cell); reason != "" {
+		c.Status, c.Reason = StatusFailed, reason
+		if missing {
+			c.Status = StatusMissing
+		}
+		b.expected -= b.remaining(c)
+		b.emit(BenchEvent{Kind: c.Status, Cell: c, Index: index})
+		return b.save()
+	}
+	g := c.Guarantee
+	if g == "" {
+		info, _ := LookupEngine(c.Engine)
+		g = info.DefaultGuarantee
+	}
+	c.ResolvedGuarantee = g
+	c.Status, c.Reason = StatusRunning, ""
+	// A repetition left unfinished by an interrupted bench is measured
+	// again from the start; its files go.
+	for len(c.Repetitions) > 0 && !c.Repetitions[len(c.Repetitions)-1].Done {
+		last := c.Repetitions[len(c.Repetitions)-1]
+		for _, f := range (&CellRecord{Repetitions: []Repetition{last}}).Files() {
+			os.Remove(filepath.Join(b.cfg.Dir, f))
+			os.Remove(HistogramLogPath(filepath.Join(b.cfg.Dir, f)))
+		}
+		c.Repetitions = c.Repetitions[:len(c.Repetitions)-1]
+	}
+	b.emit(BenchEvent{Kind: "cell", Cell: c, Index: index})
+	if err := b.save(); err != nil {
+		return err
+	}
+	for rep := len(c.Repetitions) + 1; rep <= b.repeat; rep++ {
+		if err := b.repetition(ctx, c, index, rep); err != nil {
+			if ctx.Err() != nil {
+				return err
+			}
+			var usage *UsageError
+			c.Status, c.Reason = StatusFailed, err.Error()
+			if errors.As(err, &usage) {
+				c.Reason = "bad settings: " + err.Error()
+			}
+			b.expected -= b.remaining(c)
+			b.emit(BenchEvent{Kind: "failed", Cell: c, Index: index})
+			return b.save()
+		}
+	}
+	c.Status = StatusDone
+	return b.save()
+}
+
+// remaining is how many expected runs a cell no longer needs.
+func (b *bench) remaining(c *CellRecord) float64 {
+	var n float64
+	for rep := len(c.Repetitions) + 1; rep <= b.repeat; rep++ {
+		n += b.runsOf(c, rep)
+	}
+	return n
+}
+
+// repetition runs one search of a cell and, on the first repetition, its
+// load points.
+func (b *bench) repetition(ctx context.Context, c *CellRecord, index, rep int) error {
+	c.Repetitions = append(c.Repetitions, Repetition{Index: rep})
+	r := &c.Repetitions[len(c.Repetitions)-1]
+	seq := 0
+	probe := func(ctx context.Context, role string, rate float64) (ProbeOutcome, error) {
+		seq++
+		b.emit(BenchEvent{Kind: "run", Cell: c, Index: index, Repetition: rep, Role: role, Rate: rate})
+		out, written, err := b.run(ctx, c, rep, seq, role, rate)
+		if !written {
+			return out, err
+		}
+		if role == RoleLoad {
+			r.Loads = append(r.Loads, out)
+		} else {
+			r.Search.Probes = append(r.Search.Probes, out)
+		}
+		b.finished++
+		b.runSeconds += out.Seconds
+		b.emit(BenchEvent{Kind: "ran", Cell: c, Index: index, Repetition: rep, Role: role, Rate: rate, Outcome: &out})
+		if err != nil {
+			return out, err
+		}
+		return out, b.save()
+	}
+	sc := SearchConfig{Start: c.Start, Precision: c.Precision, MaxProbes: c.MaxProbes}
+	if rep > 1 {
+		// A later repetition starts from the first one's answer: it probes
+		// the rate found, then the rate that failed above it, and bisects.
+		if first := c.Repetitions[0].Search; first.Sustainable > 0 {
+			sc.Start, sc.Ceiling = first.Sustainable, first.Hi
+		}
+	}
+	outcome, err := Search(ctx, sc, probe)
+	outcome.Probes = r.Search.Probes // the hook kept those whose file was written
+	r.Search = outcome
+	if err != nil {
+		return err
+	}
+	if rep == 1 && outcome.Sustainable > 0 {
+		for _, f := range c.Loads {
+			rate := roundRate(f * outcome.Sustainable)
+			if _, err := probe(ctx, RoleLoad, rate); err != nil {
+				return err
+			}
+			r.Loads[len(r.Loads)-1].Fraction = f
+		}
+	}
+	r.Done = true
+	return nil
+}
+
+// run runs the cell once and writes its result file; written says whether
+// it did. A run that breaks its guarantee is written and judged, and also
+// returns an error: the engine is broken and searching it further would
+// measure nothing useful.
+func (b *bench) run(ctx context.Context, c *CellRecord, rep, seq int, role string, rate float64) (out ProbeOutcome, written bool, err error) {
+	out = ProbeOutcome{Role: role, Rate: rate}
+	cfg, publish, err := c.RunConfig(rate, role == RoleCalibration)
+	if err != nil {
+		return out, false, err
+	}
+	label := role
+	if rate > 0 {
+		label += "-" + strconv.FormatFloat(rate, 'f', -1, 64)
+	}
+	out.File = fmt.Sprintf("%s.r%d.%02d-%s.json", c.Slug(), rep, seq, label)
+	began := b.cfg.Clock.Now()
+	cfg.Clock = b.cfg.Clock
+	m, runErr := b.cfg.Run(ctx, cfg)
+	out.Seconds = float64(b.cfg.Clock.Now()-began) / 1e9
+	if m == nil {
+		return out, false, runErr
+	}
+	if ctx.Err() != nil {
+		return out, false, ctx.Err()
+	}
+	if err := m.Write(filepath.Join(b.cfg.Dir, out.File)); err != nil {
+		return out, false, fmt.Errorf("writing %s: %w", out.File, err)
+	}
+	out.Throughput = m.Result.Throughput.RecordsPerSecond
+	out.Verdict = Judge(m.Result, publish, c.Criteria())
+	if errors.Is(runErr, ErrVerification) {
+		return out, true, fmt.Errorf("the engine broke its %s guarantee in %s: %w", c.ResolvedGuarantee, out.File, runErr)
+	}
+	return out, true, nil
+}
+
+// RunConfig returns the run of the cell at rate (0: max rate, for the
+// calibration) and how long it publishes input.
+func (c *CellRecord) RunConfig(rate float64, calibration bool) (RunConfig, time.Duration, error) {
+	g, err := engines.ParseGuarantee(c.ResolvedGuarantee)
+	if err != nil {
+		return RunConfig{}, 0, &UsageError{Msg: fmt.Sprintf("cell %s: %v", c.ID, err)}
+	}
+	publish, warmup := c.Probe.D(), c.Warmup.D()
+	if calibration {
+		publish, warmup = c.Calibrate.D(), 0
+	}
+	var backlog int64
+	if rate > 0 {
+		// A second of input (the suite's backlog) in front of the engine:
+		// enough to ride out a pause, small enough that an overloaded probe
+		// makes the driver fall behind at once and drains quickly.
+		backlog = max(1024, int64(math.Ceil(rate*c.Backlog.D().Seconds()/float64(c.Partitions))))
+	}
+	cfg := RunConfig{
+		Engine: c.Engine, Workload: c.Workload, Params: c.Params,
+		Seed: c.Seed, Partitions: c.Partitions, Parallelism: c.Parallelism, Guarantee: g,
+		Rate: rate, Duration: publish, Warmup: warmup,
+		Options: workloads.Options{BatchInterval: c.BatchInterval.D(), BatchSize: c.BatchSize,
+			State: c.State, ConfigFile: c.ConfigFile},
+		Backlog: backlog, DrainTimeout: c.DrainTimeout.D(),
+	}
+	cfg.Command = c.runCommand(cfg)
+	return cfg, publish, nil
+}
+
+// runCommand is the `streambench run` command line that repeats one run.
+func (c *CellRecord) runCommand(cfg RunConfig) []string {
+	rate := "max"
+	if cfg.Rate > 0 {
+		rate = strconv.FormatFloat(cfg.Rate, 'f', -1, 64)
+	}
+	cmd := []string{"streambench", "run", "--engine", cfg.Engine, "--workload", cfg.Workload,
+		"--guarantee", cfg.Guarantee.String(), "--rate", rate, "--duration", cfg.Duration.String()}
+	if cfg.Warmup > 0 {
+		cmd = append(cmd, "--warmup", cfg.Warmup.String())
+	}
+	cmd = append(cmd, "--seed", strconv.FormatUint(cfg.Seed, 10), "--partitions", strconv.Itoa(cfg.Partitions),
+		"--parallelism", strconv.Itoa(cfg.Parallelism))
+	if cfg.Backlog > 0 {
+		cmd = append(cmd, "--backlog", strconv.FormatInt(cfg.Backlog, 10))
+	}
+	cmd = append(cmd, "--drain-timeout", cfg.DrainTimeout.String())
+	if c.BatchInterval > 0 {
+		cmd = append(cmd, "--batch-interval", c.BatchInterval.String())
+	}
+	if c.BatchSize > 0 {
+		cmd = append(cmd, "--batch-size", strconv.Itoa(c.BatchSize))
+	}
+	if c.State != "" {
+		cmd = append(cmd, "--state", c.State)
+	}
+	if c.ConfigFile != "" {
+		cmd = append(cmd, "--config", c.ConfigFile)
+	}
+	keys := make([]string, 0, len(c.Params))
+	for k := range c.Params {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		cmd = append(cmd, "--param", k+"="+c.Params[k])
+	}
+	return cmd
+}
+
+// Available says why this checkout cannot run a cell: reason is "" when it
+// can. missing is true when the engine or workload is not in the checkout
+// (yet), false when the cell's own settings are wrong.
+func Available(c *Cell) (reason string, missing bool) {
+	if _, err := LookupEngine(c.Engine); err != nil {
+		return fmt.Sprintf("engine %s is not in this checkout: %v", c.Engine, err), true
+	}
+	w, err := LookupWorkload(c.Workload)
+	if err != nil {
+		return fmt.Sprintf("workload %s is not in this checkout: %v", c.Workload, err), true
+	}
+	inst, err := w.New(workloads.Config{Seed: c.Seed, Partitions: c.Partitions, Params: c.Params, EventRate: 1})
+	if err != nil {
+		return fmt.Sprintf("bad workload settings: %v", err), false
+	}
+	if !slices.Contains(inst.Engines(), c.Engine) {
+		return fmt.Sprintf("workload %s has no pipeline for engine %s yet (it has: %s)", c.Workload, c.Engine, strings.Join(inst.Engines(), ", ")), true
+	}
+	return "", false
+}

@@ -1,0 +1,517 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// simSuite is a suite of cells over simulated engines: two that run and
+// one this checkout lacks.
+const simSuite = `
+name: sim
+repeat: 2
+defaults:
+  probe: 3s
+  warmup: 1s
+  calibrate: 1s
+  loads: [0.5, 0.9]
+cells:
+  - engine: fast
+    guarantee: at-most-once
+    workloads: [count, grep]
+  - engine: slow
+    guarantee: at-least-once
+    workload: count
+  - engine: future
+    guarantee: exactly-once
+    workload: count
+`
+
+var simCapacity = map[string]float64{"fast": 500_000, "slow": 40_000}
+
+func newSimulation() *Simulation {
+	return &Simulation{
+		Capacity: func(engine, workload string) float64 {
+			c := simCapacity[engine]
+			if workload == "grep" {
+				c *= 1.5
+			}
+			return c
+		},
+		Noise:       0.02,
+		Seed:        7,
+		Start:       time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC),
+		Environment: Environment{GitCommit: "0123456789abcdef", GoVersion: "go1.26", OS: "linux", Arch: "amd64", GOMAXPROCS: 2, Cores: 2, Nodes: 1, CPUModel: "model CPU", Hostname: "bench-host"},
+	}
+}
+
+func simAvailable(c *Cell) (string, bool) {
+	if _, ok := simCapacity[c.Engine]; !ok {
+		return fmt.Sprintf("engine %s is not in this checkout", c.Engine), true
+	}
+	return "", false
+}
+
+func simBench(t *testing.T, sim *Simulation, dir string, mod func(*BenchConfig)) (*Manifest, error, []BenchEvent) {
+	t.Helper()
+	suite, err := ParseSuite("sim.yaml", []byte(simSuite))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events []BenchEvent
+	cfg := BenchConfig{Suite: suite, Dir: dir, Run: sim.Run, Clock: sim, Available: simAvailable,
+		Environment: func() Environment { return sim.Environment }, Command: []string{"streambench", "bench", "--suite", "sim.yaml"},
+		Progress: func(ev BenchEvent) { events = append(events, ev) }}
+	if mod != nil {
+		mod(&cfg)
+	}
+	m, err := Bench(context.Background(), cfg)
+	return m, err, events
+}
+
+func TestBenchSimulated(t *testing.T) {
+	dir := t.TempDir()
+	sim := newSimulation()
+	m, err, events := simBench(t, sim, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.Finished || len(m.Cells) != 4 {
+		t.Fatalf("finished %v, %d cells", m.Finished, len(m.Cells))
+	}
+	for _, c := range m.Cells {
+		want := simCapacity[c.Engine]
+		if c.Workload == "grep" {
+			want *= 1.5
+		}
+		switch c.Engine {
+		case "future":
+			if c.Status != StatusMissing || !strings.Contains(c.Reason, "not in this checkout") || len(c.Repetitions) != 0 {
+				t.Errorf("%s: %s %q", c.ID, c.Status, c.Reason)
+			}
+			continue
+		}
+		if c.Status != StatusDone || len(c.Repetitions) != 2 {
+			t.Fatalf("%s: %s %s, %d repetitions", c.ID, c.Status, c.Reason, len(c.Repetitions))
+		}
+		for i, r := range c.Repetitions {
+			if s := r.Search.Sustainable; s < 0.93*want || s > 1.05*want {
+				for _, p := range r.Search.Probes {
+					t.Logf("%s %.0f: %.0f/s %s", p.Role, p.Rate, p.Throughput, p.Verdict.Explain)
+				}
+				t.Errorf("%s repetition %d: sustainable %.0f, capacity %.0f", c.ID, i+1, s, want)
+			}
+		}
+		first, second := c.Repetitions[0], c.Repetitions[1]
+		if first.Search.Probes[0].Role != RoleCalibration || len(first.Loads) != 2 {
+			t.Errorf("%s: first repetition runs %v, %d loads", c.ID, first.Search.Probes[0].Role, len(first.Loads))
+		}
+		// The second repetition starts from the first one's bracket.
+		if second.Search.Probes[0].Role != RoleProbe || second.Search.Probes[0].Rate != first.Search.Sustainable || len(second.Loads) != 0 {
+			t.Errorf("%s: second repetition starts at %v %.0f (first found %.0f), %d loads", c.ID,
+				second.Search.Probes[0].Role, second.Search.Probes[0].Rate, first.Search.Sustainable, len(second.Loads))
+		}
+		if len(second.Search.Probes) > 4 {
+			for _, r := range c.Repetitions {
+				for _, p := range r.Search.Probes {
+					t.Logf("%s %.0f: %.0f/s %s", p.Role, p.Rate, p.Throughput, p.Verdict.Explain)
+				}
+			}
+			t.Errorf("%s: second repetition took %d probes", c.ID, len(second.Search.Probes))
+		}
+		for i, l := range first.Loads {
+			if l.Fraction != []float64{0.5, 0.9}[i] || !l.Verdict.Sustainable {
+				t.Errorf("%s load %d: fraction %g, %s", c.ID, i, l.Fraction, l.Verdict.Explain)
+			}
+		}
+		for _, f := range c.Files() {
+			r, err := ReadResult(filepath.Join(dir, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(f, c.Slug()+".r") || r.Engine != c.Engine {
+				t.Errorf("file %s of cell %s holds engine %s", f, c.ID, r.Engine)
+			}
+		}
+		if want := "streambench bench --suite sim.yaml --cells " + c.ID + " --repeat 2"; strings.Join(c.Reproduce, " ") != want {
+			t.Errorf("reproduce %q, want %q", strings.Join(c.Reproduce, " "), want)
+		}
+	}
+	// Progress: a cell event per cell, a run and a ran event per run, an
+	// ETA once a run has finished, a final done.
+	kinds := map[string]int{}
+	for _, ev := range events {
+		kinds[ev.Kind]++
+		if ev.Kind == "ran" && ev.ETA <= 0 && ev.Done < 1 {
+			t.Errorf("no ETA after a run: %+v", ev)
+		}
+	}
+	if kinds["cell"] != 3 || kinds["missing"] != 1 || kinds["run"] != kinds["ran"] || kinds["done"] != 1 {
+		t.Errorf("events %v", kinds)
+	}
+	if last := events[len(events)-1]; last.Kind != "done" {
+		t.Errorf("last event %+v", last)
+	}
+	entries, _ := os.ReadDir(dir)
+	var jsons int
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".json") && e.Name() != ManifestFile {
+			jsons++
+		}
+		if strings.HasPrefix(e.Name(), ".") {
+			t.Errorf("temporary file left: %s", e.Name())
+		}
+	}
+	var listed int
+	for _, c := range m.Cells {
+		listed += len(c.Files())
+	}
+	if jsons != listed {
+		t.Errorf("%d result files, manifest lists %d", jsons, listed)
+	}
+
+	// A second bench into the same directory is refused without --resume.
+	_, err, _ = simBench(t, newSimulation(), dir, nil)
+	var usage *UsageError
+	if !errors.As(err, &usage) || !strings.Contains(err.Error(), "give --resume") {
+		t.Errorf("second bench: %v", err)
+	}
+}
+
+// TestBenchResume: an interrupted bench leaves a manifest that says what is
+// missing; --resume measures only that, and ends with the same cells done.
+func TestBenchResume(t *testing.T) {
+	dir := t.TempDir()
+	sim := newSimulation()
+	ctx, cancel := context.WithCancel(context.Background())
+	runs := 0
+	suite, _ := ParseSuite("sim.yaml", []byte(simSuite))
+	interrupted := BenchConfig{Suite: suite, Dir: dir, Clock: sim, Available: simAvailable,
+		Environment: func() Environment { return sim.Environment },
+		Run: func(c context.Context, cfg RunConfig) (*Measurement, error) {
+			runs++
+			if runs == 15 { // inside the second cell
+				cancel()
+			}
+			return sim.Run(c, cfg)
+		}}
+	m, err := Bench(ctx, interrupted)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted bench: %v", err)
+	}
+	statuses := func(m *Manifest) []string {
+		var s []string
+		for _, c := range m.Cells {
+			s = append(s, c.Status)
+		}
+		return s
+	}
+	back, err := ReadManifest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Finished || !slices.Equal(statuses(back), []string{StatusDone, StatusCanceled, StatusPending, StatusPending}) {
+		t.Fatalf("after the interruption: finished %v, statuses %v", back.Finished, statuses(back))
+	}
+	if !slices.Equal(statuses(m), statuses(back)) {
+		t.Errorf("returned manifest %v, on disk %v", statuses(m), statuses(back))
+	}
+	doneFiles := back.Cells[0].Files()
+
+	// Resume: the first cell is not run again; the rest is.
+	var ranCells []string
+	m, err, events := simBench(t, sim, dir, func(cfg *BenchConfig) {
+		cfg.Resume = true
+		run := cfg.Run
+		cfg.Run = func(c context.Context, rc RunConfig) (*Measurement, error) {
+			ranCells = append(ranCells, rc.Engine+"/"+rc.Workload)
+			return run(c, rc)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.Finished || !slices.Equal(statuses(m), []string{StatusDone, StatusDone, StatusDone, StatusMissing}) {
+		t.Fatalf("after resuming: finished %v, statuses %v", m.Finished, statuses(m))
+	}
+	if slices.Contains(ranCells, "fast/count") {
+		t.Errorf("resume ran the finished cell again: %v", ranCells)
+	}
+	if events[0].Kind != "skip" {
+		t.Errorf("first event %s, want skip", events[0].Kind)
+	}
+	if !slices.Equal(m.Cells[0].Files(), doneFiles) {
+		t.Errorf("the finished cell's files changed")
+	}
+	// Every file the manifest lists exists; the interrupted repetition's
+	// files are gone.
+	listed := map[string]bool{ManifestFile: true}
+	for _, c := range m.Cells {
+		for _, f := range c.Files() {
+			listed[f] = true
+			listed[strings.TrimSuffix(f, ".json")+".hlog"] = true
+			if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if !listed[e.Name()] {
+			t.Errorf("file %s is in no cell", e.Name())
+		}
+	}
+
+	// Resuming with another suite is refused.
+	_, err, _ = simBench(t, sim, dir, func(cfg *BenchConfig) {
+		cfg.Resume = true
+		cfg.Suite = &Suite{Name: "other", Source: "x", Repeat: 1, Cells: cfg.Suite.Cells}
+	})
+	if err == nil || !strings.Contains(err.Error(), "holds a bench of suite sim, not other") {
+		t.Errorf("resume with another suite: %v", err)
+	}
+}
+
+// TestBenchFailingEngine: an engine that breaks its guarantee fails its
+// cell with the reason, and the bench goes on.
+func TestBenchFailingEngine(t *testing.T) {
+	dir := t.TempDir()
+	sim := newSimulation()
+	sim.Fail = func(cfg RunConfig) error {
+		if cfg.Engine == "slow" && cfg.Rate > 0 {
+			return fmt.Errorf("%w: lost 12 records", ErrVerification)
+		}
+		return nil
+	}
+	m, err, _ := simBench(t, sim, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow := m.Cells[2]
+	if slow.Status != StatusFailed || !strings.Contains(slow.Reason, "broke its at-least-once guarantee") || !strings.Contains(slow.Reason, "lost 12 records") {
+		t.Errorf("slow: %s %q", slow.Status, slow.Reason)
+	}
+	// The failing run's file is kept and listed, with its error.
+	files := slow.Files()
+	if len(files) != 2 {
+		t.Fatalf("slow files %v", files)
+	}
+	r, err := ReadResult(filepath.Join(dir, files[1]))
+	if err != nil || !strings.Contains(r.Error, "lost 12 records") {
+		t.Errorf("failing run's result: %v %q", err, r.Error)
+	}
+	if m.Cells[0].Status != StatusDone || m.Cells[1].Status != StatusDone {
+		t.Errorf("other cells: %s %s", m.Cells[0].Status, m.Cells[1].Status)
+	}
+}
+
+func TestBenchFilters(t *testing.T) {
+	dir := t.TempDir()
+	m, err, _ := simBench(t, newSimulation(), dir, func(cfg *BenchConfig) {
+		cfg.Engines = []string{"fast"}
+		cfg.Workloads = []string{"grep"}
+		cfg.Repeat = 1
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Finished || m.Repeat != 1 {
+		t.Errorf("finished %v repeat %d", m.Finished, m.Repeat)
+	}
+	for _, c := range m.Cells {
+		want := StatusSkipped
+		if c.ID == "fast-at-most-once/grep" {
+			want = StatusDone
+		}
+		if c.Status != want {
+			t.Errorf("%s: %s, want %s", c.ID, c.Status, want)
+		}
+	}
+	_, err, _ = simBench(t, newSimulation(), t.TempDir(), func(cfg *BenchConfig) { cfg.Engines = []string{"fats"} })
+	if err == nil || !strings.Contains(err.Error(), `did you mean "fast"?`) {
+		t.Errorf("typo in --engines: %v", err)
+	}
+}
+
+func TestRunConfigOfCell(t *testing.T) {
+	suite, err := ParseSuite("s.yaml", []byte(`
+name: s
+cells:
+  - engine: microbatch
+    guarantee: at-least-once
+    workload: wordcount
+    batch_interval: 1s
+    params: {vocabulary: "100"}
+    backlog: 500ms
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := CellRecord{Cell: suite.Cells[0], ResolvedGuarantee: "at-least-once"}
+	cfg, publish, err := c.RunConfig(80000, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if publish != 4*time.Second || cfg.Warmup != time.Second || cfg.Rate != 80000 || cfg.Backlog != 10000 ||
+		cfg.Options.BatchInterval != time.Second || cfg.Params["vocabulary"] != "100" {
+		t.Errorf("run config %+v", cfg)
+	}
+	want := "streambench run --engine microbatch --workload wordcount --guarantee at-least-once --rate 80000 --duration 4s --warmup 1s --seed 1 --partitions 4 --parallelism 1 --backlog 10000 --drain-timeout 30s --batch-interval 1s --param vocabulary=100"
+	if got := strings.Join(cfg.Command, " "); got != want {
+		t.Errorf("command\n%s\nwant\n%s", got, want)
+	}
+	cal, publish, _ := c.RunConfig(0, true)
+	if publish != 2*time.Second || cal.Warmup != 0 || cal.Backlog != 0 || !slices.Contains(cal.Command, "max") {
+		t.Errorf("calibration %+v", cal)
+	}
+}
+
+func TestAvailable(t *testing.T) {
+	for _, tc := range []struct {
+		cell    Cell
+		missing bool
+		want    string
+	}{
+		{Cell{Engine: "baseline", Workload: "wordcount", CellSettings: CellSettings{Partitions: 4}}, false, ""},
+		{Cell{Engine: "spark", Workload: "wordcount", CellSettings: CellSettings{Partitions: 4}}, true, "engine spark is not in this checkout"},
+		{Cell{Engine: "baseline", Workload: "nosuch", CellSettings: CellSettings{Partitions: 4}}, true, "workload nosuch is not in this checkout"},
+		{Cell{Engine: "baseline", Workload: "wordcount", CellSettings: CellSettings{Partitions: 4, Params: map[string]string{"colour": "red"}}}, false, `no parameter "colour"`},
+	} {
+		reason, missing := Available(&tc.cell)
+		if missing != tc.missing || !strings.Contains(reason, tc.want) || (tc.want == "") != (reason == "") {
+			t.Errorf("%s/%s: %q %v, want %q %v", tc.cell.Engine, tc.cell.Workload, reason, missing, tc.want, tc.missing)
+		}
+	}
+}
+
+func TestReadManifestRefuses(t *testing.T) {
+	dir := t.TempDir()
+	m, err, _ := simBench(t, newSimulation(), dir, func(cfg *BenchConfig) { cfg.Repeat = 1; cfg.Cells = []string{"slow-at-least-once/count"} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, _ := os.ReadFile(filepath.Join(dir, ManifestFile))
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"truncated", good[:len(good)/2], "truncated"},
+		{"not json", []byte("hello"), "not valid JSON"},
+		{"a result file", []byte(`{"schema": 1, "engine": "core"}`), `no "bench_schema" key`},
+		{"other version", []byte(`{"bench_schema": 9}`), "bench manifest version 9"},
+		{"bad status", []byte(strings.Replace(string(good), `"status": "done"`, `"status": "great"`, 1)), `unknown status "great"`},
+		{"file outside", []byte(strings.Replace(string(good), `"file": "count.`, `"file": "../count.`, 1)), "outside the bench directory"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := t.TempDir()
+			os.WriteFile(filepath.Join(d, ManifestFile), tc.data, 0o644)
+			_, err := ReadManifest(d)
+			if err == nil || !errors.Is(err, ErrBadResult) || !strings.Contains(err.Error(), filepath.Join(d, ManifestFile)) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want one naming the file and %q", err, tc.want)
+			}
+		})
+	}
+	if back, err := ReadManifest(dir); err != nil || back.Cells[2].Status != m.Cells[2].Status {
+		t.Errorf("good manifest: %v", err)
+	}
+}
+
+func FuzzDecodeManifest(f *testing.F) {
+	f.Add([]byte(`{"bench_schema": 1, "suite": "x", "cells": [{"id": "a/b", "engine": "a", "workload": "b", "status": "done", "repetitions": [{"index": 1, "done": true, "search": {"sustainable": 5, "probes": [{"role": "probe", "file": "b.a.r1.01-probe-5.json"}]}}]}]}`))
+	f.Add([]byte(`{"bench_schema": 1}`))
+	f.Add([]byte(`{"bench_schema": "1"}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := DecodeManifest(data)
+		if err != nil {
+			if !errors.Is(err, ErrBadResult) {
+				t.Fatalf("error %v is not ErrBadResult", err)
+			}
+			return
+		}
+		for _, c := range m.Cells {
+			for _, f := range c.Files() {
+				if f != filepath.Base(f) {
+					t.Fatalf("accepted file %q", f)
+				}
+			}
+		}
+	})
+}
+
+func TestHistogramLogRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	sim := newSimulation()
+	m, err := sim.Run(context.Background(), RunConfig{Engine: "fast", Workload: "count", Seed: 1, Partitions: 4, Parallelism: 1,
+		Guarantee: 1, Rate: 100000, Duration: 4 * time.Second, Warmup: time.Second, Backlog: 25000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "r.json")
+	if err := m.Write(path); err != nil {
+		t.Fatal(err)
+	}
+	r, err := ReadResult(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ivs, err := ReadHistogramLog(filepath.Join(dir, r.HistogramLog), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ivs) != len(r.Timeline) {
+		t.Fatalf("%d intervals, %d timeline points", len(ivs), len(r.Timeline))
+	}
+	cumul := NewHistogram()
+	for i, iv := range ivs {
+		if iv.Warmup != r.Timeline[i].Warmup {
+			t.Errorf("interval %d: warmup %v, timeline says %v", i, iv.Warmup, r.Timeline[i].Warmup)
+		}
+		if !iv.Warmup {
+			cumul.Merge(iv.Hist)
+		}
+	}
+	if got := cumul.Summary(); got.P99 != r.Latency.P99 || got.Count != r.Latency.Count {
+		t.Errorf("histograms read back: p99 %d count %d, result says %d %d", got.P99, got.Count, r.Latency.P99, r.Latency.Count)
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, r.HistogramLog))
+	bad := strings.Replace(string(data), "HIST", "HIXT", 1)
+	os.WriteFile(filepath.Join(dir, "bad.hlog"), []byte(bad), 0o644)
+	if _, err := ReadHistogramLog(filepath.Join(dir, "bad.hlog"), r); err == nil || !strings.Contains(err.Error(), "bad.hlog") {
+		t.Errorf("corrupt log: %v", err)
+	}
+}
+
+func FuzzDecodeHistogramLog(f *testing.F) {
+	sim := newSimulation()
+	m, _ := sim.Run(context.Background(), RunConfig{Engine: "fast", Workload: "count", Seed: 1, Partitions: 1, Parallelism: 1,
+		Guarantee: 1, Rate: 1000, Duration: 2 * time.Second})
+	dir := f.TempDir()
+	m.Write(filepath.Join(dir, "r.json"))
+	data, _ := os.ReadFile(filepath.Join(dir, "r.hlog"))
+	f.Add(data)
+	f.Add([]byte("#[StartTime: 1.0]\n0.0,1.0,2.0,HISTFAAAA\n"))
+	f.Add([]byte("Tag=latency,0.000,1.000,0.5,HISTFAAAACh4nJNpmSzMwMDAxQABzFCaEUTwbVkAYQMAOvIDCw==\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ivs, err := DecodeHistogramLog(data, nil)
+		if err != nil {
+			if !errors.Is(err, ErrBadHistogramLog) {
+				t.Fatalf("error %v is not ErrBadHistogramLog", err)
+			}
+			return
+		}
+		for _, iv := range ivs {
+			if iv.Hist == nil {
+				t.Fatal("nil histogram")
+			}
+		}
+	})
+}

@@ -1,0 +1,386 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+)
+
+// Criteria decide whether a probe's offered rate was sustainable. They are
+// the rule of Karimov et al. ("Benchmarking distributed stream data
+// processing systems", 2018) in the form Theodolite uses: a rate is
+// sustainable when the backlog in front of the engine does not grow (the
+// trend of the lag between records published and records read is flat),
+// latency stays bounded, and the load generator itself kept up, so the rate
+// asked is the rate offered.
+type Criteria struct {
+	// LagSlope is the most the backlog may grow per second, as a fraction
+	// of the rate (0.02: 2% of the records published each second).
+	LagSlope float64 `json:"lag_slope"`
+	// SendRate is the least fraction of the asked rate the driver must have
+	// achieved.
+	SendRate float64 `json:"send_rate"`
+	// LatencyBound is the most the p99 latency after the warm-up may be.
+	LatencyBound Duration `json:"latency_bound"`
+}
+
+// The reasons a probe is not sustainable, as Verdict.Reasons codes.
+const (
+	ReasonLag     = "lag"     // the backlog grew
+	ReasonSend    = "send"    // the driver could not publish at the rate
+	ReasonLatency = "latency" // p99 over the bound
+	ReasonFailed  = "failed"  // the run failed
+	ReasonShort   = "short"   // too few measured seconds to judge the trend
+)
+
+// Verdict is a probe judged against Criteria, with the figures it was
+// judged on, so a reader can audit the search.
+type Verdict struct {
+	Sustainable bool `json:"sustainable"`
+	// LagSlope is the trend of the backlog in records per second (Theil-Sen
+	// estimate over the measured seconds), LagSlopeFraction the same
+	// divided by the rate, and LagPoints how many per-second lag values it
+	// was fitted to.
+	LagSlope         float64 `json:"lag_slope"`
+	LagSlopeFraction float64 `json:"lag_slope_fraction"`
+	LagPoints        int     `json:"lag_points"`
+	// SendFraction is the achieved publish rate over the asked one.
+	SendFraction float64 `json:"send_fraction"`
+	// P99 is the run's p99 latency in µs after the warm-up.
+	P99 int64 `json:"p99_us"`
+	// Reasons lists why the rate is not sustainable (Reason* codes), and
+	// Explain says it in words.
+	Reasons []string `json:"reasons,omitempty"`
+	Explain string   `json:"explain"`
+}
+
+// Judge decides whether the run r, which published input for publish at
+// its asked rate, sustained that rate.
+//
+// The lag is sampled at every whole second from the end of the warm-up to
+// the end of the input, as cumulative records_in minus records_read of the
+// run's timeline; its slope is the Theil-Sen estimate (the median of the
+// slopes between every pair of samples), which one outlying second (a GC
+// pause, a micro-batch landing on the other side of a sample) cannot move
+// the way it moves a least-squares fit. The drain after the input ended is
+// not part of the trend: the backlog shrinks then by construction.
+func Judge(r *Result, publish time.Duration, c Criteria) Verdict {
+	v := Verdict{P99: r.Latency.P99}
+	asked := r.Rate.Asked
+	if asked > 0 {
+		v.SendFraction = r.Rate.Achieved / asked
+	}
+	var lag []float64 // lag[t]: backlog at second t
+	var cum float64
+	lag = append(lag, 0)
+	for _, p := range r.Timeline {
+		if p.Second != len(lag)-1 {
+			break // a gap: the run's last, partial interval
+		}
+		cum += float64(p.RecordsIn - p.RecordsRead)
+		lag = append(lag, cum)
+	}
+	from := int(math.Ceil(r.WarmupS))
+	to := min(int(publish/time.Second), len(lag)-1)
+	var xs, ys []float64
+	for t := from; t <= to; t++ {
+		xs = append(xs, float64(t))
+		ys = append(ys, lag[t])
+	}
+	v.LagPoints = len(xs)
+	if len(xs) >= 2 {
+		v.LagSlope = TheilSen(xs, ys)
+		if asked > 0 {
+			v.LagSlopeFraction = v.LagSlope / asked
+		}
+	}
+
+	var words []string
+	switch {
+	case r.Error != "":
+		v.Reasons = append(v.Reasons, ReasonFailed)
+		words = append(words, "the run failed: "+r.Error)
+	case v.LagPoints < 3:
+		v.Reasons = append(v.Reasons, ReasonShort)
+		words = append(words, fmt.Sprintf("only %d whole seconds of lag after the warm-up; the trend needs 3", v.LagPoints))
+	}
+	if asked > 0 && v.LagPoints >= 2 && v.LagSlopeFraction > c.LagSlope {
+		v.Reasons = append(v.Reasons, ReasonLag)
+		words = append(words, fmt.Sprintf("the backlog grew by %.0f records/s (%.1f%% of the rate; at most %.1f%%)",
+			v.LagSlope, 100*v.LagSlopeFraction, 100*c.LagSlope))
+	}
+	if asked > 0 && v.SendFraction < c.SendRate {
+		v.Reasons = append(v.Reasons, ReasonSend)
+		words = append(words, fmt.Sprintf("the driver published %.1f%% of the asked rate (at least %.0f%%): the source was full",
+			100*v.SendFraction, 100*c.SendRate))
+	}
+	if bound := c.LatencyBound.D().Microseconds(); bound > 0 && (r.Latency.P99 > bound || r.Latency.Count == 0) {
+		v.Reasons = append(v.Reasons, ReasonLatency)
+		if r.Latency.Count == 0 {
+			words = append(words, "no outputs after the warm-up")
+		} else {
+			words = append(words, fmt.Sprintf("p99 latency %v over the bound %v",
+				time.Duration(r.Latency.P99)*time.Microsecond, c.LatencyBound))
+		}
+	}
+	v.Sustainable = len(v.Reasons) == 0 && asked > 0
+	if v.Sustainable {
+		v.Explain = fmt.Sprintf("sustainable: backlog trend %+.1f%% of the rate, %.1f%% of the rate published, p99 %v",
+			100*v.LagSlopeFraction, 100*v.SendFraction, time.Duration(r.Latency.P99)*time.Microsecond)
+	} else if asked == 0 {
+		v.Explain = "a max-rate run: not judged"
+	} else {
+		v.Explain = joinWords(words)
+	}
+	return v
+}
+
+func joinWords(w []string) string {
+	switch len(w) {
+	case 0:
+		return ""
+	case 1:
+		return w[0]
+	}
+	s := w[0]
+	for _, x := range w[1 : len(w)-1] {
+		s += "; " + x
+	}
+	return s + "; and " + w[len(w)-1]
+}
+
+// TheilSen returns the Theil-Sen slope of ys over xs: the median of the
+// slopes of every pair of points with distinct x.
+func TheilSen(xs, ys []float64) float64 {
+	var slopes []float64
+	for i := range xs {
+		for j := i + 1; j < len(xs); j++ {
+			if dx := xs[j] - xs[i]; dx != 0 {
+				slopes = append(slopes, (ys[j]-ys[i])/dx)
+			}
+		}
+	}
+	if len(slopes) == 0 {
+		return 0
+	}
+	slices.Sort(slopes)
+	n := len(slopes)
+	if n%2 == 1 {
+		return slopes[n/2]
+	}
+	return (slopes[n/2-1] + slopes[n/2]) / 2
+}
+
+// Roles of a bench run.
+const (
+	RoleCalibration = "calibration" // a max-rate run that places the first probe
+	RoleProbe       = "probe"       // a run of the sustainable-rate search
+	RoleLoad        = "load"        // a run at a fraction of the sustainable rate
+)
+
+// ProbeOutcome is one run of a bench: its role, rate, result file and
+// verdict.
+type ProbeOutcome struct {
+	Role string `json:"role"`
+	// Rate is the offered load in records/s, 0 for a max-rate run;
+	// Fraction, for a load run, the fraction of the sustainable rate.
+	Rate     float64 `json:"rate"`
+	Fraction float64 `json:"fraction,omitempty"`
+	// File is the result file, relative to the bench directory.
+	File string `json:"file"`
+	// Throughput is the records/s the engine processed in the measured
+	// window: for a max-rate run its capacity, for an overloaded probe
+	// about the same.
+	Throughput float64 `json:"throughput"`
+	Verdict    Verdict `json:"verdict"`
+	// Seconds is how long the run took, setup and drain included.
+	Seconds float64 `json:"seconds"`
+}
+
+// Prober runs one run of a cell at rate (0: as fast as the engine takes
+// records) and judges it. An error aborts the search: the context ended,
+// or the cell cannot run at all (bad settings, an engine that breaks its
+// guarantee). An overloaded or failed run is an outcome, not an error.
+type Prober func(ctx context.Context, role string, rate float64) (ProbeOutcome, error)
+
+// SearchConfig shapes a sustainable-rate search.
+type SearchConfig struct {
+	// Start is the first probe's rate. 0 runs a max-rate calibration first
+	// and starts at CalibrationShare of its throughput.
+	Start            float64
+	CalibrationShare float64
+	// Step multiplies the rate after a sustainable probe and divides it
+	// after an unsustainable one, until the first change of verdict (2:
+	// doubling).
+	Step float64
+	// Ceiling, when set, is a rate believed unsustainable (a previous
+	// repetition's lowest failing probe): the upward phase goes no higher
+	// until a probe there passes.
+	Ceiling float64
+	// Precision ends the bisection once (hi-lo)/lo is at most this.
+	Precision float64
+	// MaxProbes bounds the probes (the calibration not counted).
+	MaxProbes int
+	// MinRate is the lowest rate probed; below it the cell is reported as
+	// sustaining nothing.
+	MinRate float64
+}
+
+// SearchOutcome is a finished search with every run it made.
+type SearchOutcome struct {
+	// Sustainable is the highest rate a probe sustained (0: none did).
+	Sustainable float64 `json:"sustainable"`
+	// Lo and Hi bracket the sustainable rate: the highest sustained and the
+	// lowest unsustained probe (0 when there was none).
+	Lo float64 `json:"lo"`
+	Hi float64 `json:"hi"`
+	// Converged says the bracket narrowed to the precision; otherwise the
+	// search ran out of probes and Note says so.
+	Converged bool           `json:"converged"`
+	Note      string         `json:"note,omitempty"`
+	Probes    []ProbeOutcome `json:"probes"`
+}
+
+// overhead is how far above a rate an engine is credited with processing
+// when a run tells us it processed that rate: an engine cannot sustain much
+// more than it processes, but one measurement is noisy.
+const (
+	calibrationHeadroom = 1.25
+	failureHeadroom     = 1.1
+)
+
+// Search finds the highest sustainable rate of a cell. It probes upward
+// from the start, multiplying by Step while probes pass, then bisects
+// between the highest passing and the lowest failing rate until they are
+// within Precision of each other.
+//
+// Two facts shorten the search without changing its answer: an engine
+// cannot sustain much more than it processes, so the upward phase does not
+// go beyond what the calibration (and any overloaded probe) processed, plus
+// headroom, until a probe disproves that; and an overloaded probe's
+// throughput is a better guess of the capacity than half its rate, so the
+// bisection splits the bracket below it. Every probe is kept in the outcome,
+// so the search can be audited.
+func Search(ctx context.Context, cfg SearchConfig, probe Prober) (SearchOutcome, error) {
+	if cfg.Step <= 1 {
+		cfg.Step = 2
+	}
+	if cfg.CalibrationShare <= 0 || cfg.CalibrationShare > 1 {
+		cfg.CalibrationShare = 0.8
+	}
+	if cfg.MinRate <= 0 {
+		cfg.MinRate = 100
+	}
+	if cfg.MaxProbes <= 0 {
+		cfg.MaxProbes = 8
+	}
+	var out SearchOutcome
+	rate, ceiling := cfg.Start, cfg.Ceiling
+	if rate <= 0 {
+		cal, err := probe(ctx, RoleCalibration, 0)
+		out.Probes = append(out.Probes, cal)
+		if err != nil {
+			return out, err
+		}
+		if slices.Contains(cal.Verdict.Reasons, ReasonFailed) || cal.Throughput <= 0 {
+			return out, fmt.Errorf("the calibration run at max rate failed, so the cell cannot be searched: %s", cal.Verdict.Explain)
+		}
+		rate = roundRate(cfg.CalibrationShare * cal.Throughput)
+		if ceiling == 0 {
+			ceiling = calibrationHeadroom * cal.Throughput
+		}
+	}
+	var lo, hi float64
+	for probes := 0; ; probes++ {
+		if lo > 0 && hi > 0 && (hi-lo)/lo <= cfg.Precision {
+			out.Converged = true
+			break
+		}
+		if probes == cfg.MaxProbes {
+			out.Note = fmt.Sprintf("stopped after %d probes with the bracket [%.0f, %.0f] wider than %.0f%%", probes, lo, hi, 100*cfg.Precision)
+			break
+		}
+		if rate < cfg.MinRate {
+			out.Note = fmt.Sprintf("no rate down to %.0f records/s was sustainable", cfg.MinRate)
+			break
+		}
+		p, err := probe(ctx, RoleProbe, rate)
+		out.Probes = append(out.Probes, p)
+		if err != nil {
+			return out, err
+		}
+		if p.Verdict.Sustainable {
+			lo = max(lo, rate)
+			if ceiling > 0 && rate >= ceiling {
+				ceiling = 0 // the guess was wrong: the engine does more
+			}
+		} else {
+			if hi == 0 || rate < hi {
+				hi = rate
+			}
+			// An overloaded run processed about the capacity; a run that
+			// failed on latency alone says nothing about it.
+			if overloaded(p.Verdict) && p.Throughput > lo {
+				if c := failureHeadroom * p.Throughput; ceiling == 0 || c < ceiling {
+					ceiling = c
+				}
+			}
+		}
+		if hi > 0 && ceiling >= hi {
+			ceiling = 0 // a real failure bounds the bracket tighter
+		}
+		next := nextRate(lo, hi, ceiling, cfg.Step, cfg.Precision, p)
+		if rate = roundRate(next); rate <= lo || (hi > 0 && rate >= hi) {
+			rate = next // rounding must not probe a rate already judged
+		}
+	}
+	out.Sustainable, out.Lo, out.Hi = lo, lo, hi
+	return out, nil
+}
+
+// overloaded reports whether a probe failed because the engine did not
+// keep up (rather than on latency alone).
+func overloaded(v Verdict) bool {
+	return slices.Contains(v.Reasons, ReasonLag) || slices.Contains(v.Reasons, ReasonSend) || slices.Contains(v.Reasons, ReasonFailed)
+}
+
+// nextRate picks the next probe's rate from the bracket so far.
+func nextRate(lo, hi, ceiling, step, precision float64, last ProbeOutcome) float64 {
+	switch {
+	case hi == 0: // upward: every probe so far passed
+		next := lo * step
+		if ceiling > lo && next > ceiling {
+			next = ceiling
+		}
+		return next
+	case lo == 0: // downward: every probe so far failed
+		// A run that could not keep up processed about what the engine
+		// can do: go to just under that rather than to a fixed fraction.
+		if overloaded(last.Verdict) && last.Throughput > 0 && last.Throughput < hi {
+			return 0.95 * last.Throughput
+		}
+		return hi / step
+	}
+	if ceiling > lo && ceiling < hi {
+		// Bisect below the estimated capacity; once within the precision
+		// of it, probe the estimate itself: a failure there closes the
+		// bracket, a pass disproves the estimate.
+		if (ceiling-lo)/lo <= precision {
+			return ceiling
+		}
+		return (lo + ceiling) / 2
+	}
+	return (lo + hi) / 2
+}
+
+// roundRate rounds a rate to three significant digits, so probe rates read
+// well in file names and tables.
+func roundRate(r float64) float64 {
+	if r <= 0 {
+		return 0
+	}
+	mag := math.Pow(10, math.Floor(math.Log10(r))-2)
+	return math.Round(r/mag) * mag
+}

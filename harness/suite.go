@@ -1,0 +1,666 @@
+package harness
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/streambench/streambench/engines"
+)
+
+// builtinSuites are the suites streambench ships: deck (what `make bench`
+// runs) and quick (seconds, for tests and a first look).
+//
+//go:embed suites/*.yaml
+var builtinSuites embed.FS
+
+// ErrBadSuite is wrapped by every error about a suite file's content.
+var ErrBadSuite = errors.New("bad suite")
+
+// Suite is a benchmark plan: the cells to measure and how to measure each.
+// It is read from YAML (see harness/suites/deck.yaml for a commented one).
+type Suite struct {
+	Name        string
+	Description string
+	// Repeat is how many times every cell is measured; the report's
+	// confidence intervals are over these repetitions.
+	Repeat int
+	Cells  []Cell
+	// Source is the suite's YAML text and File where it came from (a path,
+	// or "builtin:NAME"), kept in the bench manifest so a bench can be read
+	// and resumed without the file.
+	Source string
+	File   string
+}
+
+// Cell is one (engine, workload) configuration to measure: the unit a bench
+// runs, resumes and reports.
+type Cell struct {
+	// ID names the cell, unique in its suite: "<name>/<workload>", where
+	// name defaults to "<engine>-<guarantee>".
+	ID       string `json:"id"`
+	Engine   string `json:"engine"`
+	Workload string `json:"workload"`
+	CellSettings
+}
+
+// CellSettings is everything a cell's runs are configured with. Each key of
+// a suite's defaults and cells sets one field; the YAML key is in the tag.
+type CellSettings struct {
+	// Guarantee is the delivery guarantee (empty: the engine's own).
+	Guarantee   string            `yaml:"guarantee" json:"guarantee,omitempty"`
+	Seed        uint64            `yaml:"seed" json:"seed"`
+	Partitions  int               `yaml:"partitions" json:"partitions"`
+	Parallelism int               `yaml:"parallelism" json:"parallelism"`
+	Params      map[string]string `yaml:"params" json:"params,omitempty"`
+	// Engine settings in workloads.Options' terms.
+	BatchInterval Duration `yaml:"batch_interval" json:"batch_interval,omitempty"`
+	BatchSize     int      `yaml:"batch_size" json:"batch_size,omitempty"`
+	State         string   `yaml:"state" json:"state,omitempty"`
+	ConfigFile    string   `yaml:"config_file" json:"config_file,omitempty"`
+
+	// The sustainable-rate search: see SearchConfig and Criteria.
+	LatencyBound Duration `yaml:"latency_bound" json:"latency_bound"`
+	Probe        Duration `yaml:"probe" json:"probe"`
+	Warmup       Duration `yaml:"warmup" json:"warmup"`
+	Calibrate    Duration `yaml:"calibrate" json:"calibrate"`
+	Start        float64  `yaml:"start" json:"start,omitempty"`
+	Precision    float64  `yaml:"precision" json:"precision"`
+	MaxProbes    int      `yaml:"max_probes" json:"max_probes"`
+	LagSlope     float64  `yaml:"lag_slope" json:"lag_slope"`
+	SendRate     float64  `yaml:"send_rate" json:"send_rate"`
+	Backlog      Duration `yaml:"backlog" json:"backlog"`
+	DrainTimeout Duration `yaml:"drain_timeout" json:"drain_timeout"`
+	// Loads are the fractions of the sustainable rate each cell also runs
+	// at for its latency-vs-load curve (Storm's ThroughputVsLatency).
+	Loads []float64 `yaml:"loads" json:"loads"`
+}
+
+// Duration is a time.Duration that reads and writes as "1s", "500ms".
+type Duration time.Duration
+
+// D returns d as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// MarshalText implements encoding.TextMarshaler.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// DefaultCellSettings are what a suite's cells get for the keys neither its
+// defaults nor the cell set. The search settings are sized so one cell of
+// a fast engine takes about a minute; the README's "Benchmarking" section
+// explains each.
+func DefaultCellSettings() CellSettings {
+	return CellSettings{
+		Seed:         1,
+		Partitions:   4,
+		Parallelism:  1,
+		LatencyBound: Duration(time.Second),
+		Probe:        Duration(4 * time.Second),
+		Warmup:       Duration(time.Second),
+		Calibrate:    Duration(2 * time.Second),
+		Precision:    0.05,
+		MaxProbes:    8,
+		LagSlope:     0.02,
+		SendRate:     0.97,
+		Backlog:      Duration(time.Second),
+		DrainTimeout: Duration(30 * time.Second),
+		Loads:        []float64{0.25, 0.5, 0.75, 0.9},
+	}
+}
+
+// SuiteError is a problem in a suite file, with where it is.
+type SuiteError struct {
+	File string
+	Line int
+	Key  string // the key's path, as cells[2].batch_interval
+	Msg  string
+}
+
+func (e *SuiteError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	b.WriteString(": ")
+	if e.Key != "" {
+		b.WriteString(e.Key + ": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// Unwrap makes every SuiteError an ErrBadSuite.
+func (e *SuiteError) Unwrap() error { return ErrBadSuite }
+
+// BuiltinSuites returns the names of the suites streambench ships.
+func BuiltinSuites() []string {
+	entries, _ := builtinSuites.ReadDir("suites")
+	var names []string
+	for _, e := range entries {
+		names = append(names, strings.TrimSuffix(e.Name(), ".yaml"))
+	}
+	return names
+}
+
+// LoadSuite reads a suite by built-in name (deck, quick) or from a file
+// path. A missing or malformed suite is a *UsageError naming the problem.
+func LoadSuite(nameOrPath string) (*Suite, error) {
+	if !strings.ContainsAny(nameOrPath, `/\`) && !strings.HasSuffix(nameOrPath, ".yaml") && !strings.HasSuffix(nameOrPath, ".yml") {
+		data, err := builtinSuites.ReadFile("suites/" + nameOrPath + ".yaml")
+		if err != nil {
+			msg := fmt.Sprintf("unknown suite %q (built in: %s; or give a path to a YAML file)", nameOrPath, strings.Join(BuiltinSuites(), ", "))
+			if best := Closest(nameOrPath, BuiltinSuites()); best != "" {
+				msg += fmt.Sprintf("; did you mean %q?", best)
+			}
+			return nil, &UsageError{Msg: msg}
+		}
+		s, err := ParseSuite("builtin:"+nameOrPath, data)
+		if err != nil {
+			return nil, &UsageError{Msg: err.Error()}
+		}
+		return s, nil
+	}
+	data, err := os.ReadFile(nameOrPath)
+	if err != nil {
+		return nil, &UsageError{Msg: fmt.Sprintf("suite %s: %v", nameOrPath, err)}
+	}
+	s, err := ParseSuite(nameOrPath, data)
+	if err != nil {
+		return nil, &UsageError{Msg: err.Error()}
+	}
+	if s.ConfigDir() != "" {
+		for i := range s.Cells {
+			if c := &s.Cells[i]; c.ConfigFile != "" && !filepath.IsAbs(c.ConfigFile) {
+				c.ConfigFile = filepath.Join(s.ConfigDir(), c.ConfigFile)
+			}
+		}
+	}
+	return s, nil
+}
+
+// ConfigDir is the directory relative config_file paths are read from: the
+// suite file's own directory ("" for a built-in suite).
+func (s *Suite) ConfigDir() string {
+	if strings.HasPrefix(s.File, "builtin:") {
+		return ""
+	}
+	return filepath.Dir(s.File)
+}
+
+// ParseSuite decodes a suite strictly: an unknown key, a value of the wrong
+// kind or out of range, a duplicate cell or a missing required key is a
+// *SuiteError naming the file, the line and the key.
+func ParseSuite(file string, data []byte) (*Suite, error) {
+	p := &suiteParser{file: file}
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
+		return nil, p.errf(0, "", "empty file")
+	} else if err != nil {
+		return nil, p.errf(0, "", "not valid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		return nil, p.errf(extra.Line, "", "more than one YAML document; a suite is one")
+	}
+	if len(doc.Content) == 0 {
+		return nil, p.errf(0, "", "empty file")
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil, p.errf(root.Line, "", "want a mapping with name, cells and optionally description, repeat, defaults")
+	}
+	s := &Suite{Repeat: 1, Source: string(data), File: file}
+	defaults := DefaultCellSettings()
+	var cellsNode *yaml.Node
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		if seen[k.Value] {
+			return nil, p.errf(k.Line, k.Value, "given twice")
+		}
+		seen[k.Value] = true
+		var err error
+		switch k.Value {
+		case "name":
+			s.Name, err = p.str(v, k.Value)
+		case "description":
+			s.Description, err = p.str(v, k.Value)
+		case "repeat":
+			s.Repeat, err = p.intIn(v, k.Value, 1, 100)
+		case "defaults":
+			err = p.settings(v, "defaults", &defaults)
+		case "cells":
+			cellsNode = v
+		default:
+			err = p.unknown(k, "", []string{"name", "description", "repeat", "defaults", "cells"})
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if s.Name == "" {
+		return nil, p.errf(root.Line, "name", "missing: every suite has a name")
+	}
+	if cellsNode == nil {
+		return nil, p.errf(root.Line, "cells", "missing: a suite lists the cells to measure")
+	}
+	if cellsNode.Kind != yaml.SequenceNode || len(cellsNode.Content) == 0 {
+		return nil, p.errf(cellsNode.Line, "cells", "want a non-empty list of cells")
+	}
+	ids := map[string]int{}
+	for i, cn := range cellsNode.Content {
+		cells, err := p.cell(cn, fmt.Sprintf("cells[%d]", i), defaults)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cells {
+			if line, dup := ids[c.ID]; dup {
+				return nil, p.errf(cn.Line, fmt.Sprintf("cells[%d]", i), "cell %s is already defined at line %d; give one of them a name", c.ID, line)
+			}
+			ids[c.ID] = cn.Line
+			s.Cells = append(s.Cells, c)
+		}
+	}
+	return s, nil
+}
+
+type suiteParser struct{ file string }
+
+func (p *suiteParser) errf(line int, key, format string, a ...any) error {
+	return &SuiteError{File: p.file, Line: line, Key: key, Msg: fmt.Sprintf(format, a...)}
+}
+
+func (p *suiteParser) unknown(k *yaml.Node, prefix string, known []string) error {
+	msg := fmt.Sprintf("unknown key (known: %s)", strings.Join(known, ", "))
+	if best := Closest(k.Value, known); best != "" {
+		msg += fmt.Sprintf("; did you mean %q?", best)
+	}
+	return p.errf(k.Line, prefix+k.Value, "%s", msg)
+}
+
+func (p *suiteParser) scalar(v *yaml.Node, key string) (string, error) {
+	if v.Kind != yaml.ScalarNode {
+		return "", p.errf(v.Line, key, "want a single value, got a %s", kindName(v))
+	}
+	return v.Value, nil
+}
+
+func (p *suiteParser) str(v *yaml.Node, key string) (string, error) {
+	s, err := p.scalar(v, key)
+	if err == nil && s == "" {
+		err = p.errf(v.Line, key, "must not be empty")
+	}
+	return s, err
+}
+
+func (p *suiteParser) intIn(v *yaml.Node, key string, lo, hi int) (int, error) {
+	s, err := p.scalar(v, key)
+	if err != nil {
+		return 0, err
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		return 0, p.errf(v.Line, key, "%q must be a whole number in [%d, %d]", s, lo, hi)
+	}
+	return n, nil
+}
+
+func (p *suiteParser) fraction(v *yaml.Node, key string, lo, hi float64) (float64, error) {
+	s, err := p.scalar(v, key)
+	if err != nil {
+		return 0, err
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || f <= lo || f > hi {
+		return 0, p.errf(v.Line, key, "%q must be a number in (%g, %g]", s, lo, hi)
+	}
+	return f, nil
+}
+
+func (p *suiteParser) duration(v *yaml.Node, key string, lo, hi time.Duration, zeroOK bool) (Duration, error) {
+	s, err := p.scalar(v, key)
+	if err != nil {
+		return 0, err
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, p.errf(v.Line, key, "%q is not a duration (write 1s, 500ms, 2m)", s)
+	}
+	if (d == 0 && zeroOK) || (d >= lo && d <= hi) {
+		return Duration(d), nil
+	}
+	return 0, p.errf(v.Line, key, "%v is out of range: want %v to %v", d, lo, hi)
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "mapping"
+	case yaml.SequenceNode:
+		return "list"
+	case yaml.AliasNode:
+		return "alias"
+	}
+	return "scalar"
+}
+
+// settingKeys are the keys of CellSettings, in the order the README lists
+// them.
+var settingKeys = []string{"guarantee", "seed", "partitions", "parallelism", "params", "batch_interval", "batch_size",
+	"state", "config_file", "latency_bound", "probe", "warmup", "calibrate", "start", "precision", "max_probes",
+	"lag_slope", "send_rate", "backlog", "drain_timeout", "loads"}
+
+// setting decodes one settings key into s; it reports false for a key that
+// is not a setting.
+func (p *suiteParser) setting(k, v *yaml.Node, prefix string, s *CellSettings) (bool, error) {
+	key := prefix + k.Value
+	var err error
+	switch k.Value {
+	case "guarantee":
+		var g string
+		if g, err = p.str(v, key); err == nil {
+			if _, perr := engines.ParseGuarantee(g); perr != nil {
+				err = p.errf(v.Line, key, "%v", perr)
+			}
+			s.Guarantee = g
+		}
+	case "seed":
+		var str string
+		if str, err = p.scalar(v, key); err == nil {
+			if s.Seed, err = strconv.ParseUint(str, 10, 64); err != nil {
+				err = p.errf(v.Line, key, "%q must be a whole number ≥ 0", str)
+			}
+		}
+	case "partitions":
+		s.Partitions, err = p.intIn(v, key, 1, 1024)
+	case "parallelism":
+		s.Parallelism, err = p.intIn(v, key, 1, 1024)
+	case "params":
+		if v.Kind != yaml.MappingNode {
+			return true, p.errf(v.Line, key, "want a mapping of workload parameter names to values")
+		}
+		s.Params = maps(s.Params)
+		for i := 0; i+1 < len(v.Content); i += 2 {
+			pv, perr := p.scalar(v.Content[i+1], key+"."+v.Content[i].Value)
+			if perr != nil {
+				return true, perr
+			}
+			s.Params[v.Content[i].Value] = pv
+		}
+	case "batch_interval":
+		s.BatchInterval, err = p.duration(v, key, time.Millisecond, time.Hour, true)
+	case "batch_size":
+		s.BatchSize, err = p.intIn(v, key, 0, 1<<24)
+	case "state":
+		s.State, err = p.str(v, key)
+	case "config_file":
+		s.ConfigFile, err = p.str(v, key)
+	case "latency_bound":
+		s.LatencyBound, err = p.duration(v, key, time.Millisecond, time.Hour, false)
+	case "probe":
+		s.Probe, err = p.duration(v, key, time.Second, time.Hour, false)
+	case "warmup":
+		s.Warmup, err = p.duration(v, key, 0, time.Hour, true)
+	case "calibrate":
+		s.Calibrate, err = p.duration(v, key, time.Second, time.Hour, true)
+	case "start":
+		var str string
+		if str, err = p.scalar(v, key); err == nil {
+			if s.Start, err = parseSuiteRate(str); err != nil {
+				err = p.errf(v.Line, key, "%q: %v", str, err)
+			}
+		}
+	case "precision":
+		s.Precision, err = p.fraction(v, key, 0, 1)
+	case "max_probes":
+		s.MaxProbes, err = p.intIn(v, key, 2, 100)
+	case "lag_slope":
+		s.LagSlope, err = p.fraction(v, key, 0, 1)
+	case "send_rate":
+		s.SendRate, err = p.fraction(v, key, 0, 1)
+	case "backlog":
+		s.Backlog, err = p.duration(v, key, 10*time.Millisecond, time.Minute, false)
+	case "drain_timeout":
+		s.DrainTimeout, err = p.duration(v, key, time.Second, time.Hour, false)
+	case "loads":
+		if v.Kind != yaml.SequenceNode {
+			return true, p.errf(v.Line, key, "want a list of fractions of the sustainable rate, like [0.25, 0.5, 0.75, 0.9]")
+		}
+		s.Loads = nil
+		for i, fv := range v.Content {
+			f, ferr := p.fraction(fv, fmt.Sprintf("%s[%d]", key, i), 0, 1)
+			if ferr != nil {
+				return true, ferr
+			}
+			s.Loads = append(s.Loads, f)
+		}
+	default:
+		return false, nil
+	}
+	return true, err
+}
+
+func maps(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// settings decodes a mapping of settings keys over s.
+func (p *suiteParser) settings(n *yaml.Node, prefix string, s *CellSettings) error {
+	if n.Kind != yaml.MappingNode {
+		return p.errf(n.Line, prefix, "want a mapping of settings (%s)", strings.Join(settingKeys, ", "))
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if seen[k.Value] {
+			return p.errf(k.Line, prefix+"."+k.Value, "given twice")
+		}
+		seen[k.Value] = true
+		ok, err := p.setting(k, v, prefix+".", s)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return p.unknown(k, prefix+".", settingKeys)
+		}
+	}
+	return p.checkSettings(n, prefix, s)
+}
+
+// checkSettings refuses combinations no run can use.
+func (p *suiteParser) checkSettings(n *yaml.Node, key string, s *CellSettings) error {
+	if s.Warmup >= s.Probe {
+		return p.errf(n.Line, key, "warmup %v leaves nothing of probe %v to measure", s.Warmup, s.Probe)
+	}
+	if s.Probe.D()-s.Warmup.D() < 2*time.Second {
+		return p.errf(n.Line, key, "probe %v after warmup %v measures under 2s: the lag trend needs at least two whole seconds", s.Probe, s.Warmup)
+	}
+	if s.Calibrate == 0 && s.Start == 0 {
+		return p.errf(n.Line, key, "calibrate is 0 and no start rate is given: the search needs one of them")
+	}
+	return nil
+}
+
+// cell decodes one entry of cells: one engine and one or more workloads.
+func (p *suiteParser) cell(n *yaml.Node, key string, defaults CellSettings) ([]Cell, error) {
+	if n.Kind != yaml.MappingNode {
+		return nil, p.errf(n.Line, key, "want a mapping with engine, workloads and settings")
+	}
+	s := defaults
+	s.Params = maps(defaults.Params)
+	s.Loads = slices.Clone(defaults.Loads)
+	var engine, name string
+	var workloadList []string
+	known := append([]string{"engine", "name", "workload", "workloads"}, settingKeys...)
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		kk := key + "." + k.Value
+		if seen[k.Value] {
+			return nil, p.errf(k.Line, kk, "given twice")
+		}
+		seen[k.Value] = true
+		var err error
+		switch k.Value {
+		case "engine":
+			engine, err = p.name(v, kk)
+		case "name":
+			name, err = p.name(v, kk)
+		case "workload":
+			var w string
+			if w, err = p.name(v, kk); err == nil {
+				workloadList = append(workloadList, w)
+			}
+		case "workloads":
+			if v.Kind != yaml.SequenceNode || len(v.Content) == 0 {
+				return nil, p.errf(v.Line, kk, "want a non-empty list of workload names")
+			}
+			for j, wn := range v.Content {
+				w, werr := p.name(wn, fmt.Sprintf("%s[%d]", kk, j))
+				if werr != nil {
+					return nil, werr
+				}
+				workloadList = append(workloadList, w)
+			}
+		default:
+			var ok bool
+			ok, err = p.setting(k, v, key+".", &s)
+			if err == nil && !ok {
+				err = p.unknown(k, key+".", known)
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if engine == "" {
+		return nil, p.errf(n.Line, key+".engine", "missing: every cell names its engine")
+	}
+	if len(workloadList) == 0 {
+		return nil, p.errf(n.Line, key+".workloads", "missing: every cell names its workload or workloads")
+	}
+	if err := p.checkSettings(n, key, &s); err != nil {
+		return nil, err
+	}
+	if name == "" {
+		name = engine
+		if s.Guarantee != "" {
+			name += "-" + s.Guarantee
+		}
+	}
+	cells := make([]Cell, 0, len(workloadList))
+	for _, w := range workloadList {
+		c := Cell{ID: name + "/" + w, Engine: engine, Workload: w, CellSettings: s}
+		c.Params = maps(s.Params)
+		c.Loads = slices.Clone(s.Loads)
+		cells = append(cells, c)
+	}
+	return cells, nil
+}
+
+// name decodes an engine, workload or cell name: lowercase letters, digits,
+// '-', '_' and '.', so it can be part of a file name.
+func (p *suiteParser) name(v *yaml.Node, key string) (string, error) {
+	s, err := p.str(v, key)
+	if err != nil {
+		return "", err
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return "", p.errf(v.Line, key, "%q: names use lowercase letters, digits, '-', '_' and '.'", s)
+		}
+	}
+	return s, nil
+}
+
+// parseSuiteRate parses a rate in records/s with an optional k or M.
+func parseSuiteRate(s string) (float64, error) {
+	mult := 1.0
+	switch {
+	case strings.HasSuffix(s, "k"):
+		mult, s = 1e3, strings.TrimSuffix(s, "k")
+	case strings.HasSuffix(s, "M"):
+		mult, s = 1e6, strings.TrimSuffix(s, "M")
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v < 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+		return 0, errors.New("want records per second (20000, 250k, 1.5M), or 0 to start from the calibration")
+	}
+	return v * mult, nil
+}
+
+// Select keeps the cells whose engine is in engines, workload in
+// workloads and ID in ids (an empty list keeps all). A name in a filter
+// that no cell of the suite has is a *UsageError, so a typo is not a bench
+// of nothing.
+func (s *Suite) Select(engineNames, workloadNames, ids []string) error {
+	check := func(flag string, want []string, have func(Cell) string) error {
+		var all []string
+		for _, c := range s.Cells {
+			if !slices.Contains(all, have(c)) {
+				all = append(all, have(c))
+			}
+		}
+		for _, w := range want {
+			if !slices.Contains(all, w) {
+				msg := fmt.Sprintf("--%s %s: suite %s has no such cell (it has: %s)", flag, w, s.Name, strings.Join(all, ", "))
+				if best := Closest(w, all); best != "" {
+					msg += fmt.Sprintf("; did you mean %q?", best)
+				}
+				return &UsageError{Msg: msg}
+			}
+		}
+		return nil
+	}
+	if err := check("engines", engineNames, func(c Cell) string { return c.Engine }); err != nil {
+		return err
+	}
+	if err := check("workloads", workloadNames, func(c Cell) string { return c.Workload }); err != nil {
+		return err
+	}
+	if err := check("cells", ids, func(c Cell) string { return c.ID }); err != nil {
+		return err
+	}
+	keep := s.Cells[:0]
+	for _, c := range s.Cells {
+		if (len(engineNames) == 0 || slices.Contains(engineNames, c.Engine)) &&
+			(len(workloadNames) == 0 || slices.Contains(workloadNames, c.Workload)) &&
+			(len(ids) == 0 || slices.Contains(ids, c.ID)) {
+			keep = append(keep, c)
+		}
+	}
+	s.Cells = keep
+	if len(s.Cells) == 0 {
+		return &UsageError{Msg: fmt.Sprintf("suite %s: no cell matches the --engines, --workloads and --cells filters together", s.Name)}
+	}
+	return nil
+}

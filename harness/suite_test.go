@@ -1,0 +1,230 @@
+package harness
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestBuiltinSuites(t *testing.T) {
+	for _, name := range BuiltinSuites() {
+		s, err := LoadSuite(name)
+		if err != nil {
+			t.Fatalf("built-in suite %s: %v", name, err)
+		}
+		if s.Name != name || len(s.Cells) == 0 || s.Repeat < 1 {
+			t.Errorf("suite %s: name %q, %d cells, repeat %d", name, s.Name, len(s.Cells), s.Repeat)
+		}
+	}
+	deck, err := LoadSuite("deck")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The deck names every cell the issue asks for.
+	for _, id := range []string{
+		"baseline-at-most-once/identity", "baseline-at-most-once/grep", "baseline-at-most-once/wordcount",
+		"core-at-most-once/identity", "core-at-most-once/grep", "core-at-most-once/wordcount",
+		"core-at-least-once/identity", "core-at-least-once/grep", "core-at-least-once/wordcount",
+		"trident-exactly-once/identity", "trident-exactly-once/grep", "trident-exactly-once/wordcount",
+		"microbatch-1s/identity", "microbatch-1s/grep", "microbatch-1s/wordcount",
+		"baseline-at-most-once/ads", "core-at-least-once/ads", "microbatch-1s/ads",
+	} {
+		found := false
+		for _, c := range deck.Cells {
+			if c.ID == id {
+				found = true
+				if c.Probe == 0 || len(c.Loads) != 4 {
+					t.Errorf("%s: probe %v, loads %v", id, c.Probe, c.Loads)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("deck lacks cell %s", id)
+		}
+	}
+	for _, c := range deck.Cells {
+		if c.Engine == "microbatch" && c.BatchInterval.D() != time.Second {
+			t.Errorf("%s: batch interval %v, want 1s", c.ID, c.BatchInterval)
+		}
+	}
+}
+
+func TestParseSuiteDefaultsAndOverrides(t *testing.T) {
+	s, err := ParseSuite("s.yaml", []byte(`
+name: t
+repeat: 3
+defaults:
+  probe: 5s
+  params: {vocabulary: "100"}
+cells:
+  - engine: core
+    guarantee: at-least-once
+    workloads: [wordcount, grep]
+    probe: 6s
+    params: {zipf: "1.5"}
+  - engine: microbatch
+    name: mb-500ms
+    batch_interval: 500ms
+    workload: wordcount
+    loads: [0.5]
+    start: 20k
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Repeat != 3 || len(s.Cells) != 3 {
+		t.Fatalf("repeat %d, %d cells", s.Repeat, len(s.Cells))
+	}
+	c := s.Cells[0]
+	if c.ID != "core-at-least-once/wordcount" || c.Probe.D() != 6*time.Second || c.Params["vocabulary"] != "100" || c.Params["zipf"] != "1.5" {
+		t.Errorf("cell 0: %+v", c)
+	}
+	if s.Cells[1].ID != "core-at-least-once/grep" {
+		t.Errorf("cell 1: %s", s.Cells[1].ID)
+	}
+	mb := s.Cells[2]
+	if mb.ID != "mb-500ms/wordcount" || mb.BatchInterval.D() != 500*time.Millisecond || mb.Probe.D() != 5*time.Second ||
+		len(mb.Loads) != 1 || mb.Start != 20000 || mb.Params["zipf"] != "" {
+		t.Errorf("cell 2: %+v", mb)
+	}
+	if def := DefaultCellSettings(); mb.LagSlope != def.LagSlope || mb.Precision != def.Precision {
+		t.Errorf("cell 2 did not get the built-in defaults: %+v", mb)
+	}
+}
+
+// TestParseSuiteErrors: every mistake names the file, the line and the key.
+func TestParseSuiteErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, yaml, want string
+	}{
+		{"not yaml", "name: [", "s.yaml:"},
+		{"empty", "", "s.yaml: empty file"},
+		{"not a mapping", "- a\n- b\n", "s.yaml:1: want a mapping"},
+		{"no name", "cells:\n  - {engine: core, workload: wordcount}\n", "s.yaml:1: name: missing"},
+		{"no cells", "name: x\n", "cells: missing"},
+		{"empty cells", "name: x\ncells: []\n", "s.yaml:2: cells: want a non-empty list"},
+		{"unknown top key", "name: x\nrepet: 2\ncells:\n  - {engine: core, workload: wordcount}\n", `s.yaml:2: repet: unknown key (known: name, description, repeat, defaults, cells); did you mean "repeat"?`},
+		{"unknown cell key", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    batch_intervall: 1s\n", `s.yaml:5: cells[0].batch_intervall: unknown key`},
+		{"unknown default key", "name: x\ndefaults:\n  probes: 4s\ncells:\n  - {engine: core, workload: wordcount}\n", `s.yaml:3: defaults.probes: unknown key`},
+		{"bad duration", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    batch_interval: fast\n", `s.yaml:5: cells[0].batch_interval: "fast" is not a duration`},
+		{"duration range", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    probe: 100ms\n", `s.yaml:5: cells[0].probe: 100ms is out of range`},
+		{"bad guarantee", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    guarantee: twice\n", `s.yaml:5: cells[0].guarantee: unknown guarantee "twice"`},
+		{"bad repeat", "name: x\nrepeat: 0\ncells:\n  - {engine: core, workload: wordcount}\n", `s.yaml:2: repeat: "0" must be a whole number in [1, 100]`},
+		{"bad load", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    loads: [0.5, 1.5]\n", `s.yaml:5: cells[0].loads[1]: "1.5" must be a number in (0, 1]`},
+		{"loads not a list", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    loads: 0.5\n", `cells[0].loads: want a list`},
+		{"no engine", "name: x\ncells:\n  - workload: wordcount\n", `s.yaml:3: cells[0].engine: missing`},
+		{"no workload", "name: x\ncells:\n  - engine: core\n", `s.yaml:3: cells[0].workloads: missing`},
+		{"bad name", "name: x\ncells:\n  - engine: Core\n    workload: wordcount\n", `s.yaml:3: cells[0].engine: "Core": names use lowercase`},
+		{"duplicate cell", "name: x\ncells:\n  - {engine: core, workload: wordcount}\n  - {engine: core, workload: wordcount}\n", `s.yaml:4: cells[1]: cell core/wordcount is already defined at line 3`},
+		{"duplicate key", "name: x\nname: y\ncells: []\n", "s.yaml:"},
+		{"warmup too long", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    probe: 3s\n    warmup: 3s\n", "warmup 3s leaves nothing of probe 3s"},
+		{"probe too short", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    probe: 2s\n    warmup: 1s\n", "measures under 2s"},
+		{"no start", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    calibrate: 0s\n", "calibrate is 0 and no start rate"},
+		{"bad start", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    start: lots\n", `s.yaml:5: cells[0].start: "lots"`},
+		{"params not a map", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    params: [a]\n", "cells[0].params: want a mapping"},
+		{"two documents", "name: x\ncells:\n  - {engine: core, workload: wordcount}\n---\nname: y\n", "more than one YAML document"},
+		{"nested value", "name: {a: b}\ncells:\n  - {engine: core, workload: wordcount}\n", "s.yaml:1: name: want a single value, got a mapping"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseSuite("s.yaml", []byte(tc.yaml))
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if !errors.Is(err, ErrBadSuite) {
+				t.Errorf("error %v is not ErrBadSuite", err)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q\nwant it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestLoadSuite(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "mine.yaml")
+	os.WriteFile(path, []byte("name: mine\ncells:\n  - engine: core\n    workload: wordcount\n    config_file: storm.yaml\n"), 0o644)
+	s, err := LoadSuite(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Name != "mine" || s.Cells[0].ConfigFile != filepath.Join(dir, "storm.yaml") {
+		t.Errorf("suite %s, config file %s", s.Name, s.Cells[0].ConfigFile)
+	}
+	for _, tc := range []struct{ arg, want string }{
+		{"dek", `unknown suite "dek" (built in: deck, quick; or give a path to a YAML file); did you mean "deck"?`},
+		{filepath.Join(dir, "none.yaml"), "no such file"},
+	} {
+		_, err := LoadSuite(tc.arg)
+		var usage *UsageError
+		if !errors.As(err, &usage) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("LoadSuite(%q) = %v, want a usage error with %q", tc.arg, err, tc.want)
+		}
+	}
+}
+
+func TestSuiteSelect(t *testing.T) {
+	for _, tc := range []struct {
+		name                string
+		engines, wls, cells []string
+		want                int
+		err                 string
+	}{
+		{"all", nil, nil, nil, 18, ""},
+		{"one engine", []string{"core"}, nil, nil, 7, ""},
+		{"engine and workload", []string{"core", "baseline"}, []string{"wordcount"}, nil, 3, ""},
+		{"cell", nil, nil, []string{"microbatch-1s/ads"}, 1, ""},
+		{"typo", []string{"stormm"}, nil, nil, 0, `--engines stormm: suite deck has no such cell`},
+		{"workload typo", nil, []string{"wordcont"}, nil, 0, `did you mean "wordcount"`},
+		{"empty intersection", []string{"trident"}, []string{"ads"}, nil, 0, "no cell matches"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := LoadSuite("deck")
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = s.Select(tc.engines, tc.wls, tc.cells)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil || len(s.Cells) != tc.want {
+				t.Errorf("%d cells, %v; want %d", len(s.Cells), err, tc.want)
+			}
+		})
+	}
+}
+
+// FuzzParseSuite: no input makes the parser panic or hang, and whatever it
+// accepts is a suite a bench can run.
+func FuzzParseSuite(f *testing.F) {
+	for _, name := range BuiltinSuites() {
+		data, _ := builtinSuites.ReadFile("suites/" + name + ".yaml")
+		f.Add(data)
+	}
+	f.Add([]byte("name: x\ncells:\n  - {engine: core, workload: wordcount, loads: [0.5]}\n"))
+	f.Add([]byte("name: x\ndefaults: {probe: 3s}\ncells:\n  - {engine: a, workloads: [b, c], params: {k: v}}\n"))
+	f.Add([]byte("&a name: *a\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := ParseSuite("fuzz.yaml", data)
+		if err != nil {
+			if !errors.Is(err, ErrBadSuite) {
+				t.Fatalf("error %v is not ErrBadSuite", err)
+			}
+			return
+		}
+		if s.Name == "" || len(s.Cells) == 0 || s.Repeat < 1 {
+			t.Fatalf("accepted a suite that cannot run: %+v", s)
+		}
+		for _, c := range s.Cells {
+			if c.Engine == "" || c.Workload == "" || c.Probe <= c.Warmup || c.Precision <= 0 || c.MaxProbes < 2 {
+				t.Fatalf("accepted a cell that cannot run: %+v", c)
+			}
+		}
+	})
+}

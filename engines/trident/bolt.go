@@ -143,13 +143,15 @@ func (b *tridentBolt) Execute(in *core.Tuple) {
 			}
 			b.collector.Ack(in)
 		case commitStream:
-			if b.spec.spoutNode != nil {
-				// An opaque spout records its batch metadata as part of the commit.
+			// An opaque spout records its batch metadata as part of the commit.
+			if b.spec.spoutCommitter {
 				if err := b.emitter.Commit(tx); err != nil {
 					b.reportErr(fmt.Errorf("spout commit of batch %v: %w", tx, err))
 					b.collector.Fail(in)
 					return
 				}
+			}
+			if !b.spec.committer {
 				b.collector.Ack(in)
 				return
 			}
@@ -329,6 +331,12 @@ func (b *tridentBolt) emitBatch(tx spout.TransactionAttempt, in *core.Tuple) {
 	b.shared.metrics.tuplesEmitted.Add(int64(c.n))
 	if d, ok := b.emitter.(spout.Drainer); ok && d.Drained(tx.Txid) {
 		b.shared.markDrained(b.spec.batchGroup, tx.Txid)
+	}
+	if b.spec.committer {
+		// A state updated right after the spout is updated at commit, in
+		// txid order, like any committer: the batch waits for its $commit.
+		b.collector.Ack(in)
+		return
 	}
 	tb.delayedAck = in
 	b.finishBatch(tb, in)

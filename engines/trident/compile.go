@@ -202,7 +202,7 @@ func (t *TridentTopology) compile(opts *compileOptions) (*compiled, error) {
 		if b.spoutNode != nil {
 			d.AllGrouping(b.mbc, batchStream)
 			d.AllGrouping(b.mbc, successStream)
-			if b.spoutCommitter {
+			if b.spoutCommitter || b.committer {
 				d.AllGrouping(b.mbc, commitStream)
 			}
 		} else if b.committer {

@@ -189,6 +189,14 @@ func (c *commitLog) Commit(txid int64) error {
 // and that no partition commits txid n+1 before every partition that had
 // tuples committed n.
 func TestCommitsInTxidOrder(t *testing.T) {
+	for _, inSpoutBolt := range []bool{false, true} {
+		t.Run(fmt.Sprint("persist in the spout's bolt=", inSpoutBolt), func(t *testing.T) {
+			testCommitsInTxidOrder(t, inSpoutBolt)
+		})
+	}
+}
+
+func testCommitsInTxidOrder(t *testing.T, inSpoutBolt bool) {
 	var mu sync.Mutex
 	var log []int64
 	factory := state.FactoryFunc(func(map[string]any, int, int) (state.State, error) {
@@ -202,9 +210,11 @@ func TestCommitsInTxidOrder(t *testing.T) {
 	job := runTopology(t, core.Config{core.TopologyMaxSpoutPending: 5}, func() (*trident.TridentTopology, error) {
 		sp, _ := spout.NewSourceSpout(src, spout.Transactional, 20)
 		topo := trident.NewTridentTopology()
-		topo.NewStream("s", sp).ParallelismHint(2).
-			PartitionBy(tuple.NewFields("value")).
-			PartitionPersist(factory, tuple.NewFields("value"), nopUpdater{}, nil).ParallelismHint(3)
+		s := topo.NewStream("s", sp).ParallelismHint(2)
+		if !inSpoutBolt {
+			s = s.PartitionBy(tuple.NewFields("value"))
+		}
+		s.PartitionPersist(factory, tuple.NewFields("value"), nopUpdater{}, nil).ParallelismHint(3)
 		return topo, nil
 	})
 	m := job.Metrics().(trident.JobMetrics)

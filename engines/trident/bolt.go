@@ -209,6 +209,11 @@ func (b *tridentBolt) track(tx spout.TransactionAttempt, in *core.Tuple) *tracke
 			return nil
 		}
 		if tx.Attempt > tb.tx.Attempt {
+			// A newer attempt: the old one failed. Release the tuple it held
+			// back, so its tree does not wait for the message timeout.
+			if tb.delayedAck != nil {
+				b.collector.Fail(tb.delayedAck)
+			}
 			tb = nil
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +17,21 @@ import (
 	"github.com/streambench/streambench/workloads"
 )
 
+// noGoroutinesLeft fails the test if goroutines started during it are
+// still running at its end.
+func noGoroutinesLeft(t *testing.T) {
+	before := runtime.NumGoroutine()
+	t.Cleanup(func() {
+		for deadline := time.Now().Add(5 * time.Second); runtime.NumGoroutine() > before; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d goroutines left behind", runtime.NumGoroutine()-before)
+			}
+		}
+	})
+}
+
 func TestCoreMatchesOracle(t *testing.T) {
+	noGoroutinesLeft(t)
 	for _, g := range []engines.Guarantee{engines.AtMostOnce, engines.AtLeastOnce} {
 		for _, par := range []int{1, 3} {
 			t.Run(fmt.Sprintf("%s/parallelism=%d", g, par), func(t *testing.T) {
@@ -122,6 +137,7 @@ func TestCoreRefuses(t *testing.T) {
 // TestCoreStopsOnCancel: a run over a source that never closes ends with
 // ctx.Err() when cancelled.
 func TestCoreStopsOnCancel(t *testing.T) {
+	noGoroutinesLeft(t)
 	in, _ := New(testConfig(1, 2))
 	eng, _ := in.Pipeline("core", workloads.Options{Parallelism: 2, Guarantee: engines.AtLeastOnce})
 	src := enginetest.NewMemSource(2)
@@ -144,6 +160,7 @@ func TestCoreStopsOnCancel(t *testing.T) {
 // TestCoreSinkFailure: a sink that refuses writes ends the run with its
 // error, reported by the count bolt.
 func TestCoreSinkFailure(t *testing.T) {
+	noGoroutinesLeft(t)
 	in, _ := New(testConfig(1, 2))
 	eng, _ := in.Pipeline("core", workloads.Options{Parallelism: 1, Guarantee: engines.AtMostOnce})
 	src := enginetest.NewMemSource(2)

@@ -11,6 +11,7 @@ import (
 	"github.com/streambench/streambench/workloads/grep"
 	"github.com/streambench/streambench/workloads/hashtags"
 	"github.com/streambench/streambench/workloads/identity"
+	"github.com/streambench/streambench/workloads/logs"
 	"github.com/streambench/streambench/workloads/network"
 	"github.com/streambench/streambench/workloads/wordcount"
 )
@@ -38,6 +39,7 @@ var Workloads = []workloads.Workload{
 	grep.Workload,
 	hashtags.Workload,
 	identity.Workload,
+	logs.Workload,
 	network.Workload,
 	wordcount.Workload,
 }

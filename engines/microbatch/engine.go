@@ -33,8 +33,8 @@ type EngineConfig struct {
 	// Parallelism is N of local[N] (default 2).
 	Parallelism int
 	// CheckpointDir is where checkpoints and the write-ahead log go; when
-	// empty and the guarantee needs one, a temporary directory is used and
-	// removed after the run.
+	// empty, a temporary directory is used (stateful pipelines need one)
+	// and removed after the run.
 	CheckpointDir string
 	// Conf holds further settings (spark.streaming.blockInterval, ...).
 	Conf *Conf
@@ -89,7 +89,7 @@ func NewEngine(cfg EngineConfig, pipeline Pipeline) (*Engine, error) {
 	if _, set := conf.values[ConfBlockInterval]; !set {
 		// Spark's 200 ms, or a quarter batch for short batches, so every
 		// batch gets several blocks (Spark's guide recommends >= 50 ms).
-		conf.Set(ConfBlockInterval, min(200*time.Millisecond, max(cfg.BatchInterval/4, time.Millisecond)).String())
+		conf.Set(ConfBlockInterval, min(200*time.Millisecond, max((cfg.BatchInterval/4).Truncate(time.Millisecond), time.Millisecond)).String())
 	}
 	e := &Engine{cfg: cfg, conf: conf, pipeline: pipeline}
 	walSet, walExplicit := conf.values[ConfWALEnable]
@@ -197,7 +197,7 @@ func (e *Engine) Run(ctx context.Context, src engines.Source, sink engines.Sink)
 		return err
 	}
 	dir := e.cfg.CheckpointDir
-	if dir == "" && e.cfg.Guarantee != engines.AtMostOnce {
+	if dir == "" {
 		if dir, err = os.MkdirTemp("", "streambench-microbatch-"); err != nil {
 			return err
 		}

@@ -159,7 +159,7 @@ func (tp *topology) waitFor(secs int) time.Duration {
 
 func (tp *topology) kill(wait time.Duration) {
 	tp.drainAndStop(wait, "KILLED")
-	for _, t := range tp.tasks[1:] {
+	for _, t := range tp.taskList() {
 		t.close()
 	}
 }

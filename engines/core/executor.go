@@ -25,6 +25,7 @@ type executor struct {
 	queue  *engines.Queue[Tuple]
 	worker *worker
 	ctx    context.Context
+	exited chan struct{} // closed when run returns
 
 	batches  [][]Tuple // by destination task id: the batch being filled
 	dirty    []int     // destinations with a batch being filled
@@ -164,6 +165,7 @@ func (e *executor) userPanic(t *task, in *Tuple, r any) {
 // run is the executor goroutine.
 func (e *executor) run() {
 	defer e.asg.wg.Done()
+	defer close(e.exited)
 	if e.comp.isSpout {
 		e.runSpout()
 	} else {

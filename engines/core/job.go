@@ -121,7 +121,7 @@ func (j *Job) Run(ctx context.Context, src engines.Source, sink engines.Sink) er
 	if first != nil {
 		errc <- first
 	}
-	for _, t := range tp.tasks[1:] {
+	for _, t := range tp.taskList() {
 		if t.spout != nil && t.finite == nil {
 			cluster.KillTopologyWithOpts(j.name, KillOptions{})
 			return fmt.Errorf("%w: spout %q is not a FiniteSpout, so the job could never tell that its input ended", ErrInvalidTopology, t.comp.id)
@@ -157,7 +157,7 @@ func (j *Job) Run(ctx context.Context, src engines.Source, sink engines.Sink) er
 // finished reports whether every spout task is exhausted and nothing is in
 // flight.
 func (tp *topology) finished() bool {
-	for _, t := range tp.tasks[1:] {
+	for _, t := range tp.taskList() {
 		if t.spout != nil && (t.finite == nil || !t.exhausted.Load()) {
 			return false
 		}

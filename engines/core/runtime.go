@@ -24,7 +24,7 @@ type topology struct {
 	plan    *plan
 	clock   Clock
 	log     *slog.Logger
-	tasks   []*task // by task id; tasks[0] is nil
+	tasks   []*task // by task id; tasks[0] is nil; replaced whole under mu
 	pool    *batchPool
 	started time.Time
 
@@ -220,7 +220,7 @@ func (tp *topology) assign(workers int, executors map[string]int) {
 			w := a.workers[next%workers]
 			next++
 			e := &executor{
-				topo: tp, asg: a, comp: cp, worker: w, ctx: w.ctx,
+				topo: tp, asg: a, comp: cp, worker: w, ctx: w.ctx, exited: make(chan struct{}),
 				first:   cp.tasks[lo],
 				queue:   engines.NewQueue[Tuple](cp.queueCap),
 				batches: make([][]Tuple, p.numTasks+1),
@@ -238,7 +238,7 @@ func (tp *topology) assign(workers int, executors map[string]int) {
 		}
 	}
 	a.transport = engines.NewLocalTransport(queues)
-	for _, t := range tp.tasks[1:] {
+	for _, t := range tp.taskList() {
 		t.build(a)
 	}
 	tp.mu.Lock()
@@ -262,31 +262,26 @@ func (tp *topology) stop() {
 	a.wg.Wait()
 	a.transport.Close()
 	for _, e := range a.executors {
-		for {
-			select {
-			case b := <-e.queue.C():
-				tp.inflight.Add(-int64(len(b)))
-				continue
-			default:
-			}
-			break
-		}
-		for _, ob := range e.overflow {
-			tp.inflight.Add(-int64(len(ob.b)))
-		}
-		for _, dst := range e.dirty {
-			tp.inflight.Add(-int64(len(e.batches[dst])))
-		}
+		e.discard()
 	}
 	for _, w := range a.workers {
 		w.cancel()
 	}
 }
 
+// taskList returns the current tasks, by id from 1. A killed worker's
+// tasks are replaced by new ones (copy on write), so readers outside the
+// lifecycle lock take the list under mu.
+func (tp *topology) taskList() []*task {
+	tp.mu.Lock()
+	defer tp.mu.Unlock()
+	return tp.tasks[1:]
+}
+
 // pending returns the tuple trees in flight over all spout tasks.
 func (tp *topology) pending() int64 {
 	var n int64
-	for _, t := range tp.tasks[1:] {
+	for _, t := range tp.taskList() {
 		n += t.pendingCount.Load()
 	}
 	return n
@@ -339,6 +334,7 @@ func (tp *topology) drainAndStop(wait time.Duration, status string) {
 func (tp *topology) metrics() TopologyMetrics {
 	tp.mu.Lock()
 	a := tp.asg
+	tasks := tp.tasks
 	m := TopologyMetrics{Name: tp.plan.name, Status: tp.status, Errors: slices.Clone(tp.errs)}
 	tp.mu.Unlock()
 	now := tp.clock.Now()
@@ -358,8 +354,8 @@ func (tp *topology) metrics() TopologyMetrics {
 		}
 		var ts []*task
 		for _, id := range cp.tasks {
-			ts = append(ts, tp.tasks[id])
-			cm.Tasks = append(cm.Tasks, tp.tasks[id].metrics(elapsed))
+			ts = append(ts, tasks[id])
+			cm.Tasks = append(cm.Tasks, tasks[id].metrics(elapsed))
 		}
 		cm.TaskMetrics = aggregate(cm.Tasks, ts)
 		m.Components = append(m.Components, cm)

@@ -13,6 +13,7 @@ import (
 	"github.com/streambench/streambench/workloads/identity"
 	"github.com/streambench/streambench/workloads/logs"
 	"github.com/streambench/streambench/workloads/network"
+	"github.com/streambench/streambench/workloads/trucking"
 	"github.com/streambench/streambench/workloads/wordcount"
 )
 
@@ -41,6 +42,7 @@ var Workloads = []workloads.Workload{
 	identity.Workload,
 	logs.Workload,
 	network.Workload,
+	trucking.Workload,
 	wordcount.Workload,
 }
 

@@ -3,7 +3,7 @@
 // transaction is checked against the card's own history, and a flagged one
 // raises an alert at once.
 //
-// Records are card transactions as CSV lines, about 55 bytes:
+// Records are card transactions as CSV lines, about 50 bytes:
 //
 //	txn id,card number,amount in cents,country,merchant,event time in ms
 //	tx81723,4532015112830366,4125,DE,m204417,1800000081723

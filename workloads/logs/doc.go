@@ -3,7 +3,7 @@
 // Lines from many services are counted per service per window, and a window
 // whose error rate jumps above the service's recent normal is flagged.
 //
-// Records are log lines as services write them, about 70 bytes:
+// Records are log lines as services write them, about 60 bytes:
 //
 //	<time> <LEVEL> <service> <message>
 //	2027-01-15T08:00:00.123Z ERROR checkout upstream returned 503

@@ -151,16 +151,19 @@ func (j *Job) Run(ctx context.Context, src engines.Source, sink engines.Sink) er
 	case <-ctx.Done():
 		runErr = ctx.Err()
 	}
+	cm, cerr := cluster.Metrics(j.name)
+	if err := cluster.KillTopologyWithOpts(j.name, core.KillOptions{WaitSecs: 0}); err != nil && runErr == nil {
+		runErr = err
+	}
+	// The batch counts once every task stopped, so they include the
+	// commits that raced with the end of the run.
 	m := c.shared.metrics.snapshot()
-	if cm, err := cluster.Metrics(j.name); err == nil {
+	if cerr == nil {
 		m.Core = &cm
 	}
 	j.mu.Lock()
 	j.metrics = &m
 	j.mu.Unlock()
-	if err := cluster.KillTopologyWithOpts(j.name, core.KillOptions{WaitSecs: 0}); err != nil && runErr == nil {
-		runErr = err
-	}
 	return runErr
 }
 

@@ -3,6 +3,7 @@ package trident_test
 import (
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/streambench/streambench/engines/core"
@@ -13,6 +14,36 @@ import (
 	"github.com/streambench/streambench/engines/trident/state"
 	"github.com/streambench/streambench/engines/trident/tuple"
 )
+
+// lastTask is a custom grouping that sends every tuple to the last task.
+type lastTask struct {
+	mu      sync.Mutex
+	targets []int
+}
+
+func (g *lastTask) Prepare(_ *core.TopologyContext, _ core.GlobalStreamID, targets []int) {
+	g.mu.Lock()
+	g.targets = targets
+	g.mu.Unlock()
+}
+
+func (g *lastTask) ChooseTasks(int, core.Values) []int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.targets[len(g.targets)-1:]
+}
+
+// taskIndex appends the partition the tuple is processed in.
+type taskIndex struct{ idx int }
+
+func (t *taskIndex) Prepare(_ map[string]any, ctx operation.Context) error {
+	t.idx = ctx.PartitionIndex
+	return nil
+}
+func (t *taskIndex) Clone() any { return &taskIndex{} }
+func (t *taskIndex) Execute(_ tuple.Tuple, c operation.TridentCollector) {
+	c.Emit(tuple.Values{t.idx})
+}
 
 func people() *spout.FixedBatchSpout {
 	return spout.NewFixedBatchSpout(tuple.NewFields("name", "age", "city"), 2,
@@ -110,6 +141,10 @@ func TestStreamOperations(t *testing.T) {
 				BatchGlobal().Project(f("name")).ParallelismHint(2).
 				Global()
 		}, []string{"[ann]", "[bob]", "[cid]", "[dan]", "[eve]"}},
+		{"custom Partition", func(s *trident.Stream, _ *trident.TridentTopology) *trident.Stream {
+			return s.Partition(&lastTask{}).Project(f("name")).ParallelismHint(3).
+				Each(nil, &taskIndex{}, f("task"))
+		}, []string{"[ann 2]", "[bob 2]", "[cid 2]", "[dan 2]", "[eve 2]"}},
 		{"Merge", func(s *trident.Stream, topo *trident.TridentTopology) *trident.Stream {
 			other := topo.NewStream("more", spout.NewBatchSpoutExecutor(spout.NewFixedBatchSpout(f("who"), 5, tuple.Values{"zed"})))
 			return topo.Merge(s.Project(f("name")), other)

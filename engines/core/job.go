@@ -31,6 +31,7 @@ type Job struct {
 	mu      sync.Mutex
 	metrics *TopologyMetrics
 	ran     bool
+	cluster *LocalCluster // while Run runs
 }
 
 var (
@@ -128,7 +129,13 @@ func (j *Job) Run(ctx context.Context, src engines.Source, sink engines.Sink) er
 		}
 	}
 
+	j.mu.Lock()
+	j.cluster = cluster
+	j.mu.Unlock()
 	finish := func(runErr error) error {
+		j.mu.Lock()
+		j.cluster = nil
+		j.mu.Unlock()
 		m := tp.metrics()
 		j.mu.Lock()
 		j.metrics = &m
@@ -152,6 +159,21 @@ func (j *Job) Run(ctx context.Context, src engines.Source, sink engines.Sink) er
 			}
 		}
 	}
+}
+
+// errNotRunning is returned by KillWorker outside Run.
+var errNotRunning = errors.New("core: the job is not running")
+
+// KillWorker kills worker i of the running job's topology and restarts it,
+// as LocalCluster.KillWorker does: the fault a harness injects.
+func (j *Job) KillWorker(i int) error {
+	j.mu.Lock()
+	c := j.cluster
+	j.mu.Unlock()
+	if c == nil {
+		return errNotRunning
+	}
+	return c.KillWorker(j.name, i)
 }
 
 // finished reports whether every spout task is exhausted and nothing is in

@@ -97,7 +97,7 @@ func (b *TopologyBuilder) SetSpout(id string, spout Spout, parallelism int) *Spo
 func (b *TopologyBuilder) SetBolt(id string, bolt Component, parallelism int) *BoltDeclarer {
 	d := &componentDef{id: id, bolt: bolt, parallelism: parallelism, conf: Config{}}
 	b.add(d)
-	return &BoltDeclarer{def: d}
+	return &BoltDeclarer{def: d, b: b}
 }
 
 // CreateTopology returns the topology built so far. The builder can go on
@@ -140,7 +140,10 @@ func (d *SpoutDeclarer) SetMaxSpoutPending(n int) *SpoutDeclarer {
 // BoltDeclarer configures a bolt added with SetBolt: its tasks and the
 // streams it subscribes to. Each grouping subscribes to the component's
 // default stream, or to the stream named by the optional last argument.
-type BoltDeclarer struct{ def *componentDef }
+type BoltDeclarer struct {
+	def *componentDef
+	b   *TopologyBuilder
+}
 
 // SetNumTasks sets the number of tasks, fixed for the topology's life.
 func (d *BoltDeclarer) SetNumTasks(n int) *BoltDeclarer { d.def.numTasks = n; return d }
@@ -159,7 +162,9 @@ func (d *BoltDeclarer) subscribe(component string, g groupingKind, fields Fields
 	case 1:
 		in.stream = stream[0]
 	default:
-		in.stream = fmt.Sprint(stream)
+		d.b.errs = append(d.b.errs, &TopologyError{Component: d.def.id,
+			Reason: fmt.Sprintf("%s grouping on %q names streams %q; a grouping subscribes to one stream (add one grouping per stream)", g, component, stream)})
+		return d
 	}
 	d.def.inputs = append(d.def.inputs, in)
 	return d

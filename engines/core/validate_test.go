@@ -105,6 +105,10 @@ func TestValidation(t *testing.T) {
 		{"bad component config", func(b *TopologyBuilder) {
 			b.SetSpout("s", spout(), 1).AddConfiguration(TopologyMaxSpoutPending, "many")
 		}, `config key "topology.max.spout.pending" (in component "s" configuration)`},
+		{"two streams in one grouping", func(b *TopologyBuilder) {
+			b.SetSpout("s", spout(), 1)
+			b.SetBolt("b", passBolt{}, 1).ShuffleGrouping("s", "x", "y")
+		}, "a grouping subscribes to one stream"},
 		{"fields grouping without fields", func(b *TopologyBuilder) {
 			b.SetSpout("s", spout(), 1)
 			b.SetBolt("b", passBolt{}, 1).FieldsGrouping("s", NewFields())

@@ -54,6 +54,17 @@
 // delivery is at-most-once. Storm tracks a tree of any size in a few words
 // with the XOR of random 64-bit edge ids (see acker.go);
 // topology.max.spout.pending bounds the trees a spout task has in flight.
+// A bolt that holds a tuple longer than the timeout on purpose can restart
+// its tree's timeout with ResetTimeout (Storm 2's answer to STORM-1549).
+//
+// # Faults
+//
+// KillWorker kills a worker as a kill -9 kills a Storm worker process: its
+// executors stop, the tuples they held are lost, its tasks lose their
+// state, and its supervisor restarts it with fresh tasks. Reliable spouts
+// replay what was lost; with no ackers the loss stands. A panic in a spout
+// or bolt is reported as the task's error (Storm's reportError), fails the
+// tuple being processed, and the topology runs on.
 //
 // # Time
 //
@@ -61,7 +72,8 @@
 // topology, or per component with AddConfiguration); IsTick tells them
 // apart. Windowed bolts (WindowedBolt, BaseWindowedBolt) see tumbling or
 // sliding windows by count or duration, on processing time or on event time
-// with watermarks and a late-tuple stream. The clock is injectable
+// with watermarks and a late-tuple stream (on event time, length and slide
+// are both counts or both durations). The clock is injectable
 // (WithClock, ManualClock), so timeouts and windows are tested without
 // waiting.
 //

@@ -39,6 +39,7 @@ func batchAggFor(agg any, combinePhase bool) (func() batchAgg, error) {
 type combinerAgg struct {
 	c       operation.CombinerAggregator
 	combine bool
+	out     tuple.Values // complete's emit; the aggregator's collector copies it
 }
 
 func (a *combinerAgg) init(any, operation.TridentCollector) any { return a.c.Zero() }
@@ -48,7 +49,13 @@ func (a *combinerAgg) aggregate(st any, t tuple.Tuple, _ operation.TridentCollec
 	}
 	return a.c.Combine(st, a.c.Init(t))
 }
-func (a *combinerAgg) complete(st any, c operation.TridentCollector) { c.Emit(tuple.Values{st}) }
+func (a *combinerAgg) complete(st any, c operation.TridentCollector) {
+	if a.out == nil {
+		a.out = make(tuple.Values, 1)
+	}
+	a.out[0] = st
+	c.Emit(a.out)
+}
 func (a *combinerAgg) readsInput() bool {
 	_, isCount := a.c.(builtin.Count)
 	return a.combine || !isCount
@@ -61,6 +68,7 @@ func (a *reducerAgg) aggregate(st any, t tuple.Tuple, _ operation.TridentCollect
 	return a.r.Reduce(st, t)
 }
 func (a *reducerAgg) complete(st any, c operation.TridentCollector) { c.Emit(tuple.Values{st}) }
+
 func (a *reducerAgg) readsInput() bool                              { return true }
 
 type generalAgg struct{ a operation.Aggregator }
@@ -86,6 +94,9 @@ type aggProc struct {
 	// the collector's current batch and group
 	curB   *batch
 	curKey tuple.Values
+	slab   slab
+	// groups is the last batch's group count, to size the next batch's.
+	groups int
 }
 
 // aggState is a batch's aggregation state: one entry per group, in the
@@ -117,7 +128,9 @@ func (p *aggProc) startBatch(b *batch) {
 		st.vals = []any{p.agg.init(b.tx, p)}
 		st.keys = []tuple.Values{nil}
 	} else {
-		st.index = make(map[string]int)
+		st.index = make(map[string]int, p.groups)
+		st.keys = make([]tuple.Values, 0, p.groups)
+		st.vals = make([]any, 0, p.groups)
 	}
 	b.slots[p.pc.slot] = st
 }
@@ -146,7 +159,8 @@ func (p *aggProc) execute(b *batch, _ int, t tuple.Tuple) {
 		var ok bool
 		if i, ok = st.index[ks]; !ok {
 			if kv == nil {
-				kv = tuple.Values{t.Get(p.keyIdx[0])}
+				kv = p.slab.alloc(1)
+				kv[0] = t.Get(p.keyIdx[0])
 			}
 			i = len(st.keys)
 			st.index[ks] = i
@@ -166,6 +180,9 @@ func (p *aggProc) execute(b *batch, _ int, t tuple.Tuple) {
 func (p *aggProc) finishBatch(b *batch) error {
 	st := b.slots[p.pc.slot].(*aggState)
 	p.curB = b
+	if p.keyIdx != nil {
+		p.groups = len(st.keys)
+	}
 	for i, v := range st.vals {
 		p.curKey = st.keys[i]
 		p.agg.complete(v, p)
@@ -174,15 +191,12 @@ func (p *aggProc) finishBatch(b *batch) error {
 }
 
 // Emit implements operation.TridentCollector: the group's values, then
-// the aggregator's.
+// the aggregator's. It copies vals, so an aggregator may reuse them.
 func (p *aggProc) Emit(vals tuple.Values) {
-	if len(p.curKey) == 0 {
-		p.pc.emit(p.curB, vals)
-		return
-	}
-	out := make(tuple.Values, 0, len(p.curKey)+len(vals))
-	out = append(out, p.curKey...)
-	p.pc.emit(p.curB, append(out, vals...))
+	out := p.slab.alloc(len(p.curKey) + len(vals))
+	n := copy(out, p.curKey)
+	copy(out[n:], vals)
+	p.pc.emit(p.curB, out)
 }
 
 // ReportError implements operation.TridentCollector.

@@ -208,11 +208,17 @@ func (CountUpdater) UpdateState(s state.State, tuples []tuple.Tuple, c operation
 	if !ok {
 		return fmt.Errorf("word count needs a map state, got %T", s)
 	}
+	// One allocation each for the keys and the updaters of the batch, not
+	// one per word.
 	keys := make([][]any, len(tuples))
+	words := make([]any, len(tuples))
+	adds := make([]state.CombinerValueUpdater, len(tuples))
 	ups := make([]state.ValueUpdater, len(tuples))
 	for i, t := range tuples {
-		keys[i] = []any{t.Get(0)}
-		ups[i] = state.CombinerValueUpdater{Agg: builtin.Count{}, Arg: t.Get(1).(*wordBatch).n}
+		words[i] = t.Get(0)
+		keys[i] = words[i : i+1 : i+1]
+		adds[i] = state.CombinerValueUpdater{Agg: builtin.Count{}, Arg: t.Get(1).(*wordBatch).n}
+		ups[i] = &adds[i]
 	}
 	counts, err := ms.MultiUpdate(keys, ups)
 	if err != nil {

@@ -65,6 +65,10 @@ func appendValue(b []byte, v any, depth int) ([]byte, error) {
 		return appendList(b, x, depth)
 	case tuple.Values:
 		return appendList(b, x, depth)
+	case *TransactionalValue:
+		return appendValue(b, *x, depth)
+	case *OpaqueValue:
+		return appendValue(b, *x, depth)
 	case TransactionalValue:
 		b = append(b, tagTransactional)
 		b = binary.AppendVarint(b, x.Txid)

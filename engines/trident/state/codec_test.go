@@ -31,6 +31,8 @@ func TestCodecRoundTrip(t *testing.T) {
 		{TransactionalValue{Txid: 9, Val: int64(3)}, TransactionalValue{Txid: 9, Val: int64(3)}},
 		{OpaqueValue{CurrTxid: 3, Curr: int64(6), Prev: int64(4)}, OpaqueValue{CurrTxid: 3, Curr: int64(6), Prev: int64(4)}},
 		{OpaqueValue{CurrTxid: 1, Curr: []any{1.5}}, OpaqueValue{CurrTxid: 1, Curr: []any{1.5}}},
+		{&TransactionalValue{Txid: 4, Val: "v"}, TransactionalValue{Txid: 4, Val: "v"}},
+		{&OpaqueValue{CurrTxid: 5, Curr: int64(2)}, OpaqueValue{CurrTxid: 5, Curr: int64(2)}},
 	}
 	for _, tc := range tests {
 		b, err := AppendValue(nil, tc.in)

@@ -51,8 +51,8 @@ func TestOpaqueValueWorkedExample(t *testing.T) {
 				t.Errorf("MultiUpdate returned %v, want %v", got[0], tc.want.Curr)
 			}
 			raw, _ := backing.MultiGet(key)
-			if !reflect.DeepEqual(raw[0], tc.want) {
-				t.Errorf("stored %v, want %v", raw[0], tc.want)
+			if got := *raw[0].(*OpaqueValue); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("stored %v, want %v", got, tc.want)
 			}
 		})
 	}
@@ -125,7 +125,7 @@ func TestTransactionalMapSkipsOnlyTheSameTxid(t *testing.T) {
 	}
 	raw, _ := backing.MultiGet(keys)
 	for i, r := range raw {
-		if tv := r.(TransactionalValue); tv.Txid != 2 {
+		if tv := r.(*TransactionalValue); tv.Txid != 2 {
 			t.Errorf("key %v stored txid %d, want 2", keys[i], tv.Txid)
 		}
 	}

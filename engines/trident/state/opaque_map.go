@@ -3,7 +3,8 @@ package state
 import "fmt"
 
 // OpaqueValue is what an OpaqueMap stores: the value after batch CurrTxid,
-// and Prev, the value before it.
+// and Prev, the value before it. The map stores it by pointer and never
+// changes a stored one.
 type OpaqueValue struct {
 	CurrTxid int64
 	Curr     any
@@ -94,6 +95,7 @@ func (m *OpaqueMap) MultiUpdate(keys [][]any, updaters []ValueUpdater) ([]any, e
 	}
 	out := make([]any, len(keys))
 	puts := make([]any, len(keys))
+	fresh := make([]OpaqueValue, len(keys)) // boxed by pointer: one allocation
 	for i, s := range stored {
 		ov, err := asOpaque(s)
 		if err != nil {
@@ -102,7 +104,8 @@ func (m *OpaqueMap) MultiUpdate(keys [][]any, updaters []ValueUpdater) ([]any, e
 		if ov == nil {
 			nv := updaters[i].Update(nil)
 			out[i] = nv
-			puts[i] = OpaqueValue{CurrTxid: m.txid, Curr: nv}
+			fresh[i] = OpaqueValue{CurrTxid: m.txid, Curr: nv}
+			puts[i] = &fresh[i]
 			continue
 		}
 		base, err := ov.Get(m.txid)
@@ -115,7 +118,8 @@ func (m *OpaqueMap) MultiUpdate(keys [][]any, updaters []ValueUpdater) ([]any, e
 			return nil, fmt.Errorf("key %v: %w", keys[i], err)
 		}
 		out[i] = nv
-		puts[i] = next
+		fresh[i] = next
+		puts[i] = &fresh[i]
 	}
 	if err := m.backing.MultiPut(keys, puts); err != nil {
 		return nil, err

@@ -3,7 +3,8 @@ package state
 import "fmt"
 
 // TransactionalValue is what a TransactionalMap stores: a value and the txid
-// of the batch that last changed it.
+// of the batch that last changed it. The map stores it by pointer and never
+// changes a stored one.
 type TransactionalValue struct {
 	Txid int64
 	Val  any
@@ -68,6 +69,9 @@ func (m *TransactionalMap) MultiUpdate(keys [][]any, updaters []ValueUpdater) ([
 	out := make([]any, len(keys))
 	var putKeys [][]any
 	var putVals []any
+	// The new values are boxed as pointers into one slice: one allocation
+	// per update rather than one per key.
+	fresh := make([]TransactionalValue, 0, len(keys))
 	for i, s := range stored {
 		tv, err := asTransactional(s)
 		if err != nil {
@@ -87,7 +91,8 @@ func (m *TransactionalMap) MultiUpdate(keys [][]any, updaters []ValueUpdater) ([
 			nv := updaters[i].Update(prev)
 			out[i] = nv
 			putKeys = append(putKeys, keys[i])
-			putVals = append(putVals, TransactionalValue{Txid: m.txid, Val: nv})
+			fresh = append(fresh, TransactionalValue{Txid: m.txid, Val: nv})
+			putVals = append(putVals, &fresh[len(fresh)-1])
 		}
 	}
 	if len(putKeys) > 0 {

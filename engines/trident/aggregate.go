@@ -69,7 +69,7 @@ func (a *reducerAgg) aggregate(st any, t tuple.Tuple, _ operation.TridentCollect
 }
 func (a *reducerAgg) complete(st any, c operation.TridentCollector) { c.Emit(tuple.Values{st}) }
 
-func (a *reducerAgg) readsInput() bool                              { return true }
+func (a *reducerAgg) readsInput() bool { return true }
 
 type generalAgg struct{ a operation.Aggregator }
 

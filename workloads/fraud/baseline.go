@@ -3,6 +3,7 @@ package fraud
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/baseline"
@@ -41,7 +42,7 @@ func baselinePipeline(in *Instance, opts workloads.Options) (engines.Engine, err
 						prof := profiles[t.Card]
 						if prof == nil {
 							prof = &Profile{}
-							profiles[t.Card] = prof
+							profiles[strings.Clone(t.Card)] = prof // not the whole record
 						}
 						if rules.Check(prof, t) != 0 {
 							outs = append(outs, AlertOutput(t, r))

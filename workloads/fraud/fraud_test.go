@@ -284,6 +284,10 @@ func TestParse(t *testing.T) {
 		{"tx1,4111,99999999999999,US,m1,1", false},
 		{",4111,250,US,m1,1", false},
 		{"tx1,4111,250,US,m1,soon", false},
+		{"tx1,4111,250,USA,m1,1", true},
+		{"tx1,4111,250,U,m1,1", false},
+		{"tx1,4111,250,us,m1,1", false},
+		{"tx1,4111,250,EURO,m1,1", false},
 	} {
 		if _, ok := Parse(tc.in); ok != tc.ok {
 			t.Errorf("Parse(%q) ok = %v, want %v", tc.in, ok, tc.ok)
@@ -296,7 +300,7 @@ func FuzzParse(f *testing.F) {
 	r := engines.Record{}
 	in.Fill(&r)
 	f.Add(r.Value)
-	f.Add("a,b,1,c,,2")
+	f.Add("a,b,1,CH,,2")
 	f.Add(",,,,,")
 	f.Fuzz(func(t *testing.T, s string) {
 		tx, ok := Parse(s)
@@ -309,7 +313,8 @@ func FuzzParse(f *testing.F) {
 		}
 		amount, aerr := strconv.ParseInt(fields[2], 10, 64)
 		ms, terr := strconv.ParseInt(fields[5], 10, 64)
-		valid := aerr == nil && terr == nil && amount >= 0 && amount <= maxAmount && fields[0] != "" && fields[1] != "" && fields[3] != ""
+		country := len(fields[3]) >= 2 && len(fields[3]) <= 3 && strings.Trim(fields[3], "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == ""
+		valid := aerr == nil && terr == nil && amount >= 0 && amount <= maxAmount && fields[0] != "" && fields[1] != "" && country
 		if ok != valid {
 			t.Fatalf("Parse(%q) ok = %v, want %v", s, ok, valid)
 		}

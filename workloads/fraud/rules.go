@@ -48,8 +48,18 @@ type Profile struct {
 	count, sum int64
 	recent     []int64 // ring of the last VelocityCount-1 event times
 	next       int     // the ring's oldest slot, written next
-	country    string
+	country    uint32  // the last country, packed: no pointer to chase
 	lastMs     int64
+}
+
+// packCountry packs a country code of two or three letters (Parse accepts
+// no other) into an integer.
+func packCountry(c string) uint32 {
+	var v uint32
+	for i := range len(c) {
+		v = v<<8 | uint32(c[i])
+	}
+	return v
 }
 
 // Check judges t, the next transaction of the card p profiles, and adds it
@@ -65,7 +75,8 @@ func (r Rules) Check(p *Profile, t Txn) Alert {
 	if p.count >= int64(k) && t.TimeMs-p.recent[p.next] <= r.VelocityWindowMs {
 		a |= Velocity
 	}
-	if p.count > 0 && t.Country != p.country && t.TimeMs-p.lastMs <= r.TravelWindowMs {
+	country := packCountry(t.Country)
+	if p.count > 0 && country != p.country && t.TimeMs-p.lastMs <= r.TravelWindowMs {
 		a |= Travel
 	}
 	if p.recent == nil {
@@ -75,7 +86,7 @@ func (r Rules) Check(p *Profile, t Txn) Alert {
 	p.next = (p.next + 1) % k
 	p.count++
 	p.sum += t.Amount
-	p.country = t.Country
+	p.country = country
 	p.lastMs = t.TimeMs
 	return a
 }

@@ -52,8 +52,10 @@ type Instance struct {
 	events   workloads.EventClock
 	params   map[string]string
 	window   time.Duration
-	users    []string // "user<id>" by rank, most active first
-	spam     []bool   // by user rank
+	nUsers   int
+	userA    int // user rank k is user<(userA*k + userB) mod nUsers>
+	userB    int
+	spam     []bool // by user rank
 	spamSet  map[string]struct{}
 	tags     []string // "#tag" by rank, most frequent first
 	bodies   []string
@@ -108,19 +110,21 @@ func New(cfg workloads.Config) (*Instance, error) {
 		userZipf: draw.NewZipf(nUsers, us), tagZipf: draw.NewZipf(nTags, s), spamSet: map[string]struct{}{}}
 
 	// User ids are the ranks shuffled by an affine permutation, so the most
-	// active user is not user0 and no id repeats.
-	a := 1 + rng.IntN(max(1, nUsers-1))
-	for gcd(a, nUsers) != 1 {
-		a = 1 + rng.IntN(max(1, nUsers-1))
+	// active user is not user0 and no id repeats. They are computed when a
+	// tweet is written, not looked up in a table of names, so that the
+	// generator, which is in every engine's read path, does not chase a
+	// pointer into a large table per record.
+	in.nUsers = nUsers
+	in.userA = 1 + rng.IntN(max(1, nUsers-1))
+	for gcd(in.userA, nUsers) != 1 {
+		in.userA = 1 + rng.IntN(max(1, nUsers-1))
 	}
-	b := rng.IntN(nUsers)
-	in.users = make([]string, nUsers)
+	in.userB = rng.IntN(nUsers)
 	in.spam = make([]bool, nUsers)
-	for k := range in.users {
-		in.users[k] = "user" + strconv.Itoa((a*k+b)%nUsers)
+	for k := range in.spam {
 		if rng.Float64() < spamFraction {
 			in.spam[k] = true
-			in.spamSet[in.users[k]] = struct{}{}
+			in.spamSet[in.userName(k)] = struct{}{}
 		}
 	}
 	in.tags = draw.Words(rng, nTags, 3, 12)
@@ -176,15 +180,22 @@ func (in *Instance) tweet(g int64) tweet {
 	return t
 }
 
+// userID returns the id of the user of rank k.
+func (in *Instance) userID(k int) int { return (in.userA*k + in.userB) % in.nUsers }
+
+// userName returns the name the user of rank k tweets as.
+func (in *Instance) userName(k int) string { return "user" + strconv.Itoa(in.userID(k)) }
+
 // text writes a tweet as the record carries it.
 func (in *Instance) text(t tweet) string {
-	u, body := in.users[t.user], in.bodies[t.body]
-	n := len(u) + 1 + len(body)
+	body := in.bodies[t.body]
+	n := len("user") + 7 + 1 + len(body)
 	for _, k := range t.tags[:t.ntags] {
 		n += 1 + len(in.tags[k])
 	}
 	b := make([]byte, 0, n)
-	b = append(b, u...)
+	b = append(b, "user"...)
+	b = strconv.AppendInt(b, int64(in.userID(t.user)), 10)
 	b = append(b, ' ')
 	b = append(b, body...)
 	for _, k := range t.tags[:t.ntags] {

@@ -40,7 +40,7 @@ func TestTweets(t *testing.T) {
 		tw := in.tweet(g)
 		user, ts, ok := Parse(r.Value, tags[:0])
 		tags = ts
-		if !ok || user != in.users[tw.user] || !strings.HasPrefix(user, "user") || len(tags) != tw.ntags {
+		if !ok || user != in.userName(tw.user) || !strings.HasPrefix(user, "user") || len(tags) != tw.ntags {
 			t.Fatalf("record %q parsed as %q %q %v; decided %+v", r.Value, user, tags, ok, tw)
 		}
 		for i, tag := range tags {
@@ -57,12 +57,13 @@ func TestTweets(t *testing.T) {
 	if size := in.RecordBytes(); size < 40 || size > 120 {
 		t.Errorf("mean tweet %.0f bytes", size)
 	}
-	spam := float64(len(in.SpamList())) / float64(len(in.users))
+	spam := float64(len(in.SpamList())) / float64(in.nUsers)
 	if spam < 0.04 || spam > 0.06 {
 		t.Errorf("%.3f of users are spam, want about 0.05", spam)
 	}
 	seen := map[string]bool{}
-	for _, u := range in.users {
+	for k := range in.nUsers {
+		u := in.userName(k)
 		if seen[u] {
 			t.Fatalf("user id %s given twice", u)
 		}

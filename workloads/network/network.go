@@ -53,16 +53,17 @@ const (
 
 // Instance is a configured network workload.
 type Instance struct {
-	cfg         workloads.Config
-	events      workloads.EventClock
-	params      map[string]string
-	window      time.Duration
-	towers      []string // tower ids by load rank, busiest first
-	capacities  []int64  // by rank
-	capacity    map[string]int64
-	subscribers []string
-	zipf        *draw.Zipf
-	meanSize    float64
+	cfg          workloads.Config
+	events       workloads.EventClock
+	params       map[string]string
+	window       time.Duration
+	towers       []string // tower ids by load rank, busiest first
+	capacities   []int64  // by rank
+	capacity     map[string]int64
+	subscribers  int
+	msinA, msinB uint64 // subscriber i's MSIN is 1e8 + (a*i + b) mod 9e8
+	zipf         *draw.Zipf
+	meanSize     float64
 }
 
 var _ workloads.Instance = (*Instance)(nil)
@@ -109,10 +110,15 @@ func New(cfg workloads.Config) (*Instance, error) {
 		in.capacities = append(in.capacities, c)
 		in.capacity[id] = c
 	}
-	in.subscribers = make([]string, nSubs)
-	for i := range in.subscribers {
-		in.subscribers[i] = "310260" + strconv.Itoa(100_000_000+rng.IntN(900_000_000))
+	// Subscriber numbers (IMSIs: country, network, then a 9-digit MSIN)
+	// are an affine permutation of the subscriber's index, computed when
+	// written rather than looked up in a table, so that a record does not
+	// chase a pointer into a large table: the generator is in every
+	// engine's read path.
+	in.subscribers = nSubs
+	for in.msinA = 1 + rng.Uint64N(msinSpace-1); gcd(in.msinA, msinSpace) != 1; in.msinA++ {
 	}
+	in.msinB = rng.Uint64N(msinSpace)
 	var total int
 	for g := range int64(1024) {
 		total += len(in.text(in.cdr(g)))
@@ -130,7 +136,7 @@ type cdr struct {
 func (in *Instance) cdr(g int64) cdr {
 	seed := in.cfg.Seed
 	c := cdr{tower: in.zipf.Pick(workloads.Mix(seed, g)),
-		subscriber: draw.Uniform(workloads.Mix(seed^saltSubscriber, g), len(in.subscribers))}
+		subscriber: draw.Uniform(workloads.Mix(seed^saltSubscriber, g), in.subscribers)}
 	h := workloads.Mix(seed^saltKind, g)
 	pct := draw.Uniform(h, 100)
 	for c.kind = 0; pct >= kindShare[c.kind]; c.kind++ {
@@ -143,10 +149,33 @@ func (in *Instance) cdr(g int64) cdr {
 	case "sms":
 		c.bytes = 140
 	case "data":
-		c.bytes = int64(1024 * math.Pow(10000, u)) // 1 KiB to 10 MiB, log-uniform
+		c.bytes = int64(1024 * math.Exp(u*ln10000)) // 1 KiB to 10 MiB, log-uniform
 		c.duration = 1 + int64(u*299)
 	}
 	return c
+}
+
+// Subscriber numbers: the IMSI's country and network codes, and the space
+// of 9-digit MSINs.
+const (
+	imsiPrefix = "310260"
+	msinSpace  = 900_000_000
+	ln10000    = 9.210340371976184
+)
+
+// msin returns the 9-digit subscriber number of subscriber i.
+func (in *Instance) msin(i int) uint64 { return 100_000_000 + (in.msinA*uint64(i)+in.msinB)%msinSpace }
+
+// subscriber returns the IMSI of subscriber i.
+func (in *Instance) subscriber(i int) string {
+	return imsiPrefix + strconv.FormatUint(in.msin(i), 10)
+}
+
+func gcd(a, b uint64) uint64 {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }
 
 // text writes a CDR as the record carries it.
@@ -154,7 +183,8 @@ func (in *Instance) text(c cdr) string {
 	b := make([]byte, 0, 64)
 	b = append(b, in.towers[c.tower]...)
 	b = append(b, ',')
-	b = append(b, in.subscribers[c.subscriber]...)
+	b = append(b, imsiPrefix...)
+	b = strconv.AppendUint(b, in.msin(c.subscriber), 10)
 	b = append(b, ',')
 	b = append(b, Kinds[c.kind]...)
 	b = append(b, ',')

@@ -38,7 +38,7 @@ func TestRecords(t *testing.T) {
 		in.Fill(&r)
 		d := in.cdr(g)
 		c, ok := Parse(r.Value)
-		if !ok || c.Tower != in.towers[d.tower] || c.Subscriber != in.subscribers[d.subscriber] || c.Kind != Kinds[d.kind] ||
+		if !ok || c.Tower != in.towers[d.tower] || c.Subscriber != in.subscriber(d.subscriber) || c.Kind != Kinds[d.kind] ||
 			c.Bytes != d.bytes || c.Duration != d.duration {
 			t.Fatalf("record %q parsed as %+v, %v; decided %+v", r.Value, c, ok, d)
 		}
@@ -56,6 +56,14 @@ func TestRecords(t *testing.T) {
 	// With s = 1.1, P(1)/P(2) = 2^1.1 = 2.14.
 	if ratio := float64(towers[in.towers[0]]) / float64(towers[in.towers[1]]); ratio < 1.8 || ratio > 2.5 {
 		t.Errorf("busiest / second tower = %.2f, want about 2.14", ratio)
+	}
+	imsis := map[string]bool{}
+	for i := range in.subscribers {
+		imsi := in.subscriber(i)
+		if imsis[imsi] || len(imsi) != 15 {
+			t.Fatalf("subscriber %d has IMSI %q, given twice or not 15 digits", i, imsi)
+		}
+		imsis[imsi] = true
 	}
 	if size := in.RecordBytes(); size < 40 || size > 60 {
 		t.Errorf("mean record %.0f bytes", size)

@@ -105,6 +105,28 @@ func TestOracleHandMade(t *testing.T) {
 	}
 }
 
+// TestWindowEdges: a match counts in the window its event time falls in and
+// in no other: with every record matching, 1000 records a second and 100 ms
+// windows, 150 records fill one window and half the next.
+func TestWindowEdges(t *testing.T) {
+	in := newTest(t, 1, 1, map[string]string{"match-rate": "1", "window": "100ms"})
+	start := int64(1_800_000_000 * 1e9)
+	got := in.Expect([]int64{150}).Counts
+	for _, tc := range []struct {
+		window int64
+		want   int64
+	}{{start - 1e8, 0}, {start, 100}, {start + 1e8, 50}, {start + 2e8, 0}} {
+		if n := got[workloads.Key{Key: MatchesKey, Window: tc.window}]; n != tc.want {
+			t.Errorf("window %d: %d matches, want %d", tc.window-start, n, tc.want)
+		}
+	}
+	r := engines.Record{Offset: 100}
+	in.Fill(&r)
+	if w := in.Window(r.EventTime); w != start+1e8 {
+		t.Errorf("the 101st record, at 100 ms, is in the window at %d, want 100 ms", w-start)
+	}
+}
+
 func TestBaseline(t *testing.T) {
 	for _, par := range []int{1, 2} {
 		t.Run(fmt.Sprint("parallelism=", par), func(t *testing.T) {

@@ -85,7 +85,9 @@ func (g *blockGenerator[T]) addMany(vs []T, meta any) error {
 // take swaps out the buffer; the caller holds g.mu.
 func (g *blockGenerator[T]) take() cutBlock[T] {
 	blk := cutBlock[T]{records: g.buf, meta: g.meta}
-	g.buf, g.meta = nil, nil
+	// The next block is sized like this one, so a steady stream appends
+	// without regrowing (and copying) its buffer.
+	g.buf, g.meta = make([]T, 0, len(blk.records)), nil
 	if len(blk.records) > 0 {
 		g.cut++
 	}

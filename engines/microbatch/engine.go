@@ -87,9 +87,11 @@ func NewEngine(cfg EngineConfig, pipeline Pipeline) (*Engine, error) {
 		conf.SetMaster(fmt.Sprintf("local[%d]", cfg.Parallelism))
 	}
 	if _, set := conf.values[ConfBlockInterval]; !set {
-		// Spark's 200 ms, or a quarter batch for short batches, so every
-		// batch gets several blocks (Spark's guide recommends >= 50 ms).
-		conf.Set(ConfBlockInterval, min(200*time.Millisecond, max((cfg.BatchInterval/4).Truncate(time.Millisecond), time.Millisecond)).String())
+		// Ten blocks per batch, at most Spark's 200 ms: a batch's blocks are
+		// its map tasks, and ten of them keep every slot of local[N] busy
+		// to the end of the stage, where Spark's default gives a 1 s batch
+		// five tasks and leaves a slot idle for the last one.
+		conf.Set(ConfBlockInterval, min(200*time.Millisecond, max((cfg.BatchInterval/10).Truncate(time.Millisecond), time.Millisecond)).String())
 	}
 	e := &Engine{cfg: cfg, conf: conf, pipeline: pipeline}
 	walSet, walExplicit := conf.values[ConfWALEnable]

@@ -84,7 +84,7 @@ func TestEngineGuarantees(t *testing.T) {
 			if m.Records != 3000 || m.NumBatches == 0 {
 				t.Fatalf("metrics report %d records in %d batches, want 3000", m.Records, m.NumBatches)
 			}
-			if s := e.Settings(); s["guarantee"] != g.String() || s[ConfBlockInterval] != "5ms" {
+			if s := e.Settings(); s["guarantee"] != g.String() || s[ConfBlockInterval] != "2ms" {
 				t.Fatalf("settings %v", s)
 			}
 			waitGoroutines(t, before)

@@ -20,9 +20,9 @@ import (
 // Offsets maps a source partition to an offset.
 type Offsets map[int32]int64
 
-// SourceReceiver receives an engines.Source, a partitioned replayable log,
-// the way Spark's receiver-based Kafka input does: one goroutine per
-// partition reads records and stores them into blocks.
+// SourceReceiver receives partitions of an engines.Source, a partitioned
+// replayable log, the way Spark's receiver-based Kafka input does: one
+// goroutine per partition reads records and stores them into blocks.
 //
 // Unreliable, it marks records consumed as soon as it has read them (Kafka's
 // auto-commit): records buffered in a block when the process dies are lost.
@@ -34,6 +34,7 @@ type Offsets map[int32]int64
 type SourceReceiver struct {
 	BaseReceiver[engines.Record]
 	src       engines.Source
+	parts     []int
 	reliable  bool
 	batchSize int
 
@@ -45,19 +46,29 @@ type SourceReceiver struct {
 	drained   int
 }
 
-// NewSourceReceiver returns a receiver of src.
-func NewSourceReceiver(src engines.Source, reliable bool) *SourceReceiver {
-	return &SourceReceiver{src: src, reliable: reliable, batchSize: 1024, committed: Offsets{}}
+// NewSourceReceiver returns a receiver of the given partitions of src.
+func NewSourceReceiver(src engines.Source, partitions []int, reliable bool) *SourceReceiver {
+	return &SourceReceiver{src: src, parts: partitions, reliable: reliable, batchSize: 1024, committed: Offsets{}}
 }
 
-// SourceStream creates an input DStream receiving src with a SourceReceiver.
-// With a checkpoint directory, the receiver's committed offsets persist
-// under it and a restarted application resumes from them.
+// SourceStream creates an input DStream receiving src: one SourceReceiver
+// per source partition, their streams unioned, the way Spark's guide
+// parallelises receiving from Kafka (one receiver stream per partition, then
+// ssc.union). Each receiver cuts its own blocks, so a batch has at least one
+// partition per busy source partition. With a checkpoint directory, each
+// receiver's committed offsets persist under it and a restarted application
+// resumes from them.
 func SourceStream(ssc *StreamingContext, src engines.Source, reliable bool) *DStream[engines.Record] {
-	r := NewSourceReceiver(src, reliable)
-	d := receiverStream[engines.Record](ssc, "SourceReceiverInputDStream", fmt.Sprintf("partitions=%d reliable=%v", src.Partitions(), reliable), r)
-	r.storeDir = func() string { return ssc.checkpointDir }
-	return d
+	streams := make([]*DStream[engines.Record], src.Partitions())
+	for p := range streams {
+		r := NewSourceReceiver(src, []int{p}, reliable)
+		streams[p] = receiverStream[engines.Record](ssc, "SourceReceiverInputDStream", fmt.Sprintf("partition=%d reliable=%v", p, reliable), r)
+		r.storeDir = func() string { return ssc.checkpointDir }
+	}
+	if len(streams) == 1 {
+		return streams[0]
+	}
+	return streams[0].Union(streams[1:]...)
 }
 
 // OnStart resumes every partition from its committed offset.
@@ -72,7 +83,7 @@ func (r *SourceReceiver) OnStart() {
 	r.drained = 0
 	start := maps.Clone(r.committed)
 	r.mu.Unlock()
-	for p := range r.src.Partitions() {
+	for _, p := range r.parts {
 		r.wg.Go(func() { r.receive(ctx, p, start[int32(p)]) })
 	}
 }
@@ -90,20 +101,19 @@ func (r *SourceReceiver) OnStop() {
 func (r *SourceReceiver) receive(ctx context.Context, p int, offset int64) {
 	buf := make([]engines.Record, r.batchSize)
 	err := engines.ReadPartition(ctx, r.src, p, offset, buf, func(recs []engines.Record) error {
-		batch := make([]engines.Record, len(recs))
-		copy(batch, recs)
+		// StoreMany copies recs into the block, so buf can be reused.
 		end := Offsets{int32(p): recs[len(recs)-1].Offset + 1}
 		if !r.reliable {
 			r.commit(end)
-			return r.StoreMany(batch, nil)
+			return r.StoreMany(recs, nil)
 		}
-		return r.StoreMany(batch, end)
+		return r.StoreMany(recs, end)
 	})
 	switch {
 	case err == nil:
 		r.mu.Lock()
 		r.drained++
-		all := r.drained == r.src.Partitions()
+		all := r.drained == len(r.parts)
 		r.mu.Unlock()
 		if all {
 			r.Stop("every partition of the source is closed and read", nil)

@@ -78,6 +78,7 @@ type dstream interface {
 	materialize(t Time) error
 	writeCheckpoint(dir string, t Time) (string, error)
 	restoreCheckpoint(dir string, t Time, file string) error
+	generate(t Time) error
 }
 
 func (b *streamBase) base() *streamBase { return b }
@@ -204,6 +205,11 @@ func (d *DStream[T]) getOrCompute(t Time) (*rdd.RDD[T], error) {
 	}
 	d.mu.Unlock()
 	return r, nil
+}
+
+func (d *DStream[T]) generate(t Time) error {
+	_, err := d.getOrCompute(t)
+	return err
 }
 
 // Compute returns the RDD of batch time t, generating it if needed. It is

@@ -74,6 +74,15 @@ func (s *jobScheduler) generate(t Time) {
 		return
 	}
 	s.ssc.tracker.allocateBlocksToBatch(t)
+	// Every input defines its RDD at every batch time, even when no output
+	// needs it yet (a window sliding every few batches reads it later): an
+	// input's batch is what arrived by its time, not by when it is read.
+	for _, in := range s.ssc.g.inputs {
+		if err := in.generate(t); err != nil {
+			s.ssc.fail(&BatchError{Time: t, Output: "(input " + in.base().String() + ")", Err: err})
+			return
+		}
+	}
 	jobs, err := s.ssc.g.generateJobs(t)
 	if err != nil {
 		s.ssc.fail(&BatchError{Time: t, Output: "(job generation)", Err: err})

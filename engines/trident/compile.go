@@ -195,6 +195,15 @@ func (t *TridentTopology) compile(opts *compileOptions) (*compiled, error) {
 			return nil, fmt.Errorf("%w: a stream has no spout", ErrInvalidTopology)
 		}
 		mbc := &masterCoordinator{group: g, shared: shared}
+		for _, b := range spouts {
+			r, ok := b.spoutNode.spout.(spout.Readier)
+			if !ok {
+				// A spout that cannot tell is always worth a batch.
+				mbc.readiers = nil
+				break
+			}
+			mbc.readiers = append(mbc.readiers, r)
+		}
 		builder.SetSpout(fmt.Sprintf("%s%d", masterCoordPrefix, g), mbc, 1)
 	}
 	for _, b := range bolts {

@@ -30,8 +30,9 @@ import (
 // in flight, so commits stay in order.
 type masterCoordinator struct {
 	core.BaseRichSpout
-	group  int
-	shared *runShared
+	group    int
+	shared   *runShared
+	readiers []spout.Readier // the group's spouts that can say a batch would be empty
 
 	collector  *core.SpoutOutputCollector
 	active     map[int64]*txStatus
@@ -110,7 +111,7 @@ func (m *masterCoordinator) NextTuple() {
 	}
 	// Start a new batch when there is room and the emit interval passed.
 	tc := m.shared.tconf
-	if len(m.active) < tc.maxPending && (m.lastStart.IsZero() || now.Sub(m.lastStart) >= tc.emitInterval) {
+	if len(m.active) < tc.maxPending && (m.lastStart.IsZero() || now.Sub(m.lastStart) >= tc.emitInterval) && m.ready() {
 		tx := spout.TransactionAttempt{Txid: m.nextTx}
 		m.nextTx++
 		m.active[tx.Txid] = &txStatus{tx: tx, status: txProcessing, started: now}
@@ -184,6 +185,21 @@ func (m *masterCoordinator) Fail(msgID any) {
 			s.status = txPending
 		}
 	}
+}
+
+// ready reports whether the next batch would carry anything, as Storm's
+// coordinator asks its spouts' isReady: while the input is idle, no empty
+// batches cycle through the topology.
+func (m *masterCoordinator) ready() bool {
+	if len(m.readiers) == 0 {
+		return true
+	}
+	for _, r := range m.readiers {
+		if r.Ready(m.nextTx) {
+			return true
+		}
+	}
+	return false
 }
 
 func (m *masterCoordinator) lowest() *txStatus {

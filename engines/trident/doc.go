@@ -53,7 +53,9 @@
 //
 // Up to topology.max.spout.pending batches are in flight (1 by default, as
 // in Storm); a new batch starts at most every
-// topology.trident.batch.emit.interval.millis (500 ms by default). When a
+// topology.trident.batch.emit.interval.millis (500 ms by default), and only
+// once a spout says it has something new (spout.Readier, Storm's isReady),
+// so an idle source does not cycle empty batches. When a
 // batch fails, it and every later batch in flight are replayed with new
 // attempt numbers, so commits stay in order.
 //

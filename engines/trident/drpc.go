@@ -224,6 +224,13 @@ func (s *drpcSpout) EmitBatch(txid int64, c operation.TridentCollector) error {
 	return nil
 }
 
+// Ready implements spout.Readier: a DRPC batch waits for a request.
+func (s *drpcSpout) Ready(int64) bool {
+	s.ds.drpc.mu.Lock()
+	defer s.ds.drpc.mu.Unlock()
+	return len(s.ds.drpc.queues[s.ds.function]) > 0
+}
+
 func (s *drpcSpout) Ack(txid int64) {
 	s.ds.mu.Lock()
 	delete(s.ds.bound, txid)

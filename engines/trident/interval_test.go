@@ -174,3 +174,32 @@ func TestReadConfigFile(t *testing.T) {
 		t.Error("a missing file was accepted")
 	}
 }
+
+// TestIdleSourceStartsNoBatches: while the source has nothing new, the
+// coordinator starts no batch (its spouts are not ready).
+func TestIdleSourceStartsNoBatches(t *testing.T) {
+	src := enginetest.NewMemSource(2)
+	job, err := trident.NewJob("idle", core.Config{trident.TopologyTridentBatchEmitIntervalMillis: 0},
+		func(src engines.Source, _ engines.Sink) (*trident.TridentTopology, error) {
+			sp, err := spout.NewSourceSpout(src, spout.Transactional, 10)
+			if err != nil {
+				return nil, err
+			}
+			topo := trident.NewTridentTopology()
+			topo.NewStream("s", sp)
+			return topo, nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- job.Run(context.Background(), src, &enginetest.CollectSink{}) }()
+	time.Sleep(100 * time.Millisecond) // idle on purpose: nothing may happen meanwhile
+	src.CloseAll()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if m := job.Metrics().(trident.JobMetrics); m.BatchesStarted > 2 {
+		t.Errorf("%d batches started over an idle source, want at most 2", m.BatchesStarted)
+	}
+}

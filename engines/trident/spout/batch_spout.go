@@ -75,3 +75,11 @@ func (idleEmitter) Commit(TransactionAttempt) error                             
 func (idleEmitter) Success(TransactionAttempt) error                               { return nil }
 func (idleEmitter) Close() error                                                   { return nil }
 func (idleEmitter) Drained(int64) bool                                             { return true }
+
+// Ready implements Readier for a spout that does.
+func (e BatchSpoutExecutor) Ready(txid int64) bool {
+	if r, ok := e.Spout.(Readier); ok {
+		return r.Ready(txid)
+	}
+	return true
+}

@@ -158,3 +158,11 @@ func (e *opaqueEmitter) Drained(txid int64) bool {
 	}
 	return false
 }
+
+// Ready implements Readier for a spout that does.
+func (e OpaqueSpoutExecutor) Ready(txid int64) bool {
+	if r, ok := e.Spout.(Readier); ok {
+		return r.Ready(txid)
+	}
+	return true
+}

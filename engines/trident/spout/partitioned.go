@@ -169,3 +169,11 @@ func (b *bufferCollector) flush(c operation.TridentCollector) {
 	}
 	b.reset()
 }
+
+// Ready implements Readier for a spout that does.
+func (e PartitionedSpoutExecutor) Ready(txid int64) bool {
+	if r, ok := e.Spout.(Readier); ok {
+		return r.Ready(txid)
+	}
+	return true
+}

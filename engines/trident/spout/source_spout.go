@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/trident/operation"
@@ -77,7 +78,8 @@ func NewSourceSpout(src engines.Source, kind Kind, batchSize int) (TridentSpout,
 	if src.Partitions() < 1 {
 		return nil, fmt.Errorf("source has %d partitions; a spout needs at least one", src.Partitions())
 	}
-	ss := &sourceSpout{src: src, perPart: (batchSize + src.Partitions() - 1) / src.Partitions()}
+	ss := &sourceSpout{src: src, perPart: (batchSize + src.Partitions() - 1) / src.Partitions(),
+		ends: make([]atomic.Int64, src.Partitions())}
 	switch kind {
 	case Transactional:
 		return NewPartitionedSpoutExecutor(ss), nil
@@ -92,6 +94,32 @@ func NewSourceSpout(src engines.Source, kind Kind, batchSize int) (TridentSpout,
 type sourceSpout struct {
 	src     engines.Source
 	perPart int
+	// ends holds, per partition, the furthest offset a batch has reached:
+	// a new batch has something to emit when a record is published there
+	// (or the partition closed, which its last batch must still see).
+	ends []atomic.Int64
+}
+
+// Ready implements Readier: some partition has a record past the furthest
+// batch, or has been closed.
+func (s *sourceSpout) Ready(int64) bool {
+	var probe [1]engines.Record
+	for p := range s.ends {
+		n, err := s.src.Fetch(p, s.ends[p].Load(), probe[:])
+		if n > 0 || err != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *sourceSpout) reached(p int, end int64) {
+	for {
+		cur := s.ends[p].Load()
+		if end <= cur || s.ends[p].CompareAndSwap(cur, end) {
+			return
+		}
+	}
 }
 
 func (s *sourceSpout) OutputFields() tuple.Fields { return SourceFields }
@@ -131,6 +159,7 @@ func (e *sourceEmitter) EmitPartitionBatch(tx TransactionAttempt, c operation.Tr
 	if err != nil {
 		return fmt.Errorf("replay partition %d txid %d: %w", p, tx.Txid, err)
 	}
+	e.reached(p, m.End())
 	e.emit(c, recs)
 	e.markEOF(tx.Txid, p, eof)
 	return nil
@@ -147,6 +176,7 @@ func (e *sourceEmitter) EmitPartitionBatchOpaque(tx TransactionAttempt, c operat
 	if err != nil {
 		return nil, fmt.Errorf("partition %d txid %d: %w", p, tx.Txid, err)
 	}
+	e.reached(p, last.End()+int64(len(recs)))
 	e.emit(c, recs)
 	e.markEOF(tx.Txid, p, eof)
 	return OffsetMeta{Offset: last.End(), Count: int64(len(recs))}.Encode(), nil
@@ -265,6 +295,7 @@ func (b *sourceBatchSpout) EmitBatch(batchID int64, c operation.TridentCollector
 			return fmt.Errorf("partition %d: %w", p, err)
 		}
 		b.next[p] += int64(len(recs))
+		b.reached(p, b.next[p])
 		b.emit(c, recs)
 		b.markEOF(batchID, p, eof)
 	}
@@ -272,3 +303,6 @@ func (b *sourceBatchSpout) EmitBatch(batchID int64, c operation.TridentCollector
 }
 
 func (b *sourceBatchSpout) Ack(int64) {}
+
+// Ready implements Readier.
+func (b *sourceBatchSpout) Ready(txid int64) bool { return b.sourceSpout.Ready(txid) }

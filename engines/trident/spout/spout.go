@@ -82,3 +82,14 @@ type Emitter interface {
 type Drainer interface {
 	Drained(txid int64) bool
 }
+
+// Readier is implemented by spouts that can tell whether a new batch would
+// carry anything (Storm's BatchCoordinator.isReady): when every spout of a
+// batch group is a Readier, the master coordinator starts a new batch only
+// once one of them is ready, instead of cycling empty batches while the
+// input is idle.
+// Replays are emitted regardless. Ready is called from the coordinator's
+// task, concurrently with the spout's emitters.
+type Readier interface {
+	Ready(txid int64) bool
+}

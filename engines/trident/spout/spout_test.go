@@ -258,3 +258,29 @@ func FuzzDecodeOffsetMeta(f *testing.F) {
 		}
 	})
 }
+
+func TestSourceSpoutReady(t *testing.T) {
+	for _, kind := range []spout.Kind{spout.Transactional, spout.Opaque, spout.NonTransactional} {
+		t.Run(kind.String(), func(t *testing.T) {
+			src := enginetest.NewMemSource(2)
+			sp, _ := spout.NewSourceSpout(src, kind, 10)
+			r := sp.(spout.Readier)
+			if r.Ready(1) {
+				t.Fatal("ready with nothing published")
+			}
+			src.AppendValues(1, "x")
+			if !r.Ready(1) {
+				t.Fatal("not ready with a record published")
+			}
+			e, _ := sp.NewEmitter(spout.Context{SpoutID: "s", NumTasks: 1, State: txstate.NewMemory()})
+			emit(t, e, 1, 0)
+			if r.Ready(2) {
+				t.Fatal("ready after the batch took every record")
+			}
+			src.Close(0)
+			if !r.Ready(2) {
+				t.Fatal("not ready after a partition closed: its last batch must still run")
+			}
+		})
+	}
+}

@@ -100,3 +100,83 @@ func TestMultiAnchoring(t *testing.T) {
 		t.Fatalf("sink acked %d distinct values of %d", sink.distinct(), n)
 	}
 }
+
+// batchingBolt holds its inputs and acks them in Flush, promising not to
+// touch them afterwards (TupleReuser), so that their memory is reused.
+type batchingBolt struct {
+	BaseRichBolt
+	Log  *sinkLog
+	c    *OutputCollector
+	held []*Tuple
+}
+
+func (b *batchingBolt) Prepare(_ Config, _ *TopologyContext, c *OutputCollector) error {
+	b.c = c
+	return nil
+}
+
+func (b *batchingBolt) Execute(t *Tuple) { b.held = append(b.held, t) }
+
+func (b *batchingBolt) Flush() {
+	b.Log.mu.Lock()
+	for _, t := range b.held {
+		b.Log.count[t.GetInt(0)]++
+	}
+	b.Log.mu.Unlock()
+	for i, t := range b.held {
+		b.c.Ack(t)
+		b.held[i] = nil
+	}
+	b.held = b.held[:0]
+}
+
+func (b *batchingBolt) ReuseAckedTuples() bool { return true }
+
+func (b *batchingBolt) DeclareOutputFields(OutputFieldsDeclarer) {}
+
+// TestReusedBatches runs a bolt that acks in batches and lets the executor
+// reuse its input batches: every value arrives intact, every tree
+// completes, and batches come back to the pool (without ackers, only the
+// bolt's input batches can).
+func TestReusedBatches(t *testing.T) {
+	for _, tracked := range []bool{true, false} {
+		checkGoroutines(t)
+		const n = 5000
+		log, sink := newSpoutLog(), newSinkLog()
+		b := NewTopologyBuilder()
+		b.SetSpout("s", &numberSpout{N: n, Tracked: tracked, Log: log}, 2)
+		b.SetBolt("batch", &batchingBolt{Log: sink}, 2).ShuffleGrouping("s")
+		conf := Config{}
+		if !tracked {
+			conf.SetNumAckers(0)
+		}
+		c := newCluster(t)
+		if err := c.SubmitTopology("t", conf, b.CreateTopology()); err != nil {
+			t.Fatal(err)
+		}
+		tp, _ := c.get("t")
+		checkReuse(t, tp, log, sink, n, tracked)
+		c.Shutdown()
+	}
+}
+
+func checkReuse(t *testing.T, tp *topology, log *spoutLog, sink *sinkLog, n int, tracked bool) {
+	if tracked {
+		waitUntil(t, 10*time.Second, "every tree", func() bool { return log.ackedCount() == n })
+	} else {
+		waitUntil(t, 10*time.Second, "every value", func() bool { return sink.distinct() == n })
+	}
+	if sink.distinct() != n {
+		t.Fatalf("%d distinct values of %d", sink.distinct(), n)
+	}
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	for v, k := range sink.count {
+		if v < 0 || v >= n || k != 1 {
+			t.Fatalf("value %d seen %d times", v, k)
+		}
+	}
+	if len(tp.pool.free) == 0 {
+		t.Fatal("no batch came back to the pool")
+	}
+}

@@ -59,9 +59,23 @@ func (e *executor) boltBatches(b []Tuple) {
 	n := 0
 	var held [maxBatchesPerFlush][]Tuple
 	for i := 0; ; i++ {
+		var ref *batchRef
+		if e.settle {
+			ref = &batchRef{b: b, open: len(b)}
+			for j := range b {
+				b[j].ref = ref
+			}
+		}
 		e.executeBatch(b)
 		n += len(b)
-		held[i] = b
+		if ref != nil {
+			ref.executed = true
+			if ref.open == 0 {
+				e.topo.pool.put(b)
+			}
+		} else {
+			held[i] = b
+		}
 		if i+1 == maxBatchesPerFlush {
 			break
 		}

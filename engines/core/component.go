@@ -98,6 +98,16 @@ type Flusher interface {
 	Flush()
 }
 
+// TupleReuser is implemented by a Bolt that promises not to touch a tuple
+// once it has acked or failed it and its Execute (or Flush) has returned.
+// The executor then reuses the memory of a batch of input tuples once every
+// tuple of it is settled, as it always does for a BasicBolt, instead of
+// leaving each batch to the garbage collector. A bolt that acks in batches
+// (holding tuples until a Flush) gains the most.
+type TupleReuser interface {
+	ReuseAckedTuples() bool
+}
+
 // BaseRichSpout provides no-op Ack, Fail, Activate, Deactivate and Close
 // for embedding, like Storm's BaseRichSpout.
 type BaseRichSpout struct{}

@@ -31,8 +31,10 @@ type executor struct {
 	dirty    []int     // destinations with a batch being filled
 	overflow []outBatch
 	// recycle says the tuples this executor receives are not kept after
-	// they are processed, so their batches can be reused.
+	// they are processed, so their batches can be reused; settle says a
+	// batch can be reused once all its tuples are acked or failed.
 	recycle bool
+	settle  bool
 	timer   *time.Timer
 	// Why a spout executor last stopped calling NextTuple, for the
 	// __skipped-backpressure-ms and __skipped-max-spout-ms metrics.
@@ -138,6 +140,28 @@ func (e *executor) retryOverflow() {
 // in flight, and their memory can be reused when nothing keeps them.
 func (e *executor) done(n int) {
 	e.topo.inflight.Add(-int64(n))
+}
+
+// batchRef tracks a received batch whose memory is reused once every
+// tuple of it has been executed and then acked or failed.
+type batchRef struct {
+	b        []Tuple
+	open     int
+	executed bool
+}
+
+// settled notes that tuple in was acked or failed; the last one of an
+// executed batch returns the batch's memory to the pool.
+func (e *executor) settled(in *Tuple) {
+	r := in.ref
+	if r == nil {
+		return
+	}
+	in.ref = nil
+	r.open--
+	if r.open == 0 && r.executed {
+		e.topo.pool.put(r.b)
+	}
 }
 
 func (e *executor) release(b []Tuple) {

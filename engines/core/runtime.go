@@ -225,6 +225,7 @@ func (tp *topology) assign(workers int, executors map[string]int) {
 				queue:   engines.NewQueue[Tuple](cp.queueCap),
 				batches: make([][]Tuple, p.numTasks+1),
 				recycle: cp.isSpout || cp.isAcker || cp.boltKind == kindBasic,
+				settle:  !cp.isSpout && !cp.isAcker && cp.boltKind == kindRich && reusesTuples(cp.def.bolt),
 			}
 			for _, id := range cp.tasks[lo:hi] {
 				t := tp.tasks[id]
@@ -248,6 +249,11 @@ func (tp *topology) assign(workers int, executors map[string]int) {
 	for _, e := range a.executors {
 		go e.run()
 	}
+}
+
+func reusesTuples(b Component) bool {
+	r, ok := b.(TupleReuser)
+	return ok && r.ReuseAckedTuples()
 }
 
 // stop stops the current assignment's executors and waits for them.

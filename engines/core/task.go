@@ -108,7 +108,7 @@ func (t *task) emit(m *streamMeta, streamID string, a1 *Tuple, as []*Tuple, valu
 					edge := t.rng.id()
 					a1.ackVal ^= edge
 					tup.root, tup.edge = a1.root, edge
-					for _, x := range a1.more {
+					for _, x := range a1.extra() {
 						tup.putXor(x.root, edge)
 					}
 				}
@@ -120,7 +120,7 @@ func (t *task) emit(m *streamMeta, streamID string, a1 *Tuple, as []*Tuple, valu
 					edge := t.rng.id()
 					a.ackVal ^= edge
 					tup.putXor(a.root, edge)
-					for _, x := range a.more {
+					for _, x := range a.extra() {
 						tup.putXor(x.root, edge)
 					}
 				}
@@ -146,13 +146,17 @@ func (tup *Tuple) putXor(root, edge uint64) {
 		tup.edge ^= edge
 		return
 	}
-	for i := range tup.more {
-		if tup.more[i].root == root {
-			tup.more[i].edge ^= edge
+	if tup.more == nil {
+		tup.more = &[]anchor{}
+	}
+	more := *tup.more
+	for i := range more {
+		if more[i].root == root {
+			more[i].edge ^= edge
 			return
 		}
 	}
-	tup.more = append(tup.more, anchor{root: root, edge: edge})
+	*tup.more = append(more, anchor{root: root, edge: edge})
 }
 
 // spoutEmit sends a spout's tuple. A tracked tuple gets a random root id
@@ -201,7 +205,7 @@ func (t *task) ack(in *Tuple) {
 	if in.root != 0 {
 		e := t.exec
 		e.add(Tuple{meta: ackAckMeta, root: in.root, edge: in.edge ^ in.ackVal, srcTask: int32(t.id), dstTask: t.topo.plan.ackerFor(in.root)})
-		for _, x := range in.more {
+		for _, x := range in.extra() {
 			e.add(Tuple{meta: ackAckMeta, root: x.root, edge: x.edge ^ in.ackVal, srcTask: int32(t.id), dstTask: t.topo.plan.ackerFor(x.root)})
 		}
 	}
@@ -211,6 +215,7 @@ func (t *task) ack(in *Tuple) {
 		t.stats.procLatN++
 		in.started = 0
 	}
+	t.exec.settled(in)
 }
 
 // fail tells the ackers of input's roots to fail them now.
@@ -221,11 +226,12 @@ func (t *task) fail(in *Tuple) {
 	if in.root != 0 {
 		e := t.exec
 		e.add(Tuple{meta: ackFailMeta, root: in.root, srcTask: int32(t.id), dstTask: t.topo.plan.ackerFor(in.root)})
-		for _, x := range in.more {
+		for _, x := range in.extra() {
 			e.add(Tuple{meta: ackFailMeta, root: x.root, srcTask: int32(t.id), dstTask: t.topo.plan.ackerFor(x.root)})
 		}
 	}
 	t.stats.failed++
+	t.exec.settled(in)
 }
 
 // resetTimeout asks the ackers of input's roots to restart their timeouts.
@@ -234,7 +240,7 @@ func (t *task) resetTimeout(in *Tuple) {
 		return
 	}
 	t.exec.add(Tuple{meta: ackResetMeta, root: in.root, srcTask: int32(t.id), dstTask: t.topo.plan.ackerFor(in.root)})
-	for _, x := range in.more {
+	for _, x := range in.extra() {
 		t.exec.add(Tuple{meta: ackResetMeta, root: x.root, srcTask: int32(t.id), dstTask: t.topo.plan.ackerFor(x.root)})
 	}
 }

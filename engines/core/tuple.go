@@ -66,11 +66,20 @@ type Tuple struct {
 	meta    *streamMeta
 	srcTask int32
 	dstTask int32
-	root    uint64   // first root id; 0 when the tuple is not tracked
-	edge    uint64   // edge id under root; for acker messages the ack value
-	more    []anchor // further (root, edge) pairs, from multi-anchoring
-	ackVal  uint64   // XOR of the edge ids of tuples anchored on this one (Storm's outAckVal)
-	started int64    // when execution began, in ns, if this tuple's latencies are sampled
+	root    uint64    // first root id; 0 when the tuple is not tracked
+	edge    uint64    // edge id under root; for acker messages the ack value
+	more    *[]anchor // further (root, edge) pairs, from multi-anchoring
+	ackVal  uint64    // XOR of the edge ids of tuples anchored on this one (Storm's outAckVal)
+	started int64     // when execution began, in ns, if this tuple's latencies are sampled
+	ref     *batchRef // the received batch holding this tuple, while its memory may be reused
+}
+
+// extra returns the tuple's further (root, edge) pairs.
+func (t *Tuple) extra() []anchor {
+	if t.more == nil {
+		return nil
+	}
+	return *t.more
 }
 
 // Values returns the tuple's values. The slice is shared with every other

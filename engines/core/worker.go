@@ -52,7 +52,7 @@ func (c *LocalCluster) KillWorker(name string, worker int) error {
 	for _, old := range w.executors {
 		e := &executor{
 			topo: tp, asg: a, comp: old.comp, worker: w, ctx: w.ctx, exited: make(chan struct{}),
-			first: old.first, queue: old.queue, batches: make([][]Tuple, len(old.batches)), recycle: old.recycle,
+			first: old.first, queue: old.queue, batches: make([][]Tuple, len(old.batches)), recycle: old.recycle, settle: old.settle,
 		}
 		for _, ot := range old.tasks {
 			t := tp.newTask(ot.comp, ot.id)

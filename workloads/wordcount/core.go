@@ -167,14 +167,25 @@ func (s *SourceSpout) DeclareOutputFields(d core.OutputFieldsDeclarer) {
 type SplitBolt struct {
 	core.BaseBasicBolt
 	words []string
+	slab  []any
 }
+
+// slabSize is how many values SplitBolt allocates at once: the Values of
+// consecutive words are cut from one slab instead of each being allocated.
+const slabSize = 1024
 
 // Execute splits one sentence.
 func (b *SplitBolt) Execute(t *core.Tuple, c *core.BasicOutputCollector) error {
 	r := t.GetValue(0).(*engines.Record)
 	b.words = SplitWords(b.words[:0], r.Value)
 	for _, w := range b.words {
-		c.Emit(core.Values{w, r})
+		if len(b.slab) < 2 {
+			b.slab = make([]any, slabSize)
+		}
+		v := core.Values(b.slab[:2:2])
+		b.slab = b.slab[2:]
+		v[0], v[1] = w, r
+		c.Emit(v)
 	}
 	return nil
 }
@@ -244,6 +255,10 @@ func (b *CountBolt) Flush() {
 	b.outs = b.outs[:0]
 	b.held = b.held[:0]
 }
+
+// ReuseAckedTuples lets the executor reuse the memory of the count bolt's
+// input batches: Flush acks a word's tuple last and never touches it again.
+func (b *CountBolt) ReuseAckedTuples() bool { return true }
 
 // DeclareOutputFields declares nothing: the count bolt writes to the sink.
 func (b *CountBolt) DeclareOutputFields(core.OutputFieldsDeclarer) {}

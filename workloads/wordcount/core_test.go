@@ -172,3 +172,42 @@ func TestCoreSinkFailure(t *testing.T) {
 		t.Fatalf("Run returned %v, want the sink's error", err)
 	}
 }
+
+// BenchmarkCoreWordCount runs the core topology over 200,000 records in
+// memory with a sink that keeps nothing, at both guarantees, beside
+// BenchmarkBaselineWordCount's loop: the engine's cost without the
+// harness's driver and sink.
+func BenchmarkCoreWordCount(b *testing.B) {
+	for _, g := range []engines.Guarantee{engines.AtMostOnce, engines.AtLeastOnce} {
+		b.Run(g.String(), func(b *testing.B) {
+			in, _ := New(workloads.Config{Seed: 1, Partitions: 2, EventRate: 1})
+			const n = 200000
+			recs := make([][]engines.Record, 2)
+			for p := range recs {
+				for o := range int64(n / 2) {
+					r := engines.Record{Partition: int32(p), Offset: o}
+					in.Fill(&r)
+					recs[p] = append(recs[p], r)
+				}
+			}
+			b.ReportAllocs()
+			var records int64
+			for b.Loop() {
+				src := enginetest.NewMemSource(2)
+				for p := range recs {
+					src.Append(p, recs[p]...)
+				}
+				src.CloseAll()
+				eng, err := in.Pipeline("core", workloads.Options{Parallelism: 1, Guarantee: g})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := eng.Run(context.Background(), src, engines.SinkFunc(func([]engines.Output) error { return nil })); err != nil {
+					b.Fatal(err)
+				}
+				records += n
+			}
+			b.ReportMetric(float64(records)/b.Elapsed().Seconds(), "records/s")
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/streambench/streambench/engines/trident/builtin"
 	"github.com/streambench/streambench/engines/trident/operation"
+	"github.com/streambench/streambench/engines/trident/state"
 	"github.com/streambench/streambench/engines/trident/tuple"
 )
 
@@ -37,5 +38,48 @@ func TestCombiners(t *testing.T) {
 		if got := combine(tc.agg, tc.in...); got != tc.want {
 			t.Errorf("%s: got %v (%T), want %v (%T)", tc.name, got, got, tc.want, tc.want)
 		}
+	}
+}
+
+type emits struct{ vals []tuple.Values }
+
+func (e *emits) Emit(v tuple.Values) { e.vals = append(e.vals, v) }
+func (e *emits) ReportError(error)   {}
+
+func TestMapGet(t *testing.T) {
+	m := state.NewOpaqueMap(state.NewMemoryBackingMap())
+	m.BeginCommit(1)
+	m.MultiPut([][]any{{"cat"}}, []any{int64(3)})
+	m.Commit(1)
+	f := tuple.NewFields("word")
+	args := []tuple.Tuple{tuple.Of(f, "cat"), tuple.Of(f, "dog")}
+	res, err := builtin.MapGet{}.BatchRetrieve(m, args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c emits
+	for i, a := range args {
+		builtin.MapGet{}.Execute(a, res[i], &c)
+	}
+	if len(c.vals) != 2 || c.vals[0][0] != int64(3) || c.vals[1][0] != nil {
+		t.Errorf("MapGet emitted %v, want [[3] [<nil>]]", c.vals)
+	}
+	if _, err := (builtin.MapGet{}).BatchRetrieve(notAMap{}, args); err == nil {
+		t.Error("MapGet read a state that is not a map")
+	}
+}
+
+type notAMap struct{}
+
+func (notAMap) BeginCommit(int64) error { return nil }
+func (notAMap) Commit(int64) error      { return nil }
+
+func TestFilterNull(t *testing.T) {
+	f := tuple.NewFields("a", "b")
+	if !(builtin.FilterNull{}).IsKeep(tuple.Of(f, 1, "x")) {
+		t.Error("dropped a tuple without nil")
+	}
+	if (builtin.FilterNull{}).IsKeep(tuple.Of(f, 1, nil)) {
+		t.Error("kept a tuple with a nil")
 	}
 }

@@ -123,6 +123,10 @@ func (e *executor) executeFrom(b []Tuple, i int) (next int) {
 		case kindData:
 			t.execute(in)
 		case kindAckInit, kindAckAck, kindAckFail, kindAckReset:
+			// The acker is a bolt to Storm's metrics: each message is
+			// executed and acked.
+			t.stats.executed++
+			t.stats.acked++
 			if out, ok := t.acker.handle(in); ok {
 				e.add(out)
 			}

@@ -400,7 +400,7 @@ func TestMetrics(t *testing.T) {
 		{"pass acked", pass.Acked, 500},
 		{"pass emitted", pass.Emitted["default"], 500},
 		{"sink executed", snk.Executed, 500},
-		{"acker executed", ack.Executed, 0},
+		{"acker executed (500 inits, 1000 acks)", ack.Executed, 1500},
 		{"spout pending", s.Pending, 0},
 		{"pass tasks", int64(len(pass.Tasks)), 2},
 	} {

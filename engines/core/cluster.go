@@ -118,8 +118,8 @@ func (c *LocalCluster) get(name string) (*topology, error) {
 type KillOptions struct {
 	// WaitSecs is how long the spouts stay deactivated so that tuple trees
 	// in flight can complete before the workers stop. Negative means the
-	// topology's message timeout, as in Storm; 0 stops at once. The wait
-	// ends early once nothing is in flight.
+	// topology's message timeout, as in Storm. The wait ends early once
+	// nothing is in flight. 0 stops at once, dropping what the queues hold.
 	WaitSecs int
 }
 
@@ -158,7 +158,7 @@ func (tp *topology) waitFor(secs int) time.Duration {
 }
 
 func (tp *topology) kill(wait time.Duration) {
-	tp.drainAndStop(wait, "KILLED")
+	tp.drainAndStop(wait, "KILLED", wait > 0)
 	for _, t := range tp.taskList() {
 		t.close()
 	}
@@ -255,7 +255,7 @@ func (c *LocalCluster) Rebalance(name string, opts RebalanceOptions) error {
 	}
 	tp.mu.Unlock()
 	wasActive := tp.active.Load()
-	tp.drainAndStop(tp.waitFor(opts.WaitSecs), "REBALANCING")
+	tp.drainAndStop(tp.waitFor(opts.WaitSecs), "REBALANCING", true)
 	tp.quiescing.Store(false)
 	tp.assign(workers, execs)
 	tp.mu.Lock()

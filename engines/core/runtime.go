@@ -256,23 +256,26 @@ func reusesTuples(b Component) bool {
 	return ok && r.ReuseAckedTuples()
 }
 
-// stop stops the current assignment's executors and waits for them.
-func (tp *topology) stop() {
+// stop stops the current assignment's executors, waits for them, and
+// returns how many tuples they still held.
+func (tp *topology) stop() int64 {
 	tp.mu.Lock()
 	a := tp.asg
 	tp.mu.Unlock()
 	if a == nil {
-		return
+		return 0
 	}
 	a.cancel()
 	a.wg.Wait()
 	a.transport.Close()
+	var n int64
 	for _, e := range a.executors {
-		e.discard()
+		n += e.discard()
 	}
 	for _, w := range a.workers {
 		w.cancel()
 	}
+	return n
 }
 
 // taskList returns the current tasks, by id from 1. A killed worker's
@@ -318,22 +321,27 @@ func waitFor(deadline time.Time, cond func() bool) bool {
 const quiesceGrace = 10 * time.Second
 
 // drainAndStop deactivates the spouts, waits up to wait for the tuple trees
-// in flight to complete, then stops emitting everywhere, lets the queues
-// empty, and stops the executors. It is the common part of kill and
-// rebalance.
-func (tp *topology) drainAndStop(wait time.Duration, status string) {
+// in flight to complete, then stops emitting everywhere and stops the
+// executors. With quiesce, it first lets the queues empty (up to
+// quiesceGrace), so that nothing queued is lost: a rebalance, or a kill
+// with a wait. A kill without a wait stops at once, as Storm's does, and
+// drops what the queues held.
+func (tp *topology) drainAndStop(wait time.Duration, status string, quiesce bool) {
 	tp.mu.Lock()
 	tp.status = status
 	tp.mu.Unlock()
 	tp.active.Store(false)
-	waitFor(time.Now().Add(wait), tp.drained)
-	tp.quiescing.Store(true)
-	waitFor(time.Now().Add(quiesceGrace), func() bool { return tp.inflight.Load() == 0 })
-	tp.stop()
-	if n := tp.inflight.Load(); n != 0 {
-		tp.log.Warn("stopped with tuples in flight", "topology", tp.plan.name, "tuples", n)
-		tp.inflight.Store(0)
+	if wait > 0 {
+		waitFor(time.Now().Add(wait), tp.drained)
 	}
+	tp.quiescing.Store(true)
+	if quiesce {
+		waitFor(time.Now().Add(quiesceGrace), func() bool { return tp.inflight.Load() == 0 })
+	}
+	if n := tp.stop(); n > 0 && quiesce {
+		tp.log.Warn("stopped with tuples still queued; they are dropped", "topology", tp.plan.name, "tuples", n)
+	}
+	tp.inflight.Store(0)
 }
 
 // metrics returns the topology's metrics.

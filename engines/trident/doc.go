@@ -23,7 +23,7 @@
 //		Aggregate(tuple.NewFields("count"), builtin.Sum{}, tuple.NewFields("sum"))
 //	storm, conf, err := topology.BuildConfig(core.Config{})
 //	cluster.SubmitTopology("wordCounter", conf, storm)
-//	drpc.Execute("words", "cat the dog jumped") // "[[5]]"
+//	drpc.Execute("words", "cat the dog") // "[[4]]": the sum of the counts
 //
 // # What Build compiles
 //

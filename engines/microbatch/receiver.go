@@ -293,7 +293,7 @@ func (s *receiverSupervisor[T]) pushBlock(records []T, metadata any) error {
 	}
 	b := &block{streamID: s.streamID, seq: s.blockSeq.Add(1), numRecords: len(records), data: records, metadata: metadata}
 	if s.wal != nil {
-		if err := s.wal.append(b.seq, records); err != nil {
+		if err := s.wal.append(b.seq, records, metadata); err != nil {
 			s.reportError("writing block to the write-ahead log", err)
 			return err
 		}
@@ -401,10 +401,21 @@ func (s *receiverSupervisor[T]) setRate(r float64) {
 	s.limiter.setRate(r)
 }
 
+// decodeBlock decodes a logged block. A receiver that acknowledges stored
+// blocks hears of every logged one again (OnBlockStored), so that after a
+// crash it resumes past everything the log holds, even a block logged just
+// before the process died and never acknowledged.
 func (s *receiverSupervisor[T]) decodeBlock(seq int64, payload []byte) (*block, error) {
-	records, err := decodeRecords[T](payload)
+	meta, data, err := splitPayload(payload)
 	if err != nil {
 		return nil, err
+	}
+	records, err := decodeRecords[T](data)
+	if err != nil {
+		return nil, err
+	}
+	if l, ok := s.recv.(interface{ restoreMetadata([]byte) }); ok {
+		l.restoreMetadata(meta)
 	}
 	return &block{streamID: s.streamID, seq: seq, numRecords: len(records), data: records}, nil
 }

@@ -144,6 +144,15 @@ func (r *SourceReceiver) OnBlockStored(metadata any) {
 	}
 }
 
+// restoreMetadata takes the offsets of a block replayed from the
+// write-ahead log as committed: the block is stored.
+func (r *SourceReceiver) restoreMetadata(meta []byte) {
+	var offs Offsets
+	if json.Unmarshal(meta, &offs) == nil && offs != nil {
+		r.commit(offs)
+	}
+}
+
 // Committed returns the offsets consumed so far, per partition.
 func (r *SourceReceiver) Committed() Offsets {
 	r.mu.Lock()
@@ -166,7 +175,7 @@ func (r *SourceReceiver) commit(offs Offsets) {
 }
 
 func (r *SourceReceiver) offsetsFile() string {
-	if r.storeDir == nil || r.storeDir() == "" {
+	if r.storeDir == nil || r.storeDir() == "" || r.StreamID() < 0 {
 		return ""
 	}
 	return filepath.Join(r.storeDir(), "receiver-offsets-"+strconv.Itoa(r.StreamID()))

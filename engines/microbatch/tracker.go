@@ -103,14 +103,13 @@ func (t *receiverTracker) replay(s supervisor, wal *writeAheadLog) error {
 	}
 	var blocks []*block
 	err := wal.readAll(func(seq int64, payload []byte) error {
-		if seq <= after {
-			return nil
-		}
 		b, err := s.decodeBlock(seq, payload)
 		if err != nil {
 			return fmt.Errorf("write-ahead log of stream %d, block %d: %w", s.id(), seq, err)
 		}
-		blocks = append(blocks, b)
+		if seq > after {
+			blocks = append(blocks, b)
+		}
 		return nil
 	})
 	if err != nil {

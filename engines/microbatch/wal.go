@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/gob"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -139,12 +140,19 @@ func readSegment(path string, last bool, fn func(int64, []byte) error) (int64, e
 	return off, nil
 }
 
-// append writes one block and syncs it to disk.
-func (w *writeAheadLog) append(seq int64, records any) error {
-	payload, err := encodeRecords(records)
+// append writes one block and syncs it to disk. The payload is the block's
+// metadata as JSON (4-byte length first), then its records.
+func (w *writeAheadLog) append(seq int64, records any, metadata any) error {
+	meta, err := json.Marshal(metadata)
+	if err != nil {
+		return fmt.Errorf("encoding block metadata: %w", err)
+	}
+	data, err := encodeRecords(records)
 	if err != nil {
 		return err
 	}
+	payload := binary.BigEndian.AppendUint32(make([]byte, 0, 4+len(meta)+len(data)), uint32(len(meta)))
+	payload = append(append(payload, meta...), data...)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	now := w.clock.Now()
@@ -154,7 +162,7 @@ func (w *writeAheadLog) append(seq int64, records any) error {
 		}
 	}
 	var hdr [walHeader]byte
-	binary.BigEndian.PutUint32(hdr[0:4], uint32(8+len(payload)))
+	binary.BigEndian.PutUint32(hdr[0:4], uint32(len(payload)))
 	binary.BigEndian.PutUint64(hdr[8:16], uint64(seq))
 	crc := crc32.Update(crc32.Checksum(hdr[8:16], castagnoli), castagnoli, payload)
 	binary.BigEndian.PutUint32(hdr[4:8], crc)
@@ -229,6 +237,15 @@ func encodeRecords(records any) ([]byte, error) {
 		return nil, fmt.Errorf("encoding block: %w (records must be gob-encodable: exported fields)", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// splitPayload separates a logged block's metadata from its records.
+func splitPayload(payload []byte) (meta, records []byte, err error) {
+	if len(payload) < 4 || int(binary.BigEndian.Uint32(payload)) > len(payload)-4 {
+		return nil, nil, fmt.Errorf("%w: block payload of %d bytes has no metadata", ErrCorruptLog, len(payload))
+	}
+	n := binary.BigEndian.Uint32(payload)
+	return payload[4 : 4+n], payload[4+n:], nil
 }
 
 func decodeRecords[T any](payload []byte) ([]T, error) {

@@ -97,6 +97,7 @@ type aggProc struct {
 	slab   slab
 	// groups is the last batch's group count, to size the next batch's.
 	groups int
+	reads  bool // the aggregator looks at its input tuples
 }
 
 // aggState is a batch's aggregation state: one entry per group, in the
@@ -109,6 +110,7 @@ type aggState struct {
 
 func (p *aggProc) prepare(pc *procContext) error {
 	p.pc = pc
+	p.reads = p.agg.readsInput()
 	switch a := p.agg.(type) {
 	case *combinerAgg:
 		return prepareOp(a.c, pc)
@@ -171,7 +173,7 @@ func (p *aggProc) execute(b *batch, _ int, t tuple.Tuple) {
 		p.curKey = st.keys[i]
 	}
 	in := t
-	if p.agg.readsInput() {
+	if p.reads {
 		in = project(t, p.idx, p.in)
 	}
 	st.vals[i] = p.agg.aggregate(st.vals[i], in, p)

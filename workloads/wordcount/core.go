@@ -82,6 +82,7 @@ type SourceSpout struct {
 	next      int
 	buf       []engines.Record
 	replay    []*engines.Record
+	slab      []any
 }
 
 var _ core.FiniteSpout = (*SourceSpout)(nil)
@@ -101,18 +102,24 @@ func (s *SourceSpout) Open(_ core.Config, ctx *core.TopologyContext, c *core.Spo
 // NextTuple emits a record waiting for replay, or the next fetched record,
 // fetching a batch when none is left.
 func (s *SourceSpout) NextTuple() {
+	var r *engines.Record
 	if n := len(s.replay); n > 0 {
-		r := s.replay[n-1]
+		r = s.replay[n-1]
 		s.replay = s.replay[:n-1]
-		s.collector.Emit(core.Values{r}, r)
-		return
+	} else {
+		if len(s.buf) == 0 && !s.fetch() {
+			return
+		}
+		r = &s.buf[0]
+		s.buf = s.buf[1:]
 	}
-	if len(s.buf) == 0 && !s.fetch() {
-		return
+	if len(s.slab) == 0 {
+		s.slab = make([]any, slabSize)
 	}
-	r := &s.buf[0]
-	s.buf = s.buf[1:]
-	s.collector.Emit(core.Values{r}, r)
+	v := core.Values(s.slab[:1:1])
+	s.slab = s.slab[1:]
+	v[0] = r
+	s.collector.Emit(v, r)
 }
 
 // fetch fills buf from the next partition that has records.

@@ -7,7 +7,7 @@ BIN     := bin/streambench
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/streambench/streambench/harness.Version=$(VERSION)
 
-.PHONY: all build test testrace deps bench lint clean
+.PHONY: all build test testrace deps chromium bench gobench report lint clean
 
 all: build
 
@@ -18,15 +18,42 @@ build:
 deps:
 	$(GO) mod download
 
+# chromium installs Debian's chromium for the real-browser test of the report
+# when it is missing (CI runs as root on a clean machine). Quiet, and a no-op
+# once it is there; if it cannot be installed the test says so and skips,
+# except in CI, where it fails.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  sudo=; [ "$$(id -u)" = 0 ] || sudo="sudo -n"; \
+	  echo "installing Debian's chromium for the report's browser test"; \
+	  { $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends chromium; } >/dev/null 2>&1 \
+	    || echo "chromium could not be installed: the report's browser test will skip"; }
+
 # test: vet, then every test with the race detector.
-test: deps
+test: deps chromium
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 9m ./...
 
 testrace: test
 
-# bench runs the Go benchmarks of every package.
-bench:
+# bench measures every engine on the deck suite (sustainable-rate searches,
+# latency vs load) into results/<UTC time>/ and writes its report there;
+# SUITE=quick for a first look in about half a minute.
+SUITE ?= deck
+bench: build
+	@dir=results/$$(date -u +%Y%m%dT%H%M%SZ); \
+	$(BIN) bench --suite $(SUITE) --out $$dir; status=$$?; \
+	$(BIN) report $$dir -o $$dir/report.html && echo "the report is $$dir/report.html"; \
+	exit $$status
+
+# report rebuilds the report of the newest results directory (or DIR=...).
+report: build
+	@dir="$(DIR)"; [ -n "$$dir" ] || dir=$$(ls -td results/*/ 2>/dev/null | head -1); \
+	if [ -z "$$dir" ]; then echo "no results directory under results/: run make bench first"; exit 2; fi; \
+	dir=$${dir%/}; $(BIN) report $$dir -o $$dir/report.html
+
+# gobench runs the Go benchmarks of every package.
+gobench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 lint:

@@ -38,6 +38,8 @@ func commands() []command {
 	return []command{
 		{"list", "list the engines, workloads, guarantees and sources", runList},
 		{"run", "run one workload on one engine and write a result file", runRun},
+		{"bench", "measure a suite's cells: sustainable-rate searches and latency vs load", runBench},
+		{"report", "write the HTML report of a results directory", runReport},
 		{"version", "print the version", runVersion},
 	}
 }

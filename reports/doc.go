@@ -1,0 +1,38 @@
+// Package reports turns a directory of streambench results into one
+// self-contained HTML page: the tables and the plots (inline SVG drawn with
+// gonum/plot) that answer the reference deck's questions with measured
+// figures. It reads only result files, so a report can always be rebuilt
+// from a results directory without running anything again.
+//
+// A directory written by `streambench bench` holds a manifest (bench.json:
+// the suite, every cell's status and search) and one result file per run,
+// each with its HdrHistogram log. The report shows:
+//
+//   - the deck's Performance table (Storm 10k, Spark Streaming 400k, S4 7k,
+//     commercial 100k records/s/node) beside the sustainable records/s per
+//     node and per core measured for the engine of each system's model, and
+//     each engine's ratio to the hand-written baseline with a 95% interval
+//     over repetitions;
+//   - the ratios the deck asks about (is Spark Streaming 40x faster than
+//     Storm?), measured;
+//   - a bar chart of sustainable throughput, the baseline as the ceiling;
+//   - latency against offered load, and latency percentile spectra;
+//   - every probe of every search, so the sustainable rates can be audited;
+//   - the delivery table (lost, duplicated, wrong against the guarantee),
+//     the per-second timeline of every run and the environment of each.
+//
+// Every figure carries the command that reproduces it. A result file, log
+// or manifest that is corrupt, truncated or not streambench's makes Load
+// fail with an error naming the file; cells a bench did not measure are
+// listed with why.
+//
+// Usage:
+//
+//	d, err := reports.Load("results/20261125T030000Z")
+//	if err != nil {
+//		return err
+//	}
+//	f, _ := os.Create("report.html")
+//	defer f.Close()
+//	return reports.Write(f, d)
+package reports

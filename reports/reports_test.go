@@ -1,0 +1,446 @@
+package reports
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/streambench/streambench/harness"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// simulatedSuite is a bench over simulated engines of known capacity: the
+// baseline, Storm core at two guarantees and micro-batches on two
+// workloads, and a Trident cell this checkout lacks.
+const simulatedSuite = `
+name: simulated
+description: simulated engines of known capacity, for the report's tests
+repeat: 2
+defaults:
+  probe: 4s
+  warmup: 1s
+  calibrate: 2s
+  loads: [0.25, 0.5, 0.75, 0.9]
+cells:
+  - engine: baseline
+    guarantee: at-most-once
+    workloads: [wordcount, grep]
+  - engine: core
+    guarantee: at-most-once
+    workload: wordcount
+  - engine: core
+    guarantee: at-least-once
+    workloads: [wordcount, grep]
+  - engine: microbatch
+    name: microbatch-1s
+    guarantee: at-least-once
+    batch_interval: 1s
+    latency_bound: 5s
+    workloads: [wordcount, grep]
+  - engine: trident
+    guarantee: exactly-once
+    workload: wordcount
+`
+
+var simulatedCapacity = map[string]float64{"baseline": 800_000, "core-at-most-once": 300_000, "core-at-least-once": 70_000, "microbatch": 240_000}
+
+// simulatedBench writes a bench of the simulated suite into dir, stopping
+// it after stopAfter runs when stopAfter > 0.
+func simulatedBench(t testing.TB, dir string, stopAfter int) *harness.Manifest {
+	t.Helper()
+	suite, err := harness.ParseSuite("simulated.yaml", []byte(simulatedSuite))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var guarantee string
+	sim := &harness.Simulation{
+		Capacity: func(engine, workload string) float64 {
+			c := simulatedCapacity[engine]
+			if engine == "core" {
+				c = simulatedCapacity[engine+"-"+guarantee]
+			}
+			if workload == "grep" {
+				c *= 1.6
+			}
+			return c
+		},
+		Latency: 2 * time.Millisecond,
+		Noise:   0.03,
+		Seed:    11,
+		Start:   time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC),
+		Environment: harness.Environment{GitCommit: "4080de0a5d92ebae49b464f9b65d307207769a63", Version: "v0.1.0", GoVersion: "go1.26.8",
+			OS: "linux", Arch: "amd64", GOMAXPROCS: 2, CPUModel: "Simulated CPU @ 2.0GHz", Cores: 2, MemoryBytes: 24 << 30, Nodes: 1, Hostname: "bench-1"},
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	runs := 0
+	_, err = harness.Bench(ctx, harness.BenchConfig{
+		Suite: suite, Dir: dir, Clock: sim, Command: []string{"streambench", "bench", "--suite", "simulated.yaml"},
+		Environment: func() harness.Environment { return sim.Environment },
+		Available: func(c *harness.Cell) (string, bool) {
+			if c.Engine == "trident" {
+				return "engine trident is not in this checkout", true
+			}
+			return "", false
+		},
+		Run: func(ctx context.Context, cfg harness.RunConfig) (*harness.Measurement, error) {
+			runs++
+			if stopAfter > 0 && runs > stopAfter {
+				cancel()
+				return nil, ctx.Err()
+			}
+			guarantee = cfg.Guarantee.String()
+			return sim.Run(ctx, cfg)
+		},
+	})
+	if err != nil && !(stopAfter > 0 && errors.Is(err, context.Canceled)) {
+		t.Fatal(err)
+	}
+	m, err := harness.ReadManifest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+var (
+	sharedOnce sync.Once
+	sharedPath string
+)
+
+// sharedBench returns a directory holding the simulated bench, written once
+// for every test that only reads it.
+func sharedBench(t testing.TB) string {
+	sharedOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "streambench-reports")
+		if err != nil {
+			t.Fatal(err)
+		}
+		simulatedBench(t, dir, 0)
+		sharedPath = dir
+	})
+	if sharedPath == "" {
+		t.Fatal("the shared bench could not be written")
+	}
+	return sharedPath
+}
+
+var (
+	pageOnce sync.Once
+	pageData *Data
+	pageHTML []byte
+)
+
+// sharedReport returns the shared bench's data and its report, rendered
+// once for the tests that only read them.
+func sharedReport(t testing.TB) (*Data, []byte) {
+	dir := sharedBench(t)
+	pageOnce.Do(func() {
+		d, err := Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Dir = "results/simulated"
+		var buf bytes.Buffer
+		if err := Write(&buf, d); err != nil {
+			t.Fatal(err)
+		}
+		pageData, pageHTML = d, buf.Bytes()
+	})
+	if pageData == nil {
+		t.Fatal("the shared report could not be written")
+	}
+	return pageData, pageHTML
+}
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	code := m.Run()
+	if sharedPath != "" {
+		os.RemoveAll(sharedPath)
+	}
+	os.Exit(code)
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./reports -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
+		for i := range min(len(gl), len(wl)) {
+			if gl[i] != wl[i] {
+				t.Fatalf("%s differs from the golden file at line %d:\n got: %.200s\nwant: %.200s\n(run go test ./reports -update if the change is intended)", name, i+1, gl[i], wl[i])
+			}
+		}
+		t.Fatalf("%s differs from the golden file in length: %d lines, want %d (run go test ./reports -update if the change is intended)", name, len(gl), len(wl))
+	}
+}
+
+// TestReportGolden: the report of a seeded simulated bench, and its plots,
+// are exactly the golden files.
+func TestReportGolden(t *testing.T) {
+	d, html := sharedReport(t)
+	golden(t, "report.golden.html", html)
+
+	svg, err := ThroughputPlot(d.Cells)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "throughput.golden.svg", []byte(svg))
+	if svg, err = LatencyLoadPlot("wordcount", d.Cells); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "latency-load.golden.svg", []byte(svg))
+	core := cellByID(t, d, "core-at-least-once/wordcount")
+	if svg, err = SpectrumPlot("spectrum", core.Loads(), func(r *Run) string { return fmt.Sprintf("%.0f%%", 100*r.Fraction) }); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "spectrum.golden.svg", []byte(svg))
+	if svg, err = TimelinePlot(core.Runs[2]); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "timeline.golden.svg", []byte(svg))
+}
+
+func cellByID(t *testing.T, d *Data, id string) *Cell {
+	t.Helper()
+	for _, c := range d.Cells {
+		if c.ID == id {
+			return c
+		}
+	}
+	t.Fatalf("no cell %s", id)
+	return nil
+}
+
+// TestReportContent checks what the golden file holds, so a golden file
+// regenerated by mistake cannot hide a missing section.
+func TestReportContent(t *testing.T) {
+	d, page := sharedReport(t)
+	html := string(page)
+	for _, want := range []string{
+		"The deck's Performance table, measured", "Storm", "10,000", "Spark Streaming", "400,000", "S4", "7,000", "commercial", "100,000",
+		"Is Spark Streaming 40x faster than Storm?", "÷ baseline", "per core",
+		"Sustainable throughput", "Latency vs offered load", "Latency percentile spectra", "The searches", "Delivery", "Per-second timelines", "Environments",
+		"streambench bench --suite simulated.yaml --cells core-at-least-once/wordcount,baseline-at-most-once/wordcount --repeat 2",
+		"streambench run --engine core --workload wordcount --guarantee at-least-once --rate",
+		"engine trident is not in this checkout", "Simulated CPU @ 2.0GHz",
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	for _, bad := range []string{"<script", "http://", "https://", "<?xml", "NaN", "Inf"} {
+		if strings.Contains(html, bad) && !(bad == "http://" && strings.Count(html, "http://") == strings.Count(html, "http://www.w3.org")) {
+			t.Errorf("report holds %q", bad)
+		}
+	}
+	// One plot per workload of load curves, one spectrum per measured
+	// cell, one timeline per run, and the bar chart.
+	plots := strings.Count(html, `<figure class="plot"`)
+	if want := 1 + 2 + 7 + len(d.Runs); plots != want {
+		t.Errorf("%d plots, want %d", plots, want)
+	}
+	// The measured figures are near the simulated capacities.
+	core := cellByID(t, d, "core-at-least-once/wordcount")
+	if e := EstimateOf(core.PerNode()); math.Abs(e.Mean-70_000)/70_000 > 0.06 {
+		t.Errorf("core at-least-once: %.0f records/s per node, capacity 70,000", e.Mean)
+	}
+	mb := cellByID(t, d, "microbatch-1s/grep")
+	if r := RatioOf(mb.PerNode(), core.PerNode()); r.Mean < 5 || r.Mean > 6 {
+		t.Errorf("microbatch grep / core wordcount %.2f", r.Mean)
+	}
+	if !regexp.MustCompile(`Bench complete: 7 of 8 cells measured, 1 missing`).MatchString(html) {
+		t.Errorf("status line wrong")
+	}
+}
+
+// TestReportRefusesBadFiles: a directory with a corrupt, truncated or
+// foreign result file (or log, or manifest) gives no report, and the error
+// names the file.
+func TestReportRefusesBadFiles(t *testing.T) {
+	src := t.TempDir()
+	m := simulatedBench(t, src, 12)
+	victim := m.Cells[0].Files()[1]
+	good, _ := os.ReadFile(filepath.Join(src, victim))
+	hlog := strings.TrimSuffix(victim, ".json") + ".hlog"
+	for _, tc := range []struct {
+		name, file string
+		data       []byte
+		want       string
+	}{
+		{"corrupt", victim, []byte("{\"schema\": 1, garbage"), "not valid JSON"},
+		{"truncated", victim, good[:len(good)/3], "truncated"},
+		{"foreign", victim, []byte(`{"name": "left-pad", "version": "1.3.0"}`), "not a streambench result"},
+		{"other schema", victim, bytes.Replace(good, []byte(`"schema": 1`), []byte(`"schema": 7`), 1), "schema version 7"},
+		{"stray file", "notes.json", []byte(`{"todo": []}`), "not a streambench result"},
+		{"corrupt log", hlog, []byte("#[StartTime: 1.0]\n0.000,1.000,0.5,HISTFAAAAnotbase64!!\n"), "bad histogram log"},
+		{"missing log", hlog, nil, " is missing"},
+		{"corrupt manifest", harness.ManifestFile, []byte(`{"bench_schema": 1, "cells": [`), "truncated"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			copyDir(t, src, dir)
+			path := filepath.Join(dir, tc.file)
+			if tc.data == nil {
+				os.Remove(path)
+			} else {
+				os.WriteFile(path, tc.data, 0o644)
+			}
+			_, err := Load(dir)
+			if err == nil {
+				t.Fatal("a report was made")
+			}
+			if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q, want one naming %s and %q", err, path, tc.want)
+			}
+		})
+	}
+}
+
+func copyDir(t *testing.T, from, to string) {
+	t.Helper()
+	entries, err := os.ReadDir(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(from, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(to, e.Name()), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestReportIncomplete: the report of a stopped bench says it is
+// incomplete and lists every cell not measured with the command that
+// measures it, and result files the manifest lists but the directory lacks.
+func TestReportIncomplete(t *testing.T) {
+	dir := t.TempDir()
+	m := simulatedBench(t, dir, 30)
+	if m.Finished {
+		t.Fatal("the bench finished")
+	}
+	lost := m.Cells[0].Files()[0]
+	os.Remove(filepath.Join(dir, lost))
+	os.Remove(filepath.Join(dir, strings.TrimSuffix(lost, ".json")+".hlog"))
+	d, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, d); err != nil {
+		t.Fatal(err)
+	}
+	html := buf.String()
+	for _, want := range []string{
+		"Bench incomplete", "Not everything was measured", lost,
+		"canceled", "the bench was interrupted during this cell",
+		"pending", "streambench bench --suite simulated.yaml --cells microbatch-1s/grep --repeat 2",
+		"not measured<br><small>pending</small>",
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("report of an incomplete bench lacks %q", want)
+		}
+	}
+}
+
+// TestReportPlainRuns: a directory of `streambench run` results, with no
+// manifest, still makes a report: one cell per engine, guarantee and
+// workload, its figure the best run's throughput, said to be so.
+func TestReportPlainRuns(t *testing.T) {
+	dir := t.TempDir()
+	sim := &harness.Simulation{Capacity: func(string, string) float64 { return 50_000 }, Seed: 3,
+		Start: time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC), Environment: harness.Environment{Nodes: 1, GOMAXPROCS: 2}}
+	for i, rate := range []float64{0, 20_000} {
+		m, err := sim.Run(context.Background(), harness.RunConfig{Engine: "core", Workload: "wordcount", Seed: 1, Partitions: 4,
+			Parallelism: 1, Guarantee: 2, Rate: rate, Duration: 3 * time.Second, Command: []string{"streambench", "run", "--engine", "core"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Write(filepath.Join(dir, fmt.Sprintf("core-wordcount-%d.json", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Cells) != 1 || len(d.Cells[0].Runs) != 2 || d.Cells[0].Searched {
+		t.Fatalf("cells %+v", d.Cells)
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, d); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"the best run, not a searched sustainable rate", "2 runs of streambench run", "streambench run --engine core"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if _, err := Load(t.TempDir()); !errors.Is(err, ErrNoResults) {
+		t.Errorf("empty directory: %v", err)
+	}
+}
+
+func TestEstimates(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		got    Estimate
+		mean   float64
+		lo, hi float64
+		ci     bool
+	}{
+		{"one value", EstimateOf([]float64{5}), 5, 5, 5, false},
+		// Mean 10, sample variance 8/3, n 4: half-width t(0.975, 3) sd / 2.
+		{"four values", EstimateOf([]float64{8, 10, 12, 10}), 10, 10 - 3.182*math.Sqrt(8.0/3)/2, 10 + 3.182*math.Sqrt(8.0/3)/2, true},
+		{"ratio, no spread", RatioOf([]float64{40, 40}, []float64{10, 10}), 4, 4, 4, true},
+		{"ratio, one each", RatioOf([]float64{30}, []float64{10}), 3, 3, 3, false},
+		// Geometric means 20 and 10; the log spread of {10, 40} is ln 4 with
+		// one degree of freedom: t 12.706, standard error ln 4 / 2.
+		{"ratio of geometric means", RatioOf([]float64{10, 40}, []float64{10, 10}), 2, 2 * math.Exp(-12.706*math.Log(4)/2), 2 * math.Exp(12.706*math.Log(4)/2), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := tc.got
+			if math.Abs(e.Mean-tc.mean) > 1e-9 || e.HasCI != tc.ci {
+				t.Errorf("mean %g ci %v, want %g %v", e.Mean, e.HasCI, tc.mean, tc.ci)
+			}
+			if math.Abs(e.Lo-tc.lo) > 1e-3*tc.lo || math.Abs(e.Hi-tc.hi) > 1e-3*tc.hi {
+				t.Errorf("interval [%g, %g], want [%g, %g]", e.Lo, e.Hi, tc.lo, tc.hi)
+			}
+			if e.Lo > e.Mean || e.Hi < e.Mean {
+				t.Errorf("interval [%g, %g] misses the mean %g", e.Lo, e.Hi, e.Mean)
+			}
+		})
+	}
+	if r := RatioOf([]float64{0, 1}, []float64{1}); r.N != 0 {
+		t.Errorf("ratio with a zero: %+v", r)
+	}
+	if got := tQuantile975(1000); math.Abs(got-1.962) > 0.001 {
+		t.Errorf("t(0.975, 1000) = %g", got)
+	}
+}

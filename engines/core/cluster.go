@@ -160,6 +160,12 @@ func (tp *topology) waitFor(secs int) time.Duration {
 func (tp *topology) kill(wait time.Duration) {
 	tp.drainAndStop(wait, "KILLED", wait > 0)
 	for _, t := range tp.taskList() {
+		// A kill deactivates the spouts first, as Storm's does, even
+		// when the executors stopped before they could.
+		if t.spout != nil && t.activeSeen {
+			t.activeSeen = false
+			t.callSpout(t.spout.Deactivate)
+		}
 		t.close()
 	}
 }

@@ -1,0 +1,43 @@
+package identity
+
+import (
+	"github.com/streambench/streambench/engines"
+	"github.com/streambench/streambench/engines/core"
+	"github.com/streambench/streambench/workloads"
+	"github.com/streambench/streambench/workloads/internal/corepipe"
+)
+
+// corePipeline is Storm's ConstSpout -> NullBolt made to deliver: a spout
+// over the source's partitions, and a bolt fed by a shuffle grouping that
+// writes each record out as it came. What it measures is Storm's cost per
+// tuple: an emit, a hand-off between executors, an execute, and at
+// at-least-once the acker's bookkeeping.
+func corePipeline(_ *Instance, opts workloads.Options) (engines.Engine, error) {
+	p := opts.Parallelism
+	return corepipe.NewJob("identity", opts, func(src engines.Source, sink engines.Sink) (*core.StormTopology, error) {
+		b := core.NewTopologyBuilder()
+		b.SetSpout("records", &corepipe.SourceSpout{Source: src}, min(p, src.Partitions()))
+		b.SetBolt("pass", &PassBolt{Writer: corepipe.Writer{Sink: sink}}, p).ShuffleGrouping("records")
+		return b.CreateTopology(), nil
+	})
+}
+
+// PassBolt writes every record it receives as its output, untouched.
+type PassBolt struct {
+	core.BaseRichBolt
+	corepipe.Writer
+}
+
+// Prepare readies the task's writer.
+func (b *PassBolt) Prepare(_ core.Config, _ *core.TopologyContext, c *core.OutputCollector) error {
+	b.Open(c)
+	return nil
+}
+
+// Execute writes the record out.
+func (b *PassBolt) Execute(t *core.Tuple) {
+	b.Write(t, Output(t.GetValue(0).(*engines.Record)))
+}
+
+// DeclareOutputFields declares nothing: the bolt writes to the sink.
+func (b *PassBolt) DeclareOutputFields(core.OutputFieldsDeclarer) {}

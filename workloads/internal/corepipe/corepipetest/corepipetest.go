@@ -1,0 +1,204 @@
+// Package corepipetest checks what every workload's core (Storm) pipeline
+// owes: the oracle's answer at both guarantees Storm core offers and at
+// parallelism 1 and 2, exactly-once and bad configuration files refused
+// with the way out, a stop on cancel and on a failing sink that leaves no
+// goroutine behind.
+package corepipetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/streambench/streambench/engines"
+	"github.com/streambench/streambench/engines/core"
+	"github.com/streambench/streambench/engines/enginetest"
+	"github.com/streambench/streambench/workloads"
+	"github.com/streambench/streambench/workloads/workloadtest"
+)
+
+// Guarantees are the delivery guarantees Storm core offers.
+var Guarantees = []engines.Guarantee{engines.AtMostOnce, engines.AtLeastOnce}
+
+// MatchesOracle runs inst's core pipeline over the first n records of each
+// of the given partitions at every guarantee core offers and at parallelism
+// 1 and 2, and fails t unless each run gives the oracle's answer. check, if
+// not nil, looks further at each run's outputs.
+func MatchesOracle(t *testing.T, inst workloads.Instance, partitions int, n int64, check func(t *testing.T, outs []engines.Output)) {
+	t.Helper()
+	for _, g := range Guarantees {
+		for _, par := range []int{1, 2} {
+			t.Run(fmt.Sprintf("%s/parallelism=%d", g, par), func(t *testing.T) {
+				NoGoroutinesLeft(t)
+				opts := workloads.Options{Parallelism: par, Guarantee: g}
+				outs := workloadtest.RunPipeline(t, inst, "core", opts, partitions, n)
+				if len(outs) == 0 {
+					t.Fatal("no outputs")
+				}
+				if check != nil {
+					check(t, outs)
+				}
+			})
+		}
+	}
+}
+
+// Refuses fails t unless inst's core pipeline refuses exactly-once with a
+// pointer to Trident, refuses bad configuration files naming the problem,
+// and takes a good file's settings.
+func Refuses(t *testing.T, inst workloads.Instance) {
+	t.Helper()
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for _, tc := range []struct {
+		name string
+		opts workloads.Options
+		want string
+	}{
+		{"exactly-once", workloads.Options{Parallelism: 1, Guarantee: engines.ExactlyOnce}, "use --engine trident"},
+		{"unknown key in the config file", workloads.Options{Parallelism: 1, Guarantee: engines.AtMostOnce, ConfigFile: write("typo.yaml", "topology.wokers: 2\n")}, `"topology.wokers"`},
+		{"ill-typed key", workloads.Options{Parallelism: 1, Guarantee: engines.AtMostOnce, ConfigFile: write("type.yaml", "topology.max.spout.pending: lots\n")}, "is not an integer"},
+		{"no ackers at at-least-once", workloads.Options{Parallelism: 1, Guarantee: engines.AtLeastOnce, ConfigFile: write("noack.yaml", "topology.acker.executors: 0\n")}, "at-least-once needs ackers"},
+		{"missing file", workloads.Options{Parallelism: 1, Guarantee: engines.AtMostOnce, ConfigFile: filepath.Join(dir, "none.yaml")}, "none.yaml"},
+		{"no parallelism", workloads.Options{Parallelism: 0, Guarantee: engines.AtLeastOnce}, "parallelism"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := inst.Pipeline("core", tc.opts)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+	t.Run("settings", func(t *testing.T) {
+		opts := workloads.Options{Parallelism: 1, Guarantee: engines.AtLeastOnce, ConfigFile: write("ok.yaml", "topology.max.spout.pending: 77\ntopology.workers: 2\n")}
+		eng, err := inst.Pipeline("core", opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := eng.Settings()
+		if s[core.TopologyMaxSpoutPending] != 77 || s[core.TopologyWorkers] != 2 {
+			t.Fatalf("settings %v ignore the file", s)
+		}
+		eng, err = inst.Pipeline("core", workloads.Options{Parallelism: 1, Guarantee: engines.AtMostOnce})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := eng.Settings(); s[core.TopologyAckerExecutors] != 0 {
+			t.Fatalf("at-most-once runs %v ackers, want 0", s[core.TopologyAckerExecutors])
+		}
+	})
+}
+
+// StopsOnCancel runs inst's core pipeline at both guarantees and
+// parallelism 1 and 2 over a source of the given partitions that never
+// closes, waits until each partition's first records were read, cancels
+// the run, and fails t unless Run returns context.Canceled and every
+// goroutine the run started has stopped.
+func StopsOnCancel(t *testing.T, inst workloads.Instance, partitions int) {
+	t.Helper()
+	for _, g := range Guarantees {
+		for _, par := range []int{1, 2} {
+			t.Run(fmt.Sprintf("%s/parallelism=%d", g, par), func(t *testing.T) {
+				NoGoroutinesLeft(t)
+				eng, err := inst.Pipeline("core", workloads.Options{Parallelism: par, Guarantee: g})
+				if err != nil {
+					t.Fatal(err)
+				}
+				src := source(inst, partitions, 50)
+				ctx, cancel := context.WithCancel(context.Background())
+				done := make(chan error, 1)
+				go func() { done <- eng.Run(ctx, src, &enginetest.CollectSink{}) }()
+				waitFor(t, "every partition read", func() bool {
+					for p := range partitions {
+						if src.Read(p) < 50 {
+							return false
+						}
+					}
+					return true
+				})
+				cancel()
+				select {
+				case err := <-done:
+					if !errors.Is(err, context.Canceled) {
+						t.Errorf("Run returned %v, want context.Canceled", err)
+					}
+				case <-time.After(10 * time.Second):
+					t.Fatal("Run did not return after cancel")
+				}
+			})
+		}
+	}
+}
+
+// SinkFailure fails t unless a run of inst's core pipeline over the first
+// n records of each partition, with a sink that refuses every write, ends
+// with the sink's error and leaves no goroutine behind. n must be enough
+// records for the pipeline to write something.
+func SinkFailure(t *testing.T, inst workloads.Instance, partitions int, n int64) {
+	t.Helper()
+	for _, g := range Guarantees {
+		t.Run(g.String(), func(t *testing.T) {
+			NoGoroutinesLeft(t)
+			eng, err := inst.Pipeline("core", workloads.Options{Parallelism: 2, Guarantee: g})
+			if err != nil {
+				t.Fatal(err)
+			}
+			boom := errors.New("sink closed")
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			err = eng.Run(ctx, workloadtest.Source(inst, partitions, n), engines.SinkFunc(func([]engines.Output) error { return boom }))
+			if !errors.Is(err, boom) {
+				t.Fatalf("Run returned %v, want the sink's error", err)
+			}
+		})
+	}
+}
+
+// source returns an open in-memory source holding the first n records of
+// each partition of inst.
+func source(inst workloads.Instance, partitions int, n int64) *enginetest.MemSource {
+	src := enginetest.NewMemSource(partitions)
+	for p := range partitions {
+		recs := make([]engines.Record, n)
+		for o := range recs {
+			recs[o] = engines.Record{Partition: int32(p), Offset: int64(o)}
+			inst.Fill(&recs[o])
+			recs[o].Intended = recs[o].EventTime
+		}
+		src.Append(p, recs...)
+	}
+	return src
+}
+
+// NoGoroutinesLeft fails t if goroutines started during it are still
+// running ten seconds after it ends.
+func NoGoroutinesLeft(t *testing.T) {
+	t.Helper()
+	before := runtime.NumGoroutine()
+	t.Cleanup(func() {
+		waitFor(t, fmt.Sprintf("goroutines back to %d", before), func() bool { return runtime.NumGoroutine() <= before })
+	})
+}
+
+// waitFor polls cond until it holds, failing t after ten seconds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting: %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

@@ -21,9 +21,9 @@ const (
 	// Storm's 500 ms between batch starts would cap a 10k-record batch at
 	// 20k records/s; word count starts the next batch as soon as there is
 	// room for it.
+	// The coordinator still starts a batch only when the source has new
+	// records (spout.Readier), so an idle source does not cycle empty ones.
 	defaultTridentEmitIntervalMillis = 0
-	// Two batches in flight let the spout emit one while the other commits.
-	defaultTridentMaxSpoutPending = 2
 )
 
 // tridentPipeline is word count as a Trident user writes it, over the
@@ -58,9 +58,6 @@ func tridentPipeline(_ *Instance, opts workloads.Options) (engines.Engine, error
 	}
 	if _, ok := conf[trident.TopologyTridentBatchEmitIntervalMillis]; !ok {
 		conf[trident.TopologyTridentBatchEmitIntervalMillis] = defaultTridentEmitIntervalMillis
-	}
-	if _, ok := conf[core.TopologyMaxSpoutPending]; !ok {
-		conf[core.TopologyMaxSpoutPending] = defaultTridentMaxSpoutPending
 	}
 	batchSize := opts.BatchSize
 	if batchSize == 0 {

@@ -1,0 +1,72 @@
+package hashtags
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/streambench/streambench/engines"
+	"github.com/streambench/streambench/engines/enginetest"
+	"github.com/streambench/streambench/workloads"
+	"github.com/streambench/streambench/workloads/internal/corepipe/corepipetest"
+	"github.com/streambench/streambench/workloads/internal/pipelinetest"
+	"github.com/streambench/streambench/workloads/workloadtest"
+)
+
+func TestCoreMatchesOracle(t *testing.T) {
+	in := newTest(t, 3, 2, map[string]string{"window": "100ms", "hashtags": "300", "users": "500", "spam-users": "0.2"})
+	corepipetest.MatchesOracle(t, in, 2, 1000, func(t *testing.T, outs []engines.Output) {
+		pipelinetest.IntendedNeverGoesBack(t, outs)
+	})
+}
+
+// TestCoreDropsSpam: with every user on the spam list, nothing is counted.
+func TestCoreDropsSpam(t *testing.T) {
+	in := newTest(t, 3, 2, map[string]string{"users": "50", "spam-users": "1"})
+	if len(in.SpamList()) != 50 {
+		t.Fatalf("%d users on the spam list, want all 50", len(in.SpamList()))
+	}
+	for _, g := range corepipetest.Guarantees {
+		eng, err := in.Pipeline("core", workloads.Options{Parallelism: 2, Guarantee: g})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sink := &enginetest.CollectSink{}
+		if err := eng.Run(t.Context(), workloadtest.Source(in, 2, 200), sink); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(sink.Outputs()); n != 0 {
+			t.Errorf("%s: %d outputs from spam only", g, n)
+		}
+	}
+}
+
+// TestCoreRefusesBadTweets: a record that is not a tweet ends the run with
+// an error naming it.
+func TestCoreRefusesBadTweets(t *testing.T) {
+	in := newTest(t, 1, 1, nil)
+	for _, g := range corepipetest.Guarantees {
+		eng, err := in.Pipeline("core", workloads.Options{Parallelism: 1, Guarantee: g})
+		if err != nil {
+			t.Fatal(err)
+		}
+		src := enginetest.NewMemSource(1)
+		src.AppendValues(0, "user1 hello #go", "#nouser at all", "user2 #more")
+		src.CloseAll()
+		err = eng.Run(t.Context(), src, &enginetest.CollectSink{})
+		if err == nil || !strings.Contains(err.Error(), "record 0/1 is not a tweet") {
+			t.Errorf("%s: Run returned %v, want the bad record named", g, err)
+		}
+	}
+}
+
+func TestCoreRefuses(t *testing.T) {
+	corepipetest.Refuses(t, newTest(t, 1, 2, nil))
+}
+
+func TestCoreStopsOnCancel(t *testing.T) {
+	corepipetest.StopsOnCancel(t, newTest(t, 1, 2, nil), 2)
+}
+
+func TestCoreSinkFailure(t *testing.T) {
+	corepipetest.SinkFailure(t, newTest(t, 1, 2, nil), 2, 20)
+}

@@ -1,0 +1,122 @@
+package fraud
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/streambench/streambench/engines"
+	"github.com/streambench/streambench/engines/core"
+	"github.com/streambench/streambench/engines/enginetest"
+	"github.com/streambench/streambench/workloads"
+	"github.com/streambench/streambench/workloads/internal/corepipe/corepipetest"
+	"github.com/streambench/streambench/workloads/workloadtest"
+)
+
+var coreTestParams = map[string]string{"cards": "100", "amount-rate": "0.02", "velocity-rate": "0.01", "country-rate": "0.02"}
+
+func TestCoreMatchesOracle(t *testing.T) {
+	corepipetest.MatchesOracle(t, newTest(t, 3, 2, coreTestParams), 2, 3000, nil)
+}
+
+// TestCoreSpoutOwnsSeveralPartitions: with fewer spout tasks than
+// partitions, a task reads several partitions round-robin, and every card
+// still reaches its detect task in order.
+func TestCoreSpoutOwnsSeveralPartitions(t *testing.T) {
+	corepipetest.NoGoroutinesLeft(t)
+	in := newTest(t, 5, 5, coreTestParams)
+	for _, g := range corepipetest.Guarantees {
+		outs := workloadtest.RunPipeline(t, in, "core", workloads.Options{Parallelism: 2, Guarantee: g}, 5, 1000)
+		if len(outs) < 20 {
+			t.Errorf("%s: %d alerts in 5000 transactions", g, len(outs))
+		}
+	}
+}
+
+// TestCoreReplaysJudgedOnce: at at-least-once, trees that time out while
+// their transactions wait behind a slow sink are replayed after the
+// transactions were judged; the detect bolt acks those replays without
+// judging them again, so the alerts are still exactly the oracle's, with
+// none duplicated.
+func TestCoreReplaysJudgedOnce(t *testing.T) {
+	corepipetest.NoGoroutinesLeft(t)
+	in := newTest(t, 3, 2, coreTestParams)
+	clock := core.NewManualClock(time.Unix(1e9, 0))
+	job, err := coreJob(in, workloads.Options{Parallelism: 2, Guarantee: engines.AtLeastOnce}, core.JobClock(clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	collect := &enginetest.CollectSink{}
+	release := make(chan struct{})
+	var once sync.Once
+	sink := engines.SinkFunc(func(outs []engines.Output) error {
+		once.Do(func() { <-release }) // the first write waits out the timeouts
+		return collect.Write(outs)
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- job.Run(ctx, workloadtest.Source(in, 2, 3000), sink) }()
+	var runErr error
+	for advances := 0; ; advances++ {
+		if advances == 50 {
+			close(release)
+		}
+		select {
+		case runErr = <-done:
+		case <-time.After(2 * time.Millisecond):
+			clock.Advance(30 * time.Second)
+			continue
+		}
+		break
+	}
+	if runErr != nil {
+		t.Fatal(runErr)
+	}
+	if diffs := workloadtest.Diff(in.Expect([]int64{3000, 3000}), workloadtest.Final(collect.Outputs())); len(diffs) > 0 {
+		t.Errorf("alerts differ from the oracle:\n%s", strings.Join(diffs, "\n"))
+	}
+	var failed int64
+	for _, c := range job.Metrics().(core.TopologyMetrics).Components {
+		if c.Component == "transactions" {
+			failed = c.Failed
+		}
+	}
+	if failed == 0 {
+		t.Error("no tree timed out: the test replayed nothing")
+	}
+	t.Logf("%d trees timed out and were replayed", failed)
+}
+
+// TestCoreRefusesBadTransactions: a record that is not a transaction ends
+// the run with an error naming it.
+func TestCoreRefusesBadTransactions(t *testing.T) {
+	in := newTest(t, 1, 1, nil)
+	for _, g := range corepipetest.Guarantees {
+		eng, err := in.Pipeline("core", workloads.Options{Parallelism: 1, Guarantee: g})
+		if err != nil {
+			t.Fatal(err)
+		}
+		src := enginetest.NewMemSource(1)
+		src.AppendValues(0, "tx1,4111,100,US,m1,1000", "tx2,4111,lots,US,m1,2000")
+		src.CloseAll()
+		err = eng.Run(t.Context(), src, &enginetest.CollectSink{})
+		if err == nil || !strings.Contains(err.Error(), "record 0/1") || !strings.Contains(err.Error(), "not a transaction") {
+			t.Errorf("%s: Run returned %v, want the bad record named", g, err)
+		}
+	}
+}
+
+func TestCoreRefuses(t *testing.T) {
+	corepipetest.Refuses(t, newTest(t, 1, 2, nil))
+}
+
+func TestCoreStopsOnCancel(t *testing.T) {
+	corepipetest.StopsOnCancel(t, newTest(t, 1, 2, nil), 2)
+}
+
+func TestCoreSinkFailure(t *testing.T) {
+	corepipetest.SinkFailure(t, newTest(t, 1, 2, map[string]string{"cards": "10", "amount-rate": "0.5", "min-history": "1"}), 2, 50)
+}

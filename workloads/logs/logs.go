@@ -62,6 +62,7 @@ type pipeline func(*Instance, workloads.Options) (engines.Engine, error)
 
 var pipelines = map[string]pipeline{
 	"baseline": baselinePipeline,
+	"core":     corePipeline,
 }
 
 // Salts separate the hashes of one record's decisions.

@@ -109,14 +109,10 @@ func tridentPipeline(_ *Instance, opts workloads.Options) (engines.Engine, error
 
 // SplitFunction is the Each function of word count: one "word" per word of
 // the sentence, split by SplitWords. Each copies what a function emits, so
-// one output slice serves every emit; and a word is boxed into an interface
-// value once and reused, since a sentence table draws from a small
-// vocabulary (the box is what a tuple field holds). Each task gets its own
-// copy (Clone).
+// one output slice serves every emit. Each task gets its own copy (Clone).
 type SplitFunction struct {
 	out   tuple.Values
 	words []string
-	boxed map[string]any
 }
 
 var (
@@ -124,26 +120,17 @@ var (
 	_ operation.Cloner   = (*SplitFunction)(nil)
 )
 
-// maxBoxedWords bounds the box cache; it starts over when full.
-const maxBoxedWords = 1 << 16
-
 // Clone implements operation.Cloner.
-func (f *SplitFunction) Clone() any { return &SplitFunction{} }
+func (f *SplitFunction) Clone() any { return &SplitFunction{out: make(tuple.Values, 1)} }
 
 // Execute implements operation.Function.
 func (f *SplitFunction) Execute(t tuple.Tuple, c operation.TridentCollector) {
-	if f.boxed == nil || len(f.boxed) >= maxBoxedWords {
-		f.boxed = make(map[string]any, 1024)
+	if f.out == nil {
 		f.out = make(tuple.Values, 1)
 	}
 	f.words = SplitWords(f.words[:0], t.GetString(0))
 	for _, w := range f.words {
-		v, ok := f.boxed[w]
-		if !ok {
-			v = w
-			f.boxed[w] = v
-		}
-		f.out[0] = v
+		f.out[0] = w
 		c.Emit(f.out)
 	}
 }

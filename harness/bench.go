@@ -381,6 +381,11 @@ func (b *bench) save() error {
 	return nil
 }
 
+// laterMaxProbes bounds the probes of a repetition after the first: it
+// starts from the first one's bracket, so a few probes confirm or move it,
+// and the bound keeps a bench's time predictable.
+const laterMaxProbes = 4
+
 // typicalSearchProbes is how many probes a first search usually takes, for
 // the ETA before any cell has finished.
 const typicalSearchProbes = 5
@@ -513,12 +518,15 @@ func (b *bench) repetition(ctx context.Context, c *CellRecord, index, rep int) e
 		}
 		return out, b.save()
 	}
-	sc := SearchConfig{Start: c.Start, Precision: c.Precision, MaxProbes: c.MaxProbes}
+	sc := SearchConfig{Start: c.Start, Step: c.Step, Precision: c.Precision, MaxProbes: c.MaxProbes}
 	if rep > 1 {
 		// A later repetition starts from the first one's answer: it probes
-		// the rate found, then the rate that failed above it, and bisects.
+		// the rate found, then the rate that failed above it, and bisects;
+		// if the answer has moved, it moves in small steps.
 		if first := c.Repetitions[0].Search; first.Sustainable > 0 {
 			sc.Start, sc.Ceiling = first.Sustainable, first.Hi
+			sc.MaxProbes = min(sc.MaxProbes, laterMaxProbes)
+			sc.Step = 1 + 4*c.Precision
 		}
 	}
 	outcome, err := Search(ctx, sc, probe)

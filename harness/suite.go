@@ -76,6 +76,7 @@ type CellSettings struct {
 	Warmup       Duration `yaml:"warmup" json:"warmup"`
 	Calibrate    Duration `yaml:"calibrate" json:"calibrate"`
 	Start        float64  `yaml:"start" json:"start,omitempty"`
+	Step         float64  `yaml:"step" json:"step,omitempty"`
 	Precision    float64  `yaml:"precision" json:"precision"`
 	MaxProbes    int      `yaml:"max_probes" json:"max_probes"`
 	LagSlope     float64  `yaml:"lag_slope" json:"lag_slope"`
@@ -121,6 +122,7 @@ func DefaultCellSettings() CellSettings {
 		Probe:        Duration(4 * time.Second),
 		Warmup:       Duration(time.Second),
 		Calibrate:    Duration(2 * time.Second),
+		Step:         2,
 		Precision:    0.05,
 		MaxProbes:    8,
 		LagSlope:     0.02,
@@ -372,7 +374,7 @@ func kindName(n *yaml.Node) string {
 // settingKeys are the keys of CellSettings, in the order the README lists
 // them.
 var settingKeys = []string{"guarantee", "seed", "partitions", "parallelism", "params", "batch_interval", "batch_size",
-	"state", "config_file", "latency_bound", "probe", "warmup", "calibrate", "start", "precision", "max_probes",
+	"state", "config_file", "latency_bound", "probe", "warmup", "calibrate", "start", "step", "precision", "max_probes",
 	"lag_slope", "send_rate", "backlog", "drain_timeout", "loads"}
 
 // setting decodes one settings key into s; it reports false for a key that
@@ -433,6 +435,13 @@ func (p *suiteParser) setting(k, v *yaml.Node, prefix string, s *CellSettings) (
 		if str, err = p.scalar(v, key); err == nil {
 			if s.Start, err = parseSuiteRate(str); err != nil {
 				err = p.errf(v.Line, key, "%q: %v", str, err)
+			}
+		}
+	case "step":
+		var str string
+		if str, err = p.scalar(v, key); err == nil {
+			if s.Step, err = strconv.ParseFloat(str, 64); err != nil || !(s.Step >= 1.05 && s.Step <= 10) {
+				err = p.errf(v.Line, key, "%q must be a number in [1.05, 10]: the factor between upward probes", str)
 			}
 		}
 	case "precision":

@@ -28,9 +28,9 @@ name: simulated
 description: simulated engines of known capacity, for the report's tests
 repeat: 2
 defaults:
-  probe: 4s
+  probe: 3s
   warmup: 1s
-  calibrate: 2s
+  calibrate: 1s
   loads: [0.25, 0.5, 0.75, 0.9]
 cells:
   - engine: baseline

@@ -16,7 +16,7 @@ import (
 // runBench measures a suite's cells into a bench directory: a sustainable
 // rate search per cell, repeated, and runs at fractions of the rate.
 func runBench(ctx context.Context, args []string, stdio Stdio) error {
-	fs := newFlagSet("bench", "bench [--suite NAME|FILE] [--engines E,..] [--workloads W,..] [--cells ID,..] [--repeat N] [--out DIR] [--resume]", stdio)
+	fs := newFlagSet("bench", "bench [--suite NAME|FILE] [--engines E,..] [--workloads W,..] [--cells ID,..] [--repeat N] [--out DIR] [--resume] [--dry-run]", stdio)
 	suiteArg := fs.String("suite", "deck", "suite to run: a built-in one ("+strings.Join(harness.BuiltinSuites(), ", ")+") or a YAML file")
 	engineNames := fs.StringSlice("engines", nil, "only the cells of these engines (comma-separated or repeated)")
 	workloadNames := fs.StringSlice("workloads", nil, "only the cells of these workloads")
@@ -24,6 +24,7 @@ func runBench(ctx context.Context, args []string, stdio Stdio) error {
 	repeat := fs.Int("repeat", 0, "measure every cell this many times (default: the suite's repeat)")
 	out := fs.String("out", "", "bench directory (default results/<UTC time>/)")
 	resume := fs.Bool("resume", false, "continue the bench in --out (default: the newest under results/), skipping cells already measured")
+	dryRun := fs.Bool("dry-run", false, "list the selected cells and whether this checkout can run each, and run nothing")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -33,6 +34,24 @@ func runBench(ctx context.Context, args []string, stdio Stdio) error {
 	suite, err := harness.LoadSuite(*suiteArg)
 	if err != nil {
 		return err
+	}
+	if *dryRun {
+		if err := suite.Select(*engineNames, *workloadNames, *cellIDs); err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdio.Out, 2, 8, 2, ' ', 0)
+		fmt.Fprintf(tw, "suite %s: %d cells\n", suite.Name, len(suite.Cells))
+		for _, c := range suite.Cells {
+			state := "runnable"
+			if reason, missing := harness.Available(&c); reason != "" {
+				state = "failed: " + reason
+				if missing {
+					state = "missing: " + reason
+				}
+			}
+			fmt.Fprintf(tw, "  %s\t%s\n", c.ID, state)
+		}
+		return tw.Flush()
 	}
 	dir := *out
 	switch {

@@ -115,6 +115,21 @@ func TestBenchAndReportBadInput(t *testing.T) {
 	}
 }
 
+func TestBenchDryRun(t *testing.T) {
+	code, stdout, stderr := cli(t, "bench", "--suite", "deck", "--engines", "baseline", "--dry-run")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"suite deck: 4 cells", "baseline-at-most-once/wordcount  runnable"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("dry run lacks %q:\n%s", want, stdout)
+		}
+	}
+	if entries, _ := os.ReadDir("results"); len(entries) > 0 {
+		t.Errorf("a dry run wrote results: %v", entries)
+	}
+}
+
 // TestProgressOnTerminal: on a terminal the progress is a bar redrawn in
 // place, under one line per finished run.
 func TestProgressOnTerminal(t *testing.T) {

@@ -55,6 +55,7 @@ type pipeline func(*Instance, workloads.Options) (engines.Engine, error)
 
 var pipelines = map[string]pipeline{
 	"baseline": baselinePipeline,
+	"core":     corePipeline,
 }
 
 // truck is a truck of the fleet.

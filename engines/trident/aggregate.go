@@ -98,6 +98,7 @@ type aggProc struct {
 	// groups is the last batch's group count, to size the next batch's.
 	groups int
 	reads  bool // the aggregator looks at its input tuples
+	sel    selection
 }
 
 // aggState is a batch's aggregation state: one entry per group, in the
@@ -174,7 +175,7 @@ func (p *aggProc) execute(b *batch, _ int, t tuple.Tuple) {
 	}
 	in := t
 	if p.reads {
-		in = project(t, p.idx, p.in)
+		in = p.sel.project(t, p.idx, p.in)
 	}
 	st.vals[i] = p.agg.aggregate(st.vals[i], in, p)
 }

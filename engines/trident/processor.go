@@ -64,23 +64,34 @@ func cleanupOp(op any) {
 	}
 }
 
-// project returns t's values at idx as a tuple of schema; when idx is a
-// run of consecutive positions it shares t's values instead of copying
-// them (an operation must not modify its input tuple).
-func project(t tuple.Tuple, idx []int, schema *tuple.Schema) tuple.Tuple {
+// selection projects tuples onto an operation's input fields. When the
+// positions are a run of consecutive ones it shares the tuple's values
+// instead of copying them (an operation must not modify its input tuple).
+// It learns the shape of its positions on first use; a processor's
+// selection is used by one task only.
+type selection struct {
+	ready, run bool
+	lo, hi     int
+}
+
+func (s *selection) project(t tuple.Tuple, idx []int, schema *tuple.Schema) tuple.Tuple {
+	if !s.ready {
+		s.ready, s.run = true, len(idx) > 0
+		for i, j := range idx {
+			if j != idx[0]+i {
+				s.run = false
+				break
+			}
+		}
+		if s.run {
+			s.lo, s.hi = idx[0], idx[0]+len(idx)
+		}
+	}
 	if len(idx) == 0 {
 		return tuple.New(schema, nil)
 	}
-	run := true
-	for i, j := range idx {
-		if j != idx[0]+i {
-			run = false
-			break
-		}
-	}
-	if base := t.Base(); run && idx[len(idx)-1] < len(base) {
-		a, b := idx[0], idx[0]+len(idx)
-		return tuple.New(schema, base[a:b:b])
+	if base := t.Base(); s.run && s.hi <= len(base) {
+		return tuple.New(schema, base[s.lo:s.hi:s.hi])
 	}
 	return tuple.New(schema, t.Select(idx))
 }
@@ -122,6 +133,7 @@ type eachProc struct {
 	cur  tuple.Tuple
 	curB *batch
 	slab slab
+	sel  selection
 }
 
 func (p *eachProc) prepare(pc *procContext) error { p.pc = pc; return prepareOp(p.fn, pc) }
@@ -129,7 +141,7 @@ func (p *eachProc) cleanup()                      { cleanupOp(p.fn) }
 
 func (p *eachProc) execute(b *batch, _ int, t tuple.Tuple) {
 	p.cur, p.curB = t, b
-	p.fn.Execute(project(t, p.idx, p.in), p)
+	p.fn.Execute(p.sel.project(t, p.idx, p.in), p)
 }
 
 // Emit implements operation.TridentCollector for the function.
@@ -150,12 +162,13 @@ type filterProc struct {
 	f   operation.Filter
 	in  *tuple.Schema
 	idx []int
+	sel selection
 }
 
 func (p *filterProc) prepare(pc *procContext) error { p.pc = pc; return prepareOp(p.f, pc) }
 func (p *filterProc) cleanup()                      { cleanupOp(p.f) }
 func (p *filterProc) execute(b *batch, _ int, t tuple.Tuple) {
-	if p.f.IsKeep(project(t, p.idx, p.in)) {
+	if p.f.IsKeep(p.sel.project(t, p.idx, p.in)) {
 		p.pc.emitTuple(b, t)
 	}
 }
@@ -297,6 +310,7 @@ type persistProc struct {
 
 	st   state.State
 	curB *batch
+	sel  selection
 }
 
 func (p *persistProc) prepare(pc *procContext) error {
@@ -313,7 +327,7 @@ func (p *persistProc) cleanup() { cleanupOp(p.updater) }
 
 func (p *persistProc) startBatch(b *batch) { b.slots[p.pc.slot] = []tuple.Tuple(nil) }
 func (p *persistProc) execute(b *batch, _ int, t tuple.Tuple) {
-	b.slots[p.pc.slot] = append(b.slots[p.pc.slot].([]tuple.Tuple), project(t, p.idx, p.in))
+	b.slots[p.pc.slot] = append(b.slots[p.pc.slot].([]tuple.Tuple), p.sel.project(t, p.idx, p.in))
 }
 
 func (p *persistProc) finishBatch(b *batch) error {
@@ -354,6 +368,7 @@ type queryProc struct {
 	st   state.State
 	cur  tuple.Tuple
 	curB *batch
+	sel  selection
 }
 
 type queryState struct {
@@ -375,7 +390,7 @@ func (p *queryProc) startBatch(b *batch) { b.slots[p.pc.slot] = &queryState{} }
 func (p *queryProc) execute(b *batch, _ int, t tuple.Tuple) {
 	qs := b.slots[p.pc.slot].(*queryState)
 	qs.full = append(qs.full, t)
-	qs.args = append(qs.args, project(t, p.idx, p.in))
+	qs.args = append(qs.args, p.sel.project(t, p.idx, p.in))
 }
 
 func (p *queryProc) finishBatch(b *batch) error {

@@ -86,6 +86,7 @@ type windowProc struct {
 	in  *tuple.Schema
 	idx []int
 	out *tuple.Schema
+	sel selection
 
 	store     []windowed
 	added     int64 // tuples ever added, for count windows
@@ -117,7 +118,7 @@ func (p *windowProc) startBatch(b *batch) {
 func (p *windowProc) execute(b *batch, _ int, t tuple.Tuple) {
 	wb := b.slots[p.pc.slot].(*windowBatch)
 	if !wb.replay {
-		wb.tuples = append(wb.tuples, windowed{t: project(t, p.idx, p.in), at: p.pc.clock()})
+		wb.tuples = append(wb.tuples, windowed{t: p.sel.project(t, p.idx, p.in), at: p.pc.clock()})
 	}
 }
 

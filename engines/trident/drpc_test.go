@@ -9,7 +9,9 @@ import (
 
 	"github.com/streambench/streambench/engines/core"
 	"github.com/streambench/streambench/engines/trident"
+	"github.com/streambench/streambench/engines/trident/builtin"
 	"github.com/streambench/streambench/engines/trident/operation"
+	"github.com/streambench/streambench/engines/trident/state"
 	"github.com/streambench/streambench/engines/trident/tuple"
 )
 
@@ -68,4 +70,30 @@ func TestDRPCConcurrentRequests(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestStaticState queries a state no stream writes, through DRPC.
+func TestStaticState(t *testing.T) {
+	capitals := state.NewMemoryMapStateFactory(state.NonTransactional)
+	capitals.Backing.MultiPut([][]any{{"NO"}, {"IT"}}, []any{"Oslo", "Rome"})
+	d := trident.NewLocalDRPC()
+	topo := trident.NewTridentTopology()
+	table := topo.NewStaticState(capitals)
+	topo.NewDRPCStream("capital", d).
+		StateQuery(table, tuple.NewFields("args"), builtin.MapGet{}, tuple.NewFields("city")).
+		Project(tuple.NewFields("city"))
+	storm, conf, err := topo.BuildConfig(core.Config{trident.TopologyTridentBatchEmitIntervalMillis: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cluster := core.NewLocalCluster()
+	defer cluster.Shutdown()
+	if err := cluster.SubmitTopology("static", conf, storm); err != nil {
+		t.Fatal(err)
+	}
+	for country, want := range map[string]string{"IT": `[["Rome"]]`, "PE": `[[null]]`} {
+		if got, err := d.Execute("capital", country); err != nil || got != want {
+			t.Errorf("capital(%s) = %q, %v; want %q", country, got, err, want)
+		}
+	}
 }

@@ -365,8 +365,23 @@ type TridentState struct {
 }
 
 // NewValuesStream returns the stream of what the state's updater emitted
-// at each commit: for a persistentAggregate, [group..., new value].
+// at each commit: for a persistentAggregate, [group..., new value]. A
+// static state has none: nil.
 func (st *TridentState) NewValuesStream() *Stream { return st.s }
 
+// NewStaticState returns a state no stream of the topology writes, for
+// StateQuery to read (Storm's newStaticState): a table loaded elsewhere.
+func (t *TridentTopology) NewStaticState(factory state.Factory) *TridentState {
+	if factory == nil {
+		t.errorf("NewStaticState: nil state factory")
+	}
+	return &TridentState{factory: factory}
+}
+
 // ParallelismHint sets the parallelism of the persisting partitions.
-func (st *TridentState) ParallelismHint(n int) *TridentState { st.s.ParallelismHint(n); return st }
+func (st *TridentState) ParallelismHint(n int) *TridentState {
+	if st.s != nil {
+		st.s.ParallelismHint(n)
+	}
+	return st
+}

@@ -39,6 +39,7 @@ type StreamingContext struct {
 
 	terminated chan struct{}
 	termErr    error
+	drainAbort <-chan struct{}
 	stopOnce   sync.Once
 }
 
@@ -282,6 +283,14 @@ func (ssc *StreamingContext) Start() error {
 // fail stops the context after an error; AwaitTermination returns err.
 func (ssc *StreamingContext) fail(err error) {
 	ssc.logger.Error("streaming context stopped by an error", "error", err)
+	// The error is recorded before fail returns, not by the stop below: a
+	// graceful stop already draining sees the failed batch end and may
+	// close the context first, and AwaitTermination must still report it.
+	ssc.mu.Lock()
+	if ssc.termErr == nil {
+		ssc.termErr = err
+	}
+	ssc.mu.Unlock()
 	go ssc.stop(false, err)
 }
 
@@ -296,9 +305,19 @@ func (ssc *StreamingContext) Stop(graceful bool) error {
 	return ssc.stop(graceful, nil)
 }
 
+// StopGracefullyUntil is a graceful Stop that gives up draining, and stops
+// at once, when done is closed: for a caller with its own deadline.
+func (ssc *StreamingContext) StopGracefullyUntil(done <-chan struct{}) error {
+	ssc.mu.Lock()
+	ssc.drainAbort = done
+	ssc.mu.Unlock()
+	return ssc.stop(true, nil)
+}
+
 func (ssc *StreamingContext) stop(graceful bool, cause error) error {
 	ssc.mu.Lock()
 	prev := ssc.state
+	abort := ssc.drainAbort
 	ssc.state = stopped
 	if cause != nil && ssc.termErr == nil {
 		ssc.termErr = cause
@@ -312,7 +331,7 @@ func (ssc *StreamingContext) stop(graceful bool, cause error) error {
 	ssc.stopOnce.Do(func() {
 		ssc.tracker.stopReceivers()
 		if graceful {
-			err = ssc.sched.drain(ssc.set.gracefulTimeout)
+			err = ssc.sched.drain(ssc.set.gracefulTimeout, abort)
 		}
 		ssc.sched.stop()
 		ssc.tracker.stop()
@@ -345,5 +364,9 @@ func (ssc *StreamingContext) AwaitTerminationOrTimeout(d time.Duration) (bool, e
 	}
 }
 
-// errDrainTimeout is returned by a graceful stop that ran out of time.
-var errDrainTimeout = errors.New("graceful stop timed out before every received block was processed; raise " + ConfGracefulStopTimeout)
+var (
+	// errDrainTimeout is returned by a graceful stop that ran out of time.
+	errDrainTimeout = errors.New("graceful stop timed out before every received block was processed; raise " + ConfGracefulStopTimeout)
+	// errDrainAborted is returned by a graceful stop its caller cut short.
+	errDrainAborted = errors.New("graceful stop cut short before every received block was processed")
+)

@@ -86,6 +86,11 @@ func NewEngine(cfg EngineConfig, pipeline Pipeline) (*Engine, error) {
 	if _, set := conf.values[ConfMaster]; !set {
 		conf.SetMaster(fmt.Sprintf("local[%d]", cfg.Parallelism))
 	}
+	if _, set := conf.values[ConfGracefulStopTimeout]; !set {
+		// The harness bounds the drain with its own deadline (the run's
+		// context); Spark's 10 batch intervals would drop a backlog.
+		conf.Set(ConfGracefulStopTimeout, "24h")
+	}
 	if _, set := conf.values[ConfBlockInterval]; !set {
 		// Ten blocks per batch, at most Spark's 200 ms: a batch's blocks are
 		// its map tasks, and ten of them keep every slot of local[N] busy
@@ -234,7 +239,10 @@ func (e *Engine) Run(ctx context.Context, src engines.Source, sink engines.Sink)
 		return ssc.AwaitTermination()
 	case <-drained:
 	}
-	if err := ssc.Stop(true); err != nil {
+	if err := ssc.StopGracefullyUntil(ctx.Done()); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		return err
 	}
 	return ssc.AwaitTermination()

@@ -202,7 +202,7 @@ func (s *jobScheduler) completeBatch(t Time) error {
 // drain is the graceful part of Stop: keep generating batches until every
 // received block has been allocated, stop the timer, then wait for every
 // generated batch to be processed, all within timeout (real time).
-func (s *jobScheduler) drain(timeout time.Duration) error {
+func (s *jobScheduler) drain(timeout time.Duration, abort <-chan struct{}) error {
 	deadline := time.Now().Add(timeout)
 	poll := time.NewTicker(5 * time.Millisecond)
 	defer poll.Stop()
@@ -210,7 +210,11 @@ func (s *jobScheduler) drain(timeout time.Duration) error {
 		if time.Now().After(deadline) {
 			return errDrainTimeout
 		}
-		<-poll.C
+		select {
+		case <-poll.C:
+		case <-abort:
+			return errDrainAborted
+		}
 	}
 	s.timer.stop()
 	s.mu.Lock()
@@ -223,8 +227,24 @@ func (s *jobScheduler) drain(timeout time.Duration) error {
 		s.mu.Unlock()
 	})
 	defer stopWatch.Stop()
-	for (len(s.queue) > 0 || s.running) && !timedOut && !s.stopping {
+	aborted := false
+	watchDone := make(chan struct{})
+	defer close(watchDone)
+	go func() {
+		select {
+		case <-abort:
+			s.mu.Lock()
+			aborted = true
+			s.cond.Broadcast()
+			s.mu.Unlock()
+		case <-watchDone:
+		}
+	}()
+	for (len(s.queue) > 0 || s.running) && !timedOut && !aborted && !s.stopping {
 		s.cond.Wait()
+	}
+	if aborted {
+		return errDrainAborted
 	}
 	if timedOut {
 		return errDrainTimeout

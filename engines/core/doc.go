@@ -40,7 +40,10 @@
 // other through the engines.Transport seam, addressed by task id, so the
 // same code can later run with workers in separate processes. A full queue
 // slows its producers (backpressure): a bolt waits for room, a spout stops
-// being asked for tuples; nothing is dropped.
+// being asked for tuples; nothing is dropped. Batch memory is reused rather
+// than left to the garbage collector where that is safe: after a BasicBolt's
+// Execute, and, for a Bolt that promises not to touch settled tuples
+// (TupleReuser), once every tuple of a batch is acked or failed.
 //
 // # Guaranteed message processing
 //

@@ -38,6 +38,7 @@ type pipeline func(*Instance, workloads.Options) (engines.Engine, error)
 var pipelines = map[string]pipeline{
 	"baseline": baselinePipeline,
 	"core":     corePipeline,
+	"trident":  tridentPipeline,
 }
 
 // Instance is a configured ads workload.

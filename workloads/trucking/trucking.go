@@ -56,6 +56,7 @@ type pipeline func(*Instance, workloads.Options) (engines.Engine, error)
 var pipelines = map[string]pipeline{
 	"baseline": baselinePipeline,
 	"core":     corePipeline,
+	"trident":  tridentPipeline,
 }
 
 // truck is a truck of the fleet.

@@ -39,6 +39,7 @@ type pipeline func(*Instance, workloads.Options) (engines.Engine, error)
 var pipelines = map[string]pipeline{
 	"baseline": baselinePipeline,
 	"core":     corePipeline,
+	"trident":  tridentPipeline,
 }
 
 // Countries transactions happen in.

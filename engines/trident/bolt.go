@@ -182,7 +182,7 @@ func (b *tridentBolt) Execute(in *core.Tuple) {
 		b.collector.Fail(in)
 		return
 	}
-	ref, ok := b.spec.inputs[streamKey(src, stream)]
+	ref, ok := b.spec.inputs[core.GlobalStreamID{ComponentID: src, StreamID: stream}]
 	if !ok {
 		b.reportErr(fmt.Errorf("tuple from unexpected stream %s/%s", src, stream))
 		b.collector.Fail(in)

@@ -51,7 +51,7 @@ type boltSpec struct {
 	local       map[int]int // node id -> index in nodes
 	children    [][]childRef
 	outStream   []string // per local node, "" when no other bolt reads it
-	inputs      map[string]inputRef
+	inputs      map[core.GlobalStreamID]inputRef
 	parallelism int
 	committer   bool
 	upstream    []string // components whose coord tuples close a batch here
@@ -71,7 +71,6 @@ type inputRef struct {
 	schema      *tuple.Schema
 }
 
-func streamKey(component, stream string) string { return component + "\x00" + stream }
 
 func (t *TridentTopology) compile(opts *compileOptions) (*compiled, error) {
 	if opts == nil {
@@ -118,7 +117,7 @@ func (t *TridentTopology) compile(opts *compileOptions) (*compiled, error) {
 				g = len(groupIdx)
 				groupIdx[br] = g
 			}
-			b = &boltSpec{batchGroup: g, local: map[int]int{}, inputs: map[string]inputRef{}, parallelism: 1,
+			b = &boltSpec{batchGroup: g, local: map[int]int{}, inputs: map[core.GlobalStreamID]inputRef{}, parallelism: 1,
 				mbc: fmt.Sprintf("%s%d", masterCoordPrefix, g), coordStream: fmt.Sprintf("%s%d", coordStreamPrefix, g)}
 			byRoot[r] = b
 			bolts = append(bolts, b)
@@ -161,7 +160,7 @@ func (t *TridentTopology) compile(opts *compileOptions) (*compiled, error) {
 			// A repartition: n reads p's stream from p's bolt.
 			stream := fmt.Sprintf("s%d", p.id)
 			pb.outStream[pb.local[p.id]] = stream
-			b.inputs[streamKey(pb.id, stream)] = inputRef{idx: b.local[n.id], parent: pi, schema: p.schema}
+			b.inputs[core.GlobalStreamID{ComponentID: pb.id, StreamID: stream}] = inputRef{idx: b.local[n.id], parent: pi, schema: p.schema}
 			if !slices.Contains(b.upstream, pb.id) {
 				b.upstream = append(b.upstream, pb.id)
 			}

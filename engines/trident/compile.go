@@ -71,7 +71,6 @@ type inputRef struct {
 	schema      *tuple.Schema
 }
 
-
 func (t *TridentTopology) compile(opts *compileOptions) (*compiled, error) {
 	if opts == nil {
 		opts = &compileOptions{tconf: defaultTridentConf()}

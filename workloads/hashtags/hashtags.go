@@ -36,6 +36,7 @@ type pipeline func(*Instance, workloads.Options) (engines.Engine, error)
 var pipelines = map[string]pipeline{
 	"baseline": baselinePipeline,
 	"core":     corePipeline,
+	"trident":  tridentPipeline,
 }
 
 // Salts separate the hashes of one record's decisions.

@@ -155,7 +155,16 @@ func (j *Job) Run(ctx context.Context, src engines.Source, sink engines.Sink) er
 			// Twice in a row, so that a tree failing between the reads
 			// of one check (and so un-exhausting its spout) is seen.
 			if tp.finished() && tp.finished() {
-				return finish(nil)
+				// An error reported while the last tuples were
+				// processed is already in errc, but the select may
+				// have taken the tick instead: look before calling
+				// the run a success.
+				select {
+				case err := <-errc:
+					return finish(err)
+				default:
+					return finish(nil)
+				}
 			}
 		}
 	}

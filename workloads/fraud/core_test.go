@@ -120,3 +120,9 @@ func TestCoreStopsOnCancel(t *testing.T) {
 func TestCoreSinkFailure(t *testing.T) {
 	corepipetest.SinkFailure(t, newTest(t, 1, 2, map[string]string{"cards": "10", "amount-rate": "0.5", "min-history": "1"}), 2, 50)
 }
+
+// BenchmarkCore runs the core topology over 200,000 records in memory, to
+// set beside BenchmarkBaseline.
+func BenchmarkCore(b *testing.B) {
+	corepipetest.Benchmark(b, newTest(b, 1, 2, nil), 2, 200000)
+}

@@ -70,3 +70,9 @@ func TestCoreStopsOnCancel(t *testing.T) {
 func TestCoreSinkFailure(t *testing.T) {
 	corepipetest.SinkFailure(t, newTest(t, 1, 2, nil), 2, 20)
 }
+
+// BenchmarkCore runs the core topology over 200,000 records in memory, to
+// set beside BenchmarkBaseline.
+func BenchmarkCore(b *testing.B) {
+	corepipetest.Benchmark(b, newTest(b, 1, 2, nil), 2, 200000)
+}

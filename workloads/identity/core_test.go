@@ -31,3 +31,10 @@ func TestCoreSinkFailure(t *testing.T) {
 	in, _ := New(workloadtest.Config(1, 2, nil))
 	corepipetest.SinkFailure(t, in, 2, 20)
 }
+
+// BenchmarkCore runs the core topology over 200,000 records in memory, the
+// cost of the engine alone.
+func BenchmarkCore(b *testing.B) {
+	in, _ := New(workloadtest.Config(1, 2, nil))
+	corepipetest.Benchmark(b, in, 2, 200000)
+}

@@ -202,3 +202,45 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// Benchmark measures inst's core pipeline at both guarantees and at
+// parallelism 1 and 2 over records records of the given partitions, filled
+// once beforehand so that only the pipeline is timed, with a sink that
+// keeps nothing, and reports records/s: the figure to set beside the
+// workload's BenchmarkBaseline.
+func Benchmark(b *testing.B, inst workloads.Instance, partitions int, records int64) {
+	recs := make([][]engines.Record, partitions)
+	for p := range recs {
+		for o := range records / int64(partitions) {
+			r := engines.Record{Partition: int32(p), Offset: o}
+			inst.Fill(&r)
+			r.Intended = r.EventTime
+			recs[p] = append(recs[p], r)
+		}
+	}
+	discard := engines.SinkFunc(func([]engines.Output) error { return nil })
+	for _, g := range Guarantees {
+		for _, par := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/parallelism=%d", g, par), func(b *testing.B) {
+				b.ReportAllocs()
+				var n int64
+				for b.Loop() {
+					eng, err := inst.Pipeline("core", workloads.Options{Parallelism: par, Guarantee: g})
+					if err != nil {
+						b.Fatal(err)
+					}
+					src := enginetest.NewMemSource(partitions)
+					for p := range recs {
+						src.Append(p, recs[p]...)
+					}
+					src.CloseAll()
+					if err := eng.Run(context.Background(), src, discard); err != nil {
+						b.Fatal(err)
+					}
+					n += records / int64(partitions) * int64(partitions)
+				}
+				b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "records/s")
+			})
+		}
+	}
+}

@@ -56,17 +56,16 @@ func CombineByKey[K comparable, V, C any](r *RDD[Pair[K, V]], agg Aggregator[V, 
 		if err != nil {
 			return nil, err
 		}
+		// One map per task, like Spark's AppendOnlyMap, split into buckets
+		// at the end: a key is hashed for its partition once, not once per
+		// occurrence.
+		combined := combineValues(in, agg)
 		buckets := make([]map[K]C, n)
 		for i := range buckets {
-			buckets[i] = make(map[K]C)
+			buckets[i] = make(map[K]C, len(combined)/n+1)
 		}
-		for kv := range in {
-			b := buckets[part.GetPartition(kv.Key)]
-			if c, ok := b[kv.Key]; ok {
-				b[kv.Key] = agg.MergeValue(c, kv.Value)
-			} else {
-				b[kv.Key] = agg.CreateCombiner(kv.Value)
-			}
+		for k, c := range combined {
+			buckets[part.GetPartition(k)][k] = c
 		}
 		return buckets, nil
 	})

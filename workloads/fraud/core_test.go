@@ -49,31 +49,45 @@ func TestCoreReplaysJudgedOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	collect := &enginetest.CollectSink{}
-	release := make(chan struct{})
+	blocked, release := make(chan struct{}), make(chan struct{})
 	var once sync.Once
 	sink := engines.SinkFunc(func(outs []engines.Output) error {
-		once.Do(func() { <-release }) // the first write waits out the timeouts
+		once.Do(func() { // the first write waits out the timeouts
+			close(blocked)
+			<-release
+		})
 		return collect.Write(outs)
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- job.Run(ctx, workloadtest.Source(in, 2, 3000), sink) }()
-	var runErr error
-	for advances := 0; ; advances++ {
-		if advances == 50 {
-			close(release)
-		}
+	// Once a write is blocked, two rotations of the spouts' pending maps
+	// time out every tree in flight; fifty make sure the spout executors
+	// took their ticks. Then the sink lets the writes through, and time
+	// goes on more slowly, so that the replays complete and the acker
+	// entries left by acks of timed-out trees expire, as in Storm.
+	select {
+	case <-blocked:
+	case err := <-done:
+		t.Fatalf("the run ended (%v) without writing", err)
+	}
+	for range 50 {
+		time.Sleep(2 * time.Millisecond)
+		clock.Advance(30 * time.Second)
+	}
+	close(release)
+	for {
 		select {
-		case runErr = <-done:
-		case <-time.After(2 * time.Millisecond):
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(20 * time.Millisecond):
 			clock.Advance(30 * time.Second)
 			continue
 		}
 		break
-	}
-	if runErr != nil {
-		t.Fatal(runErr)
 	}
 	if diffs := workloadtest.Diff(in.Expect([]int64{3000, 3000}), workloadtest.Final(collect.Outputs())); len(diffs) > 0 {
 		t.Errorf("alerts differ from the oracle:\n%s", strings.Join(diffs, "\n"))

@@ -13,13 +13,18 @@ import (
 // tuple: an emit, a hand-off between executors, an execute, and at
 // at-least-once the acker's bookkeeping.
 func corePipeline(_ *Instance, opts workloads.Options) (engines.Engine, error) {
+	return coreJob(opts)
+}
+
+// coreJob builds the core pipeline's job, with options for tests.
+func coreJob(opts workloads.Options, jobOpts ...core.JobOption) (*core.Job, error) {
 	p := opts.Parallelism
 	return corepipe.NewJob("identity", opts, func(src engines.Source, sink engines.Sink) (*core.StormTopology, error) {
 		b := core.NewTopologyBuilder()
 		b.SetSpout("records", &corepipe.SourceSpout{Source: src}, min(p, src.Partitions()))
 		b.SetBolt("pass", &PassBolt{Writer: corepipe.Writer{Sink: sink}}, p).ShuffleGrouping("records")
 		return b.CreateTopology(), nil
-	})
+	}, jobOpts...)
 }
 
 // PassBolt writes every record it receives as its output, untouched.

@@ -367,6 +367,9 @@ type bench struct {
 	// for the ETA.
 	expected, finished float64
 	runSeconds         float64
+	// planned holds the cells counted in expected: those the checkout can
+	// run.
+	planned map[string]bool
 }
 
 func (b *bench) save() error {
@@ -384,7 +387,7 @@ func (b *bench) save() error {
 // laterMaxProbes bounds the probes of a repetition after the first: it
 // starts from the first one's bracket, so a few probes confirm or move it,
 // and the bound keeps a bench's time predictable.
-const laterMaxProbes = 4
+const laterMaxProbes = 3
 
 // typicalSearchProbes is how many probes a first search usually takes, for
 // the ETA before any cell has finished.
@@ -392,8 +395,13 @@ const typicalSearchProbes = 5
 
 // plan estimates the runs still to do, for the progress bar.
 func (b *bench) plan(todo []int) {
+	b.planned = map[string]bool{}
 	for _, i := range todo {
 		c := &b.m.Cells[i]
+		if reason, _ := b.cfg.Available(&c.Cell); reason != "" {
+			continue
+		}
+		b.planned[c.ID] = true
 		for rep := len(c.Sustainable()) + 1; rep <= b.repeat; rep++ {
 			b.expected += b.runsOf(c, rep)
 		}
@@ -485,6 +493,9 @@ func (b *bench) cell(ctx context.Context, c *CellRecord, index int) error {
 
 // remaining is how many expected runs a cell no longer needs.
 func (b *bench) remaining(c *CellRecord) float64 {
+	if !b.planned[c.ID] {
+		return 0
+	}
 	var n float64
 	for rep := len(c.Repetitions) + 1; rep <= b.repeat; rep++ {
 		n += b.runsOf(c, rep)

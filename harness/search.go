@@ -313,7 +313,7 @@ func Search(ctx context.Context, cfg SearchConfig, probe Prober) (SearchOutcome,
 		}
 		if p.Verdict.Sustainable {
 			lo = max(lo, rate)
-			if ceiling > 0 && rate >= ceiling {
+			if ceiling > 0 && 1.01*rate >= ceiling {
 				ceiling = 0 // the guess was wrong: the engine does more
 			}
 		} else {
@@ -351,7 +351,9 @@ func nextRate(lo, hi, ceiling, step, precision float64, last ProbeOutcome) float
 	switch {
 	case hi == 0: // upward: every probe so far passed
 		next := lo * step
-		if ceiling > lo && next > ceiling {
+		// Stop at the estimated capacity, unless the probes have reached
+		// it already (within 1%: probing it would repeat a rate judged).
+		if ceiling > 1.01*lo && next > ceiling {
 			next = ceiling
 		}
 		return next

@@ -220,8 +220,10 @@ var cappedWorkload = workloads.Workload{
 	},
 }
 
-// cappedEngine counts records per partition, paced by a token bucket of
-// capacity records/s with 20ms of burst.
+// cappedEngine counts records per partition, never more than capacity
+// records per second since the first one arrived: a pure rate limit, so a
+// busy machine that wakes the engine late costs it no capacity, and time
+// spent waiting for the first record lends it none.
 type cappedEngine struct{ capacity float64 }
 
 func (e *cappedEngine) Settings() engines.Settings { return engines.Settings{"capacity": e.capacity} }
@@ -231,19 +233,21 @@ func (e *cappedEngine) Run(ctx context.Context, src engines.Source, sink engines
 	offsets, counts, eof := make([]int64, n), make([]int64, n), make([]bool, n)
 	buf := make([]engines.Record, 256)
 	outs := make([]engines.Output, 0, 256)
-	tokens, last := 0.0, time.Now()
+	var first time.Time
+	var done int64 // records processed
 	for {
-		now := time.Now()
-		tokens = min(tokens+e.capacity*now.Sub(last).Seconds(), e.capacity/50)
-		last = now
-		done := 0
+		allowed := int64(len(buf))
+		if !first.IsZero() {
+			allowed = int64(e.capacity*time.Since(first).Seconds()) + int64(len(buf)) - done
+		}
+		finished := 0
 		for p := range n {
 			if eof[p] {
-				done++
+				finished++
 				continue
 			}
-			k := min(len(buf), int(tokens))
-			if k == 0 {
+			k := min(int64(len(buf)), allowed)
+			if k <= 0 {
 				break
 			}
 			got, err := src.Fetch(p, offsets[p], buf[:k])
@@ -254,20 +258,25 @@ func (e *cappedEngine) Run(ctx context.Context, src engines.Source, sink engines
 			if err != nil {
 				return err
 			}
+			if got == 0 {
+				continue
+			}
+			if first.IsZero() {
+				first = time.Now()
+			}
 			outs = outs[:0]
 			for _, r := range buf[:got] {
 				counts[p]++
 				outs = append(outs, engines.Output{Key: fmt.Sprintf("p%d", p), Value: counts[p], Partition: r.Partition, Offset: r.Offset, Intended: r.Intended})
 			}
-			if got > 0 {
-				if err := sink.Write(outs); err != nil {
-					return err
-				}
+			if err := sink.Write(outs); err != nil {
+				return err
 			}
 			offsets[p] += int64(got)
-			tokens -= float64(got)
+			done += int64(got)
+			allowed -= int64(got)
 		}
-		if done == n {
+		if finished == n {
 			return nil
 		}
 		select {

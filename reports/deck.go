@@ -35,6 +35,20 @@ var DeckQuestions = []DeckQuestion{
 	{Question: "Is Spark Streaming 40x faster than Storm?", Faster: "microbatch", Slower: "core", Claimed: 40},
 }
 
+// DeckCap is a ceiling the deck puts on a system: "Storm capped at 10k
+// records/s/node?". The report answers it with the measured per-node rate of
+// every cell of the system's engine.
+type DeckCap struct {
+	Question string
+	Engine   string
+	PerNode  float64
+}
+
+// DeckCaps are the ceilings the deck asks about.
+var DeckCaps = []DeckCap{
+	{Question: "Is Storm capped at 10k records/s per node?", Engine: "core", PerNode: 10_000},
+}
+
 // deckSystem returns the deck's claim for an engine, if it has one.
 func deckSystem(engine string) (DeckClaim, bool) {
 	for _, c := range DeckClaims {

@@ -13,8 +13,9 @@
 //     node and per core measured for the engine of each system's model, and
 //     each engine's ratio to the hand-written baseline with a 95% interval
 //     over repetitions;
-//   - the ratios the deck asks about (is Spark Streaming 40x faster than
-//     Storm?), measured;
+//   - the deck's questions (is Storm capped at 10k records/s per node? is
+//     Spark Streaming 40x faster than Storm?), answered with the measured
+//     figures and their intervals;
 //   - a bar chart of sustainable throughput, the baseline as the ceiling;
 //   - latency against offered load, and latency percentile spectra;
 //   - every probe of every search, so the sustainable rates can be audited;

@@ -365,6 +365,30 @@ func (v *view) performance(d *Data) {
 }
 
 func (v *view) questions(d *Data) {
+	for _, q := range DeckCaps {
+		for _, c := range d.Cells {
+			if c.Engine != q.Engine {
+				continue
+			}
+			r := questionRow{Question: q.Question, Workload: c.Workload, Faster: c.ID, Slower: "the deck's figure",
+				Claimed: countString(q.PerNode) + "/s", Reproduce: benchCommand(d, c)}
+			if !c.Measured() {
+				r.Measured, r.Answer = est{Main: "—"}, "not measured: "+notMeasuredWhy(c)
+			} else {
+				e := EstimateOf(c.PerNode())
+				r.Measured = estimateString(e, func(f float64) string { return countString(f) + "/s" })
+				switch {
+				case e.Lo > q.PerNode:
+					r.Answer = fmt.Sprintf("no: %s the deck's figure, even at the bottom of the interval", ratioString(e.Mean/q.PerNode))
+				case e.Hi < q.PerNode:
+					r.Answer = "yes: below the deck's figure even at the top of the interval"
+				default:
+					r.Answer = "about the deck's figure: the interval contains it"
+				}
+			}
+			v.Questions = append(v.Questions, r)
+		}
+	}
 	for _, q := range DeckQuestions {
 		for _, w := range workloadsOf(d.Cells) {
 			for _, f := range d.Cells {
@@ -388,7 +412,7 @@ func (v *view) questions(d *Data) {
 				}
 			}
 		}
-		if len(v.Questions) == 0 {
+		if !slices.ContainsFunc(v.Questions, func(r questionRow) bool { return r.Question == q.Question }) {
 			v.Questions = append(v.Questions, questionRow{Question: q.Question, Faster: q.Faster, Slower: q.Slower,
 				Claimed: ratioString(q.Claimed), Measured: est{Main: "—"}, Answer: "this bench has no cells of both engines on one workload"})
 		}

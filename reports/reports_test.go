@@ -241,7 +241,7 @@ func TestReportContent(t *testing.T) {
 	html := string(page)
 	for _, want := range []string{
 		"The deck's Performance table, measured", "Storm", "10,000", "Spark Streaming", "400,000", "S4", "7,000", "commercial", "100,000",
-		"Is Spark Streaming 40x faster than Storm?", "÷ baseline", "per core",
+		"Is Spark Streaming 40x faster than Storm?", "Is Storm capped at 10k records/s per node?", "÷ baseline", "per core",
 		"Sustainable throughput", "Latency vs offered load", "Latency percentile spectra", "The searches", "Delivery", "Per-second timelines", "Environments",
 		"streambench bench --suite simulated.yaml --cells core-at-least-once/wordcount,baseline-at-most-once/wordcount --repeat 2",
 		"streambench run --engine core --workload wordcount --guarantee at-least-once --rate",

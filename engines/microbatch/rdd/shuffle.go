@@ -71,9 +71,12 @@ func CombineByKey[K comparable, V, C any](r *RDD[Pair[K, V]], agg Aggregator[V, 
 	})
 	out := newRDD(r.sc, "ShuffledRDD", n, func(p int) (iter.Seq[Pair[K, C]], error) {
 		blocks := dep.blocks(p)
+		// Map tasks mostly see the same keys: the largest bucket is a
+		// better size hint than the sum, which would clear a map many
+		// times too large.
 		size := 0
 		for _, b := range blocks {
-			size += len(b)
+			size = max(size, len(b))
 		}
 		merged := make(map[K]C, size)
 		for _, b := range blocks {

@@ -7,11 +7,12 @@
 //     some partitions, emits one tuple per record with the record as its
 //     message id, and replays failed records in offset order, before new
 //     ones, as the Kafka spout seeks back to the earliest failed offset.
-//   - Writer is the batching end of a bolt that writes to an external store
-//     (Storm's HBase and Redis store bolts batch the same way): outputs are
-//     buffered, written when the executor flushes, and only then are the
-//     tuples that caused them acked, so at-least-once never acks an
-//     unwritten output.
+//   - Writer is the batching end of a bolt that writes to an external store,
+//     as Storm's store bolts (storm-hbase's HBaseBolt, storm-mongodb's
+//     insert bolt) batch with their BatchHelper: outputs are buffered,
+//     written when the executor flushes, and only then are the tuples that
+//     caused them acked (failed, if the write fails), so at-least-once
+//     never acks an unwritten output.
 //   - NewJob maps a guarantee to Storm's acking settings: at-most-once runs
 //     no ackers; at-least-once runs ackers with a bounded
 //     topology.max.spout.pending; exactly-once is refused with a pointer to

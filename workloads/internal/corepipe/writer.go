@@ -10,10 +10,10 @@ import (
 // MaxHeld bounds the outputs a bolt task buffers between flushes.
 const MaxHeld = 4096
 
-// Writer is the end of a bolt that writes results to the sink. Embed it in
-// a rich bolt, set Sink in the bolt given to SetBolt, call Open from
-// Prepare, and give each input to Write with the outputs it caused. The
-// outputs are written in one batch when the executor flushes (core.Flusher,
+// Writer is the end of a bolt that writes results to the sink, batching as
+// Storm's store bolts do with their BatchHelper. Embed it in a rich bolt,
+// set Sink in the bolt given to SetBolt, call Open from Prepare, and give
+// each input to Write with the outputs it caused. The outputs are written in one batch when the executor flushes (core.Flusher,
 // promoted from Writer) or when MaxHeld are waiting, and the inputs acked
 // only after their batch is written: a replay may write an output twice,
 // but an acked input's outputs are never lost. A failed write fails the

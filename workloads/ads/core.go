@@ -16,10 +16,10 @@ import (
 // fields grouping on "campaign", so that one task owns each campaign's
 // counts, writing each window's count as it grows. The Yahoo benchmark's
 // own Storm topology runs the first four steps as four bolts (deserialize,
-// filter, projection, Redis join) chained by local-or-shuffle groupings;
-// none of them needs a grouping by key, so they are one bolt here, as the
-// other engines fuse them into one stage, and the comparison is of the
-// same dataflow.
+// filter, projection, Redis join) chained by shuffle groupings; none of
+// them needs a grouping by key, so they are one bolt here, as the other
+// engines fuse them into one stage, and the comparison is of the same
+// dataflow.
 //
 // The counts are kept in the campaign bolt's map, as the benchmark's
 // CampaignProcessor keeps them (and flushes them to Redis), rather than in

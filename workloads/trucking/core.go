@@ -10,13 +10,12 @@ import (
 	"github.com/streambench/streambench/workloads/internal/tally"
 )
 
-// corePipeline is the trucking job as a Storm user writes it, after the
-// Hortonworks demo's topology: a spout over the source's partitions; a join
-// bolt fed by a shuffle grouping that holds the static road tables (speed
-// limits and planned routes), judges each event against them, writes its
-// alerts and emits its violations under its driver; and a violations bolt
-// fed by a fields grouping on "driver" that counts each of its drivers'
-// violations per window.
+// corePipeline is the trucking job as a Storm user writes it: a spout over
+// the source's partitions; a join bolt fed by a shuffle grouping that holds
+// the static road tables (speed limits and planned routes), judges each
+// event against them, writes its alerts and emits its violations under its
+// driver; and a violations bolt fed by a fields grouping on "driver" that
+// counts each of its drivers' violations per window.
 //
 // The counts are kept in the violations bolt's map rather than in Storm's
 // windowed bolt, which on event time drops tuples behind the watermark

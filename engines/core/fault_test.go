@@ -3,6 +3,7 @@ package core_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -266,5 +267,49 @@ func TestJobKillWorker(t *testing.T) {
 	t.Logf("expected %d, lost %d, duplicated %d", v.expected, v.lost, v.duplicated)
 	if v.lost != 0 || v.wrong != 0 {
 		t.Fatalf("lost %d, wrong %d after a worker kill at at-least-once", v.lost, v.wrong)
+	}
+}
+
+// complainer reports an error for every tuple and acks it.
+type complainer struct {
+	core.BaseRichBolt
+	c *core.OutputCollector
+}
+
+func (b *complainer) Prepare(_ core.Config, _ *core.TopologyContext, c *core.OutputCollector) error {
+	b.c = c
+	return nil
+}
+
+func (b *complainer) Execute(t *core.Tuple) {
+	b.c.ReportError(fmt.Errorf("bad record %q", t.GetValue(0).(*engines.Record).Value))
+	b.c.Ack(t)
+}
+
+func (b *complainer) DeclareOutputFields(core.OutputFieldsDeclarer) {}
+
+// TestJobReturnsReportedError: an error reported while the last tuple is
+// processed fails the run, however the job's drain check and the error
+// race.
+func TestJobReturnsReportedError(t *testing.T) {
+	for i := range 30 {
+		src := enginetest.NewMemSource(1)
+		src.AppendValues(0, "oops")
+		src.CloseAll()
+		conf := core.Config{}
+		conf.SetNumAckers(i % 2)
+		job, err := core.NewJob("errs", nil, conf, func(src engines.Source, _ engines.Sink) (*core.StormTopology, error) {
+			b := core.NewTopologyBuilder()
+			b.SetSpout("spout", &wordcount.SourceSpout{Source: src}, 1)
+			b.SetBolt("complain", &complainer{}, 1).ShuffleGrouping("spout")
+			return b.CreateTopology(), nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = job.Run(context.Background(), src, &enginetest.CollectSink{})
+		if err == nil || !strings.Contains(err.Error(), `bad record "oops"`) {
+			t.Fatalf("run %d: Run returned %v, want the reported error", i, err)
+		}
 	}
 }

@@ -29,6 +29,7 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 // view is what the template shows, every figure already computed.
 type view struct {
 	Title, Dir  string
+	Description string
 	Manifest    *harness.Manifest
 	Suite       string
 	Status      string
@@ -132,7 +133,7 @@ func Write(w io.Writer, d *Data) error {
 func build(d *Data) (*view, error) {
 	v := &view{Dir: d.Dir, Manifest: d.Manifest, Absent: d.Absent, Runs: len(d.Runs), Plain: d.Manifest == nil}
 	if m := d.Manifest; m != nil {
-		v.Suite = m.Suite
+		v.Suite, v.Description = m.Suite, strings.TrimSuffix(strings.TrimSpace(m.Description), ".")
 		v.Title = "streambench report: suite " + m.Suite
 	} else {
 		v.Title = "streambench report: " + d.Dir

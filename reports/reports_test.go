@@ -416,8 +416,11 @@ func TestEstimates(t *testing.T) {
 		ci     bool
 	}{
 		{"one value", EstimateOf([]float64{5}), 5, 5, 5, false},
-		// Mean 10, sample variance 8/3, n 4: half-width t(0.975, 3) sd / 2.
-		{"four values", EstimateOf([]float64{8, 10, 12, 10}), 10, 10 - 3.182*math.Sqrt(8.0/3)/2, 10 + 3.182*math.Sqrt(8.0/3)/2, true},
+		// The logarithms of 10 and 40: mean ln 20, sample sd ln 4 / √2,
+		// n 2: half-width t(0.975, 1) sd / √2 = 12.706 ln 4 / 2.
+		{"two values", EstimateOf([]float64{10, 40}), 20, 20 * math.Exp(-12.706*math.Log(4)/2), 20 * math.Exp(12.706*math.Log(4)/2), true},
+		{"equal values", EstimateOf([]float64{7, 7, 7}), 7, 7, 7, true},
+		{"not all positive", EstimateOf([]float64{-1, 1}), 0, -12.706, 12.706, true},
 		{"ratio, no spread", RatioOf([]float64{40, 40}, []float64{10, 10}), 4, 4, 4, true},
 		{"ratio, one each", RatioOf([]float64{30}, []float64{10}), 3, 3, 3, false},
 		// Geometric means 20 and 10; the log spread of {10, 40} is ln 4 with
@@ -429,7 +432,7 @@ func TestEstimates(t *testing.T) {
 			if math.Abs(e.Mean-tc.mean) > 1e-9 || e.HasCI != tc.ci {
 				t.Errorf("mean %g ci %v, want %g %v", e.Mean, e.HasCI, tc.mean, tc.ci)
 			}
-			if math.Abs(e.Lo-tc.lo) > 1e-3*tc.lo || math.Abs(e.Hi-tc.hi) > 1e-3*tc.hi {
+			if math.Abs(e.Lo-tc.lo) > 1e-3*math.Abs(tc.lo) || math.Abs(e.Hi-tc.hi) > 1e-3*math.Abs(tc.hi) {
 				t.Errorf("interval [%g, %g], want [%g, %g]", e.Lo, e.Hi, tc.lo, tc.hi)
 			}
 			if e.Lo > e.Mean || e.Hi < e.Mean {

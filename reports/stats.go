@@ -6,7 +6,7 @@ import (
 	"github.com/montanaflynn/stats"
 )
 
-// Estimate is a mean over repetitions with its 95% confidence interval.
+// Estimate is a figure over repetitions with its 95% confidence interval.
 // With one repetition there is no interval (HasCI false).
 type Estimate struct {
 	Mean   float64
@@ -15,20 +15,33 @@ type Estimate struct {
 	HasCI  bool
 }
 
-// EstimateOf returns the mean of xs with a Student-t 95% interval.
+// EstimateOf returns the centre of xs with a Student-t 95% interval. Rates
+// are positive and spread by factors (a busy second slows an engine by a
+// fraction of its rate), so when every value is positive the centre is the
+// geometric mean and the interval is computed on the logarithms: it is never
+// negative, and it is the same interval RatioOf uses. Otherwise it is the
+// arithmetic mean and interval.
 func EstimateOf(xs []float64) Estimate {
 	e := Estimate{N: len(xs)}
 	if len(xs) == 0 {
 		return e
 	}
-	e.Mean, _ = stats.Mean(xs)
-	e.Lo, e.Hi = e.Mean, e.Mean
-	if len(xs) < 2 {
-		return e
+	ls := logs(xs)
+	vals := xs
+	if ls != nil {
+		vals = ls
 	}
-	sd, _ := stats.StandardDeviationSample(xs)
-	half := tQuantile975(float64(len(xs)-1)) * sd / math.Sqrt(float64(len(xs)))
-	e.Lo, e.Hi, e.HasCI = e.Mean-half, e.Mean+half, true
+	m, _ := stats.Mean(vals)
+	lo, hi := m, m
+	if len(xs) >= 2 {
+		sd, _ := stats.StandardDeviationSample(vals)
+		half := tQuantile975(float64(len(xs)-1)) * sd / math.Sqrt(float64(len(xs)))
+		lo, hi, e.HasCI = m-half, m+half, true
+	}
+	if ls != nil {
+		m, lo, hi = math.Exp(m), math.Exp(lo), math.Exp(hi)
+	}
+	e.Mean, e.Lo, e.Hi = m, lo, hi
 	return e
 }
 

@@ -3,6 +3,8 @@ package wordcount
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/streambench/streambench/engines"
@@ -109,4 +111,12 @@ func BenchmarkTridentWordCount(b *testing.B) {
 			run(b, "trident", workloads.Options{Parallelism: 1, Guarantee: engines.ExactlyOnce, BatchSize: batch})
 		})
 	}
+	// Two batches in flight: the spout emits one while the other commits.
+	b.Run("trident/batch=10000/pending=2", func(b *testing.B) {
+		conf := filepath.Join(b.TempDir(), "storm.yaml")
+		if err := os.WriteFile(conf, []byte("topology.max.spout.pending: 2\n"), 0o600); err != nil {
+			b.Fatal(err)
+		}
+		run(b, "trident", workloads.Options{Parallelism: 1, Guarantee: engines.ExactlyOnce, BatchSize: 10000, ConfigFile: conf})
+	})
 }

@@ -311,6 +311,7 @@ type persistProc struct {
 	st   state.State
 	curB *batch
 	sel  selection
+	last int // tuples of the last batch, to size the next one's buffer
 }
 
 func (p *persistProc) prepare(pc *procContext) error {
@@ -325,13 +326,14 @@ func (p *persistProc) prepare(pc *procContext) error {
 
 func (p *persistProc) cleanup() { cleanupOp(p.updater) }
 
-func (p *persistProc) startBatch(b *batch) { b.slots[p.pc.slot] = []tuple.Tuple(nil) }
+func (p *persistProc) startBatch(b *batch) { b.slots[p.pc.slot] = make([]tuple.Tuple, 0, p.last) }
 func (p *persistProc) execute(b *batch, _ int, t tuple.Tuple) {
 	b.slots[p.pc.slot] = append(b.slots[p.pc.slot].([]tuple.Tuple), p.sel.project(t, p.idx, p.in))
 }
 
 func (p *persistProc) finishBatch(b *batch) error {
 	tuples := b.slots[p.pc.slot].([]tuple.Tuple)
+	p.last = len(tuples)
 	// Like Storm, a partition with nothing to write leaves its state alone.
 	if len(tuples) == 0 {
 		return nil

@@ -216,15 +216,26 @@ func (CountUpdater) UpdateState(s state.State, tuples []tuple.Tuple, c operation
 
 // SinkWriter is an Aggregator that writes a partition's new counts of a
 // batch to the sink in one Write when the batch completes; in the commit
-// phase, so only committed counts are written.
+// phase, so only committed counts are written. Each task gets its own
+// copy (Clone).
 type SinkWriter struct {
 	Sink engines.Sink
+	last int // outputs of the last batch, to size the next one's
 }
 
-var _ operation.Aggregator = (*SinkWriter)(nil)
+var (
+	_ operation.Aggregator = (*SinkWriter)(nil)
+	_ operation.Cloner     = (*SinkWriter)(nil)
+)
+
+// Clone implements operation.Cloner.
+func (w *SinkWriter) Clone() any { return &SinkWriter{Sink: w.Sink} }
 
 // Init starts the batch's outputs.
-func (w *SinkWriter) Init(any, operation.TridentCollector) any { return &[]engines.Output{} }
+func (w *SinkWriter) Init(any, operation.TridentCollector) any {
+	outs := make([]engines.Output, 0, w.last)
+	return &outs
+}
 
 // Aggregate adds one output.
 func (w *SinkWriter) Aggregate(st any, t tuple.Tuple, _ operation.TridentCollector) any {
@@ -239,7 +250,9 @@ func (w *SinkWriter) Aggregate(st any, t tuple.Tuple, _ operation.TridentCollect
 
 // Complete writes the outputs. A sink that takes no more fails the batch.
 func (w *SinkWriter) Complete(st any, _ operation.TridentCollector) {
-	if outs := *st.(*[]engines.Output); len(outs) > 0 {
+	outs := *st.(*[]engines.Output)
+	w.last = len(outs)
+	if len(outs) > 0 {
 		if err := w.Sink.Write(outs); err != nil {
 			panic(fmt.Errorf("sink: %w", err))
 		}

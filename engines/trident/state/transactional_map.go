@@ -67,8 +67,8 @@ func (m *TransactionalMap) MultiUpdate(keys [][]any, updaters []ValueUpdater) ([
 		return nil, err
 	}
 	out := make([]any, len(keys))
-	var putKeys [][]any
-	var putVals []any
+	putKeys := make([][]any, 0, len(keys))
+	putVals := make([]any, 0, len(keys))
 	// The new values are boxed as pointers into one slice: one allocation
 	// per update rather than one per key.
 	fresh := make([]TransactionalValue, 0, len(keys))

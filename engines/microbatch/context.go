@@ -291,6 +291,13 @@ func (ssc *StreamingContext) fail(err error) {
 		ssc.termErr = err
 	}
 	ssc.mu.Unlock()
+	// A graceful stop under way holds the stop below until its drain ends,
+	// and the drain waits for queued batches the failed executor will never
+	// run: mark the scheduler stopping now, which ends the drain.
+	ssc.sched.mu.Lock()
+	ssc.sched.stopping = true
+	ssc.sched.cond.Broadcast()
+	ssc.sched.mu.Unlock()
 	go ssc.stop(false, err)
 }
 

@@ -36,9 +36,10 @@ var (
 type pipeline func(*Instance, workloads.Options) (engines.Engine, error)
 
 var pipelines = map[string]pipeline{
-	"baseline": baselinePipeline,
-	"core":     corePipeline,
-	"trident":  tridentPipeline,
+	"baseline":   baselinePipeline,
+	"core":       corePipeline,
+	"microbatch": microbatchPipeline,
+	"trident":    tridentPipeline,
 }
 
 // Instance is a configured ads workload.

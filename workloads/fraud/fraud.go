@@ -37,9 +37,10 @@ var params = []workloads.Param{
 type pipeline func(*Instance, workloads.Options) (engines.Engine, error)
 
 var pipelines = map[string]pipeline{
-	"baseline": baselinePipeline,
-	"core":     corePipeline,
-	"trident":  tridentPipeline,
+	"baseline":   baselinePipeline,
+	"core":       corePipeline,
+	"microbatch": microbatchPipeline,
+	"trident":    tridentPipeline,
 }
 
 // Countries transactions happen in.

@@ -54,9 +54,10 @@ var speedLimits = []int64{50, 60, 70, 80, 90, 100, 110, 120}
 type pipeline func(*Instance, workloads.Options) (engines.Engine, error)
 
 var pipelines = map[string]pipeline{
-	"baseline": baselinePipeline,
-	"core":     corePipeline,
-	"trident":  tridentPipeline,
+	"baseline":   baselinePipeline,
+	"core":       corePipeline,
+	"microbatch": microbatchPipeline,
+	"trident":    tridentPipeline,
 }
 
 // truck is a truck of the fleet.

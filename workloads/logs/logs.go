@@ -61,9 +61,10 @@ var serviceNames = []string{"checkout", "payments", "inventory", "search", "auth
 type pipeline func(*Instance, workloads.Options) (engines.Engine, error)
 
 var pipelines = map[string]pipeline{
-	"baseline": baselinePipeline,
-	"core":     corePipeline,
-	"trident":  tridentPipeline,
+	"baseline":   baselinePipeline,
+	"core":       corePipeline,
+	"microbatch": microbatchPipeline,
+	"trident":    tridentPipeline,
 }
 
 // Salts separate the hashes of one record's decisions.

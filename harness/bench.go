@@ -78,7 +78,7 @@ type Repetition struct {
 
 // Criteria returns the cell's sustainability criteria.
 func (c *Cell) Criteria() Criteria {
-	return Criteria{LagSlope: c.LagSlope, SendRate: c.SendRate, LatencyBound: c.LatencyBound}
+	return Criteria{LagSlope: c.LagSlope, SendRate: c.SendRate, LatencyBound: c.LatencyBound, LatencySlope: c.LatencySlope}
 }
 
 // Slug is the cell's ID as a file-name prefix.

@@ -24,6 +24,13 @@ type Criteria struct {
 	SendRate float64 `json:"send_rate"`
 	// LatencyBound is the most the p99 latency after the warm-up may be.
 	LatencyBound Duration `json:"latency_bound"`
+	// LatencySlope is the most the per-second median latency may grow, in
+	// seconds per second (0.05: 50ms more each second). A queue inside the
+	// engine (records a receiver has taken but no batch has processed) is
+	// invisible to the lag, which counts records taken from the source, but
+	// not to latency: an engine that falls behind by a fraction f of the
+	// rate adds f seconds of latency every second. 0 turns the rule off.
+	LatencySlope float64 `json:"latency_slope,omitempty"`
 }
 
 // The reasons a probe is not sustainable, as Verdict.Reasons codes.
@@ -31,6 +38,8 @@ const (
 	ReasonLag     = "lag"     // the backlog grew
 	ReasonSend    = "send"    // the driver could not publish at the rate
 	ReasonLatency = "latency" // p99 over the bound
+	ReasonGrowing = "growing" // latency grew second after second
+	ReasonDrain   = "drain"   // the engine took longer than the latency bound to finish after the input ended
 	ReasonFailed  = "failed"  // the run failed
 	ReasonShort   = "short"   // too few measured seconds to judge the trend
 )
@@ -50,6 +59,9 @@ type Verdict struct {
 	SendFraction float64 `json:"send_fraction"`
 	// P99 is the run's p99 latency in µs after the warm-up.
 	P99 int64 `json:"p99_us"`
+	// LatencySlope is the trend of the per-second median latency over the
+	// same seconds, in seconds per second (Theil-Sen).
+	LatencySlope float64 `json:"latency_slope"`
 	// Reasons lists why the rate is not sustainable (Reason* codes), and
 	// Explain says it in words.
 	Reasons []string `json:"reasons,omitempty"`
@@ -90,6 +102,16 @@ func Judge(r *Result, publish time.Duration, c Criteria) Verdict {
 		ys = append(ys, lag[t])
 	}
 	v.LagPoints = len(xs)
+	var lx, ly []float64
+	for _, p := range r.Timeline {
+		if p.Second >= from && p.Second < to && p.Outputs > 0 {
+			lx = append(lx, float64(p.Second))
+			ly = append(ly, float64(p.LatencyP50)/1e6)
+		}
+	}
+	if len(lx) >= 2 {
+		v.LatencySlope = TheilSen(lx, ly)
+	}
 	if len(xs) >= 2 {
 		v.LagSlope = TheilSen(xs, ys)
 		if asked > 0 {
@@ -115,6 +137,20 @@ func Judge(r *Result, publish time.Duration, c Criteria) Verdict {
 		v.Reasons = append(v.Reasons, ReasonSend)
 		words = append(words, fmt.Sprintf("the driver published %.1f%% of the asked rate (at least %.0f%%): the source was full",
 			100*v.SendFraction, 100*c.SendRate))
+	}
+	if asked > 0 && c.LatencySlope > 0 && v.LatencySlope > c.LatencySlope {
+		v.Reasons = append(v.Reasons, ReasonGrowing)
+		words = append(words, fmt.Sprintf("median latency grew by %v each second (at most %v): a queue inside the engine grew",
+			time.Duration(v.LatencySlope*float64(time.Second)).Round(time.Millisecond), time.Duration(c.LatencySlope*float64(time.Second))))
+	}
+	// Work due before the input ended must be done within the latency
+	// bound of its end: a longer drain is a queue the engine hid (records
+	// taken from the source but not processed), whatever the lag said.
+	if drain := r.DurationS - (publish.Seconds() - r.WarmupS); asked > 0 && c.LatencyBound > 0 && r.Error == "" &&
+		drain > c.LatencyBound.D().Seconds() {
+		v.Reasons = append(v.Reasons, ReasonDrain)
+		words = append(words, fmt.Sprintf("the engine took %.1fs after the input ended to finish (more than the bound %v): it had fallen behind",
+			drain, c.LatencyBound))
 	}
 	if bound := c.LatencyBound.D().Microseconds(); bound > 0 && (r.Latency.P99 > bound || r.Latency.Count == 0) {
 		v.Reasons = append(v.Reasons, ReasonLatency)
@@ -343,7 +379,8 @@ func Search(ctx context.Context, cfg SearchConfig, probe Prober) (SearchOutcome,
 // overloaded reports whether a probe failed because the engine did not
 // keep up (rather than on latency alone).
 func overloaded(v Verdict) bool {
-	return slices.Contains(v.Reasons, ReasonLag) || slices.Contains(v.Reasons, ReasonSend) || slices.Contains(v.Reasons, ReasonFailed)
+	return slices.Contains(v.Reasons, ReasonLag) || slices.Contains(v.Reasons, ReasonSend) || slices.Contains(v.Reasons, ReasonFailed) ||
+		slices.Contains(v.Reasons, ReasonDrain)
 }
 
 // nextRate picks the next probe's rate from the bracket so far.

@@ -37,7 +37,7 @@ func repeatN(v int64, n int) []int64 {
 }
 
 func TestJudge(t *testing.T) {
-	crit := Criteria{LagSlope: 0.02, SendRate: 0.97, LatencyBound: Duration(time.Second)}
+	crit := Criteria{LagSlope: 0.02, SendRate: 0.97, LatencyBound: Duration(time.Second), LatencySlope: 0.05}
 	ok := LatencySummary{Count: 1000, P50: 1000, P99: 5000, Max: 9000}
 	for _, tc := range []struct {
 		name      string
@@ -62,12 +62,27 @@ func TestJudge(t *testing.T) {
 		{"no outputs", repeatN(1000, 5), repeatN(1000, 5), 1, 1000, LatencySummary{}, "", false, []string{ReasonLatency}, 0},
 		{"failed", repeatN(1000, 5), repeatN(1000, 5), 1, 1000, ok, "engine core: boom", false, []string{ReasonFailed}, 0},
 		{"too short", repeatN(1000, 2), repeatN(1000, 2), 1, 1000, ok, "", false, []string{ReasonShort}, 0},
+		// A queue inside the engine: every record is taken from the source
+		// at once, but latency grows by 200ms a second.
+		{"hidden queue", repeatN(1000, 5), repeatN(1000, 5), 1, 1000, ok, "", false, []string{ReasonGrowing}, 0},
+		// Everything taken from the source at once, and finished 3s after
+		// the input ended: a queue inside the engine.
+		{"long drain", repeatN(1000, 5), repeatN(1000, 5), 1, 1000, ok, "", false, []string{ReasonDrain}, 0},
 		// The drain after the input ends is not part of the trend.
 		{"drain ignored", append(repeatN(1000, 4), 0, 0), []int64{1000, 1000, 1000, 1000, 0, 0}, 1, 1000, ok, "", true, nil, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := &Result{Rate: RateFigures{Asked: 1000, Achieved: tc.achieved}, WarmupS: float64(tc.warmup),
-				Timeline: timeline(tc.in, tc.read, tc.warmup), Latency: tc.lat, Error: tc.err}
+				Timeline: timeline(tc.in, tc.read, tc.warmup), Latency: tc.lat, Error: tc.err, DurationS: 3.1}
+			if tc.name == "long drain" {
+				r.DurationS = 6
+			}
+			for i := range r.Timeline {
+				r.Timeline[i].Outputs, r.Timeline[i].LatencyP50 = r.Timeline[i].RecordsRead, 5000
+				if tc.name == "hidden queue" {
+					r.Timeline[i].LatencyP50 = int64(i) * 200_000
+				}
+			}
 			v := Judge(r, 4*time.Second, crit)
 			if v.Sustainable != tc.want || !slices.Equal(v.Reasons, tc.reasons) {
 				t.Errorf("sustainable %v reasons %v, want %v %v (%s)", v.Sustainable, v.Reasons, tc.want, tc.reasons, v.Explain)

@@ -80,6 +80,7 @@ type CellSettings struct {
 	Precision    float64  `yaml:"precision" json:"precision"`
 	MaxProbes    int      `yaml:"max_probes" json:"max_probes"`
 	LagSlope     float64  `yaml:"lag_slope" json:"lag_slope"`
+	LatencySlope float64  `yaml:"latency_slope" json:"latency_slope"`
 	SendRate     float64  `yaml:"send_rate" json:"send_rate"`
 	Backlog      Duration `yaml:"backlog" json:"backlog"`
 	DrainTimeout Duration `yaml:"drain_timeout" json:"drain_timeout"`
@@ -126,6 +127,7 @@ func DefaultCellSettings() CellSettings {
 		Precision:    0.05,
 		MaxProbes:    8,
 		LagSlope:     0.02,
+		LatencySlope: 0.05,
 		SendRate:     0.97,
 		Backlog:      Duration(time.Second),
 		DrainTimeout: Duration(30 * time.Second),
@@ -375,7 +377,7 @@ func kindName(n *yaml.Node) string {
 // them.
 var settingKeys = []string{"guarantee", "seed", "partitions", "parallelism", "params", "batch_interval", "batch_size",
 	"state", "config_file", "latency_bound", "probe", "warmup", "calibrate", "start", "step", "precision", "max_probes",
-	"lag_slope", "send_rate", "backlog", "drain_timeout", "loads"}
+	"lag_slope", "latency_slope", "send_rate", "backlog", "drain_timeout", "loads"}
 
 // setting decodes one settings key into s; it reports false for a key that
 // is not a setting.
@@ -450,6 +452,13 @@ func (p *suiteParser) setting(k, v *yaml.Node, prefix string, s *CellSettings) (
 		s.MaxProbes, err = p.intIn(v, key, 2, 100)
 	case "lag_slope":
 		s.LagSlope, err = p.fraction(v, key, 0, 1)
+	case "latency_slope":
+		var str string
+		if str, err = p.scalar(v, key); err == nil {
+			if s.LatencySlope, err = strconv.ParseFloat(str, 64); err != nil || !(s.LatencySlope >= 0 && s.LatencySlope <= 10) {
+				err = p.errf(v.Line, key, "%q must be a number in [0, 10]: seconds of latency added per second (0 turns the rule off)", str)
+			}
+		}
 	case "send_rate":
 		s.SendRate, err = p.fraction(v, key, 0, 1)
 	case "backlog":

@@ -465,8 +465,9 @@ func (v *view) searches(d *Data) {
 		sv := searchView{ID: c.ID, Reproduce: benchCommand(d, c)}
 		if c.Searched {
 			crit := c.Record.Criteria()
-			sv.Summary = fmt.Sprintf("sustainable when the backlog grows by at most %.1f%% of the rate per second, the driver publishes at least %.0f%% of it and p99 latency stays under %v; probes of %v after %v of warm-up, bisected to %.0f%%.",
-				100*crit.LagSlope, 100*crit.SendRate, crit.LatencyBound, c.Record.Probe, c.Record.Warmup, 100*c.Record.Precision)
+			sv.Summary = fmt.Sprintf("sustainable when the backlog grows by at most %.1f%% of the rate per second, the driver publishes at least %.0f%% of it, median latency grows by at most %v a second, p99 latency stays under %v and the engine finishes within %v of the input's end; probes of %v after %v of warm-up, bisected to %.0f%%.",
+				100*crit.LagSlope, 100*crit.SendRate, time.Duration(crit.LatencySlope*float64(time.Second)), crit.LatencyBound, crit.LatencyBound,
+				c.Record.Probe, c.Record.Warmup, 100*c.Record.Precision)
 		}
 		for _, rep := range c.Record.Repetitions {
 			rv := repView{Index: rep.Index}

@@ -215,9 +215,12 @@ func run(ctx context.Context, cfg RunConfig, eng engines.Engine, src *GeneratorS
 		case eerr := <-engDone:
 			m.sample(cfg.Clock.Now())
 			if driverRunning {
+				// The driver may have finished and closed the source just
+				// before the engine drained it: only a plan cut short is an
+				// engine that stopped early.
 				stopDriver()
 				<-drvDone
-				if eerr == nil {
+				if eerr == nil && drv.finishedAt == 0 {
 					eerr = errors.New("the engine stopped before its input ended")
 				}
 			}

@@ -25,7 +25,7 @@ func TestCoreMatchesOracle(t *testing.T) {
 // partitions, a task reads several partitions round-robin, and every card
 // still reaches its detect task in order.
 func TestCoreSpoutOwnsSeveralPartitions(t *testing.T) {
-	corepipetest.NoGoroutinesLeft(t)
+	workloadtest.NoGoroutinesLeft(t)
 	in := newTest(t, 5, 5, coreTestParams)
 	for _, g := range corepipetest.Guarantees {
 		outs := workloadtest.RunPipeline(t, in, "core", workloads.Options{Parallelism: 2, Guarantee: g}, 5, 1000)
@@ -41,7 +41,7 @@ func TestCoreSpoutOwnsSeveralPartitions(t *testing.T) {
 // judging them again, so the alerts are still exactly the oracle's, with
 // none duplicated.
 func TestCoreReplaysJudgedOnce(t *testing.T) {
-	corepipetest.NoGoroutinesLeft(t)
+	workloadtest.NoGoroutinesLeft(t)
 	in := newTest(t, 3, 2, coreTestParams)
 	clock := core.NewManualClock(time.Unix(1e9, 0))
 	job, err := coreJob(in, workloads.Options{Parallelism: 2, Guarantee: engines.AtLeastOnce}, core.JobClock(clock))

@@ -27,7 +27,7 @@ func TestCoreMatchesOracle(t *testing.T) {
 // while their records wait behind a slow sink are replayed; no record is
 // lost, and the replays show as duplicates, which at-least-once allows.
 func TestCoreAtLeastOnceUnderTimeouts(t *testing.T) {
-	corepipetest.NoGoroutinesLeft(t)
+	workloadtest.NoGoroutinesLeft(t)
 	in, _ := New(workloadtest.Config(3, 2, nil))
 	clock := core.NewManualClock(time.Unix(1e9, 0))
 	job, err := coreJob(workloads.Options{Parallelism: 2, Guarantee: engines.AtLeastOnce}, core.JobClock(clock))

@@ -7,8 +7,10 @@ package workloadtest
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/enginetest"
@@ -24,6 +26,14 @@ func Config(seed uint64, partitions int, params map[string]string) workloads.Con
 // Source returns a closed in-memory source with the first n records of each
 // partition of inst.
 func Source(inst workloads.Instance, partitions int, n int64) *enginetest.MemSource {
+	src := OpenSource(inst, partitions, n)
+	src.CloseAll()
+	return src
+}
+
+// OpenSource returns an open in-memory source holding the first n records of
+// each partition of inst, for tests of a run that is cancelled mid-input.
+func OpenSource(inst workloads.Instance, partitions int, n int64) *enginetest.MemSource {
 	src := enginetest.NewMemSource(partitions)
 	for p := range partitions {
 		recs := make([]engines.Record, n)
@@ -34,8 +44,28 @@ func Source(inst workloads.Instance, partitions int, n int64) *enginetest.MemSou
 		}
 		src.Append(p, recs...)
 	}
-	src.CloseAll()
 	return src
+}
+
+// NoGoroutinesLeft fails t if goroutines started during it are still
+// running ten seconds after it ends.
+func NoGoroutinesLeft(t *testing.T) {
+	t.Helper()
+	before := runtime.NumGoroutine()
+	t.Cleanup(func() {
+		WaitFor(t, fmt.Sprintf("goroutines back to %d", before), func() bool { return runtime.NumGoroutine() <= before })
+	})
+}
+
+// WaitFor polls cond until it holds, failing t after ten seconds.
+func WaitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting: %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // Final returns the results a run's outputs leave in the harness's sink:

@@ -16,7 +16,7 @@ import (
 	"github.com/streambench/streambench/engines/enginetest"
 	"github.com/streambench/streambench/workloads"
 	"github.com/streambench/streambench/workloads/internal/corepipe"
-	"github.com/streambench/streambench/workloads/internal/corepipe/corepipetest"
+	"github.com/streambench/streambench/workloads/workloadtest"
 )
 
 // memSource returns a closed source of the given partitions, each holding
@@ -69,7 +69,7 @@ func (b *dropOnce) DeclareOutputFields(core.OutputFieldsDeclarer) {}
 // the earliest failed offset, although the spout's pending map fails them
 // in no order.
 func TestSpoutReplaysInOffsetOrder(t *testing.T) {
-	corepipetest.NoGoroutinesLeft(t)
+	workloadtest.NoGoroutinesLeft(t)
 	const partitions, n = 3, 40
 	var mu sync.Mutex
 	var replayed []*engines.Record
@@ -156,7 +156,7 @@ func (b *keyOrder) DeclareOutputFields(core.OutputFieldsDeclarer) {}
 // a key in offset order; a record the key function refuses ends the run
 // with its error; a key function without a field is refused.
 func TestSpoutKey(t *testing.T) {
-	corepipetest.NoGoroutinesLeft(t)
+	workloadtest.NoGoroutinesLeft(t)
 	keyOf := func(r *engines.Record) (string, error) {
 		if strings.HasSuffix(r.Value, "/13") && r.Partition == 1 {
 			return "", errors.New("no key in 1/13")
@@ -241,7 +241,7 @@ func (b *passWriter) DeclareOutputFields(core.OutputFieldsDeclarer) {}
 // TestWriterAcksAfterWriting: at at-least-once, no record's tree completes
 // before the output it caused reached the sink, and every output arrives.
 func TestWriterAcksAfterWriting(t *testing.T) {
-	corepipetest.NoGoroutinesLeft(t)
+	workloadtest.NoGoroutinesLeft(t)
 	const n = 3 * corepipe.MaxHeld
 	var written sync.Map
 	var early []string

@@ -15,6 +15,7 @@ import (
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/enginetest"
 	"github.com/streambench/streambench/workloads"
+	"github.com/streambench/streambench/workloads/workloadtest"
 )
 
 // StopsOnCancel runs inst's baseline pipeline at parallelism 1 and 2 over a
@@ -43,7 +44,7 @@ func StopsOnCancel(t *testing.T, inst workloads.Instance, partitions int) {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() { done <- eng.Run(ctx, src, &enginetest.CollectSink{}) }()
-		waitFor(t, fmt.Sprintf("parallelism %d: every partition read", par), func() bool {
+		workloadtest.WaitFor(t, fmt.Sprintf("parallelism %d: every partition read", par), func() bool {
 			for p := range partitions {
 				if src.Read(p) < 20 {
 					return false
@@ -60,20 +61,9 @@ func StopsOnCancel(t *testing.T, inst workloads.Instance, partitions int) {
 		case <-time.After(10 * time.Second):
 			t.Fatalf("parallelism %d: Run did not return after cancel", par)
 		}
-		waitFor(t, fmt.Sprintf("parallelism %d: goroutines back to %d", par, before), func() bool {
+		workloadtest.WaitFor(t, fmt.Sprintf("parallelism %d: goroutines back to %d", par, before), func() bool {
 			return runtime.NumGoroutine() <= before
 		})
-	}
-}
-
-// waitFor polls cond until it holds, failing t after ten seconds.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !cond(); {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting: %s", what)
-		}
-		time.Sleep(time.Millisecond)
 	}
 }
 

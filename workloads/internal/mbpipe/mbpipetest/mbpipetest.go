@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -36,7 +35,7 @@ func MatchesOracle(t *testing.T, inst workloads.Instance, partitions int, n int6
 	for _, g := range Guarantees {
 		for _, par := range []int{1, 2} {
 			t.Run(fmt.Sprintf("%s/parallelism=%d", g, par), func(t *testing.T) {
-				NoGoroutinesLeft(t)
+				workloadtest.NoGoroutinesLeft(t)
 				opts := workloads.Options{Parallelism: par, Guarantee: g, BatchInterval: BatchInterval}
 				outs := workloadtest.RunPipeline(t, inst, "microbatch", opts, partitions, n)
 				if len(outs) == 0 {
@@ -92,16 +91,16 @@ func StopsOnCancel(t *testing.T, inst workloads.Instance, partitions int) {
 	for _, g := range Guarantees {
 		for _, par := range []int{1, 2} {
 			t.Run(fmt.Sprintf("%s/parallelism=%d", g, par), func(t *testing.T) {
-				NoGoroutinesLeft(t)
+				workloadtest.NoGoroutinesLeft(t)
 				eng, err := inst.Pipeline("microbatch", workloads.Options{Parallelism: par, Guarantee: g, BatchInterval: BatchInterval})
 				if err != nil {
 					t.Fatal(err)
 				}
-				src := openSource(inst, partitions, 50)
+				src := workloadtest.OpenSource(inst, partitions, 50)
 				ctx, cancel := context.WithCancel(context.Background())
 				done := make(chan error, 1)
 				go func() { done <- eng.Run(ctx, src, &enginetest.CollectSink{}) }()
-				waitFor(t, "every partition read", func() bool {
+				workloadtest.WaitFor(t, "every partition read", func() bool {
 					for p := range partitions {
 						if src.Read(p) < 50 {
 							return false
@@ -131,7 +130,7 @@ func SinkFailure(t *testing.T, inst workloads.Instance, partitions int, n int64)
 	t.Helper()
 	for _, g := range Guarantees {
 		t.Run(g.String(), func(t *testing.T) {
-			NoGoroutinesLeft(t)
+			workloadtest.NoGoroutinesLeft(t)
 			eng, err := inst.Pipeline("microbatch", workloads.Options{Parallelism: 2, Guarantee: g, BatchInterval: BatchInterval})
 			if err != nil {
 				t.Fatal(err)
@@ -144,42 +143,5 @@ func SinkFailure(t *testing.T, inst workloads.Instance, partitions int, n int64)
 				t.Fatalf("Run returned %v, want the sink's error", err)
 			}
 		})
-	}
-}
-
-// openSource returns an open in-memory source holding the first n records
-// of each partition of inst.
-func openSource(inst workloads.Instance, partitions int, n int64) *enginetest.MemSource {
-	src := enginetest.NewMemSource(partitions)
-	for p := range partitions {
-		recs := make([]engines.Record, n)
-		for o := range recs {
-			recs[o] = engines.Record{Partition: int32(p), Offset: int64(o)}
-			inst.Fill(&recs[o])
-			recs[o].Intended = recs[o].EventTime
-		}
-		src.Append(p, recs...)
-	}
-	return src
-}
-
-// NoGoroutinesLeft fails t if goroutines started during it are still
-// running ten seconds after it ends.
-func NoGoroutinesLeft(t *testing.T) {
-	t.Helper()
-	before := runtime.NumGoroutine()
-	t.Cleanup(func() {
-		waitFor(t, fmt.Sprintf("goroutines back to %d", before), func() bool { return runtime.NumGoroutine() <= before })
-	})
-}
-
-// waitFor polls cond until it holds, failing t after ten seconds.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !cond(); {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting: %s", what)
-		}
-		time.Sleep(time.Millisecond)
 	}
 }

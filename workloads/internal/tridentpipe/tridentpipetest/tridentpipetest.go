@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -44,7 +43,7 @@ func MatchesOracle(t *testing.T, inst workloads.Instance, partitions int, n int6
 	for _, m := range Modes {
 		for _, par := range []int{1, 2} {
 			t.Run(fmt.Sprintf("%s/%s/parallelism=%d", m.Guarantee, m.State, par), func(t *testing.T) {
-				NoGoroutinesLeft(t)
+				workloadtest.NoGoroutinesLeft(t)
 				opts := workloads.Options{Parallelism: par, Guarantee: m.Guarantee, State: m.State, BatchSize: batch}
 				outs := workloadtest.RunPipeline(t, inst, "trident", opts, partitions, n)
 				if len(outs) == 0 {
@@ -99,7 +98,7 @@ func StopsOnCancel(t *testing.T, inst workloads.Instance, partitions int) {
 	t.Helper()
 	for _, m := range Modes {
 		t.Run(fmt.Sprintf("%s/%s", m.Guarantee, m.State), func(t *testing.T) {
-			NoGoroutinesLeft(t)
+			workloadtest.NoGoroutinesLeft(t)
 			eng, err := inst.Pipeline("trident", workloads.Options{Parallelism: 2, Guarantee: m.Guarantee, State: m.State, BatchSize: 16})
 			if err != nil {
 				t.Fatal(err)
@@ -117,7 +116,7 @@ func StopsOnCancel(t *testing.T, inst workloads.Instance, partitions int) {
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan error, 1)
 			go func() { done <- eng.Run(ctx, src, &enginetest.CollectSink{}) }()
-			waitFor(t, "every partition read", func() bool {
+			workloadtest.WaitFor(t, "every partition read", func() bool {
 				for p := range partitions {
 					if src.Read(p) < 50 {
 						return false
@@ -135,26 +134,5 @@ func StopsOnCancel(t *testing.T, inst workloads.Instance, partitions int) {
 				t.Fatal("Run did not return after cancel")
 			}
 		})
-	}
-}
-
-// NoGoroutinesLeft fails t if goroutines started during it are still
-// running ten seconds after it ends.
-func NoGoroutinesLeft(t *testing.T) {
-	t.Helper()
-	before := runtime.NumGoroutine()
-	t.Cleanup(func() {
-		waitFor(t, fmt.Sprintf("goroutines back to %d", before), func() bool { return runtime.NumGoroutine() <= before })
-	})
-}
-
-// waitFor polls cond until it holds, failing t after ten seconds.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !cond(); {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting: %s", what)
-		}
-		time.Sleep(time.Millisecond)
 	}
 }

@@ -606,7 +606,10 @@ func (c *CellRecord) RunConfig(rate float64, calibration bool) (RunConfig, time.
 	if calibration {
 		publish, warmup = c.Calibrate.D(), 0
 	}
-	var backlog int64
+	// The max-rate calibration keeps a short queue in front of the engine,
+	// so that its second of input is measured while it is published rather
+	// than drained from a queue long after.
+	backlog := int64(4096)
 	if rate > 0 {
 		// A second of input (the suite's backlog) in front of the engine:
 		// enough to ride out a pause, small enough that an overloaded probe

@@ -368,7 +368,7 @@ cells:
 		t.Errorf("command\n%s\nwant\n%s", got, want)
 	}
 	cal, publish, _ := c.RunConfig(0, true)
-	if publish != 2*time.Second || cal.Warmup != 0 || cal.Backlog != 0 || !slices.Contains(cal.Command, "max") {
+	if publish != 2*time.Second || cal.Warmup != 0 || cal.Backlog != 4096 || !slices.Contains(cal.Command, "max") {
 		t.Errorf("calibration %+v", cal)
 	}
 }
@@ -514,4 +514,22 @@ func FuzzDecodeHistogramLog(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestDefaultBacklog(t *testing.T) {
+	for _, tc := range []struct {
+		rate       float64
+		partitions int
+		want       int64
+	}{
+		{0, 4, 1 << 18},     // max rate: a second's batch of a fast pipeline
+		{10000, 4, 1 << 16}, // slow: the floor
+		{400000, 4, 200000}, // two seconds of the rate per partition
+		{1e6, 0, 2000000},   // no partitions counts as one
+		{100001, 3, 66668},  // rounded up
+	} {
+		if got := DefaultBacklog(tc.rate, tc.partitions); got != tc.want {
+			t.Errorf("DefaultBacklog(%g, %d) = %d, want %d", tc.rate, tc.partitions, got, tc.want)
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"slices"
 	"strings"
@@ -38,8 +39,8 @@ type RunConfig struct {
 	// Options carries engine-specific settings; Parallelism and Guarantee
 	// are filled in from above.
 	Options workloads.Options
-	// Backlog bounds unread records per partition (0: a default that fits
-	// the rate); DrainTimeout bounds how long the engine may take to finish
+	// Backlog bounds unread records per partition (0: DefaultBacklog);
+	// DrainTimeout bounds how long the engine may take to finish
 	// once the input has ended (0: one minute).
 	Backlog      int64
 	DrainTimeout time.Duration
@@ -118,10 +119,7 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 
 	backlog := cfg.Backlog
 	if backlog == 0 {
-		backlog = 1 << 16
-		if cfg.Rate == 0 {
-			backlog = 1 << 12 // "max": keep the queue in front of the engine short
-		}
+		backlog = DefaultBacklog(cfg.Rate, cfg.Partitions)
 	}
 	src := NewGeneratorSource(cfg.Partitions, 4*backlog, inst.Fill)
 	rec := NewRecorder(cfg.Clock)
@@ -324,4 +322,16 @@ func (cfg *RunConfig) check() error {
 		return bad("GOMAXPROCS is zero")
 	}
 	return nil
+}
+
+// DefaultBacklog is the unread records per partition a run's source holds
+// when none is given: two seconds of the offered rate, and at least 65,536.
+// At max rate (0) it is 262,144: enough for an engine that fetches once per
+// batch interval, like a direct stream, to take a full second's batch of a
+// fast pipeline, since a real log (a Kafka topic) would hold that too.
+func DefaultBacklog(rate float64, partitions int) int64 {
+	if rate == 0 {
+		return 1 << 18
+	}
+	return max(1<<16, int64(math.Ceil(2*rate/float64(max(partitions, 1)))))
 }

@@ -61,12 +61,12 @@ func (s *Simulation) Run(ctx context.Context, cfg RunConfig) (*Measurement, erro
 	}
 	capacity := s.Capacity(cfg.Engine, cfg.Workload) * (1 + s.Noise*(2*rng.Float64()-1))
 	rate, publish := cfg.Rate, cfg.Duration.Seconds()
+	if cfg.Backlog == 0 {
+		cfg.Backlog = DefaultBacklog(rate, cfg.Partitions)
+	}
 	backlog := float64(cfg.Backlog * int64(cfg.Partitions))
 	if rate == 0 {
-		rate, backlog = capacity, float64(4096*cfg.Partitions)
-	}
-	if backlog == 0 {
-		backlog = float64(1<<16) * float64(cfg.Partitions)
+		rate = capacity
 	}
 	total := math.Floor(rate * publish)
 	warmup := int(math.Ceil(cfg.Warmup.Seconds()))

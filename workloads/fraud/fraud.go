@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"slices"
 	"strconv"
 	"time"
 
@@ -34,9 +33,7 @@ var params = []workloads.Param{
 	{Name: "country-rate", Default: "0.002", Description: "fraction of transactions planted abroad, in (0, 1]"},
 }
 
-type pipeline func(*Instance, workloads.Options) (engines.Engine, error)
-
-var pipelines = map[string]pipeline{
+var pipelines = workloads.Pipelines[*Instance]{
 	"baseline":   baselinePipeline,
 	"core":       corePipeline,
 	"microbatch": microbatchPipeline,
@@ -258,25 +255,11 @@ func (in *Instance) RecordBytes() float64 { return in.meanSize }
 func (in *Instance) Params() map[string]string { return in.params }
 
 // Engines implements workloads.Instance.
-func (in *Instance) Engines() []string {
-	names := make([]string, 0, len(pipelines))
-	for name := range pipelines {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	return names
-}
+func (in *Instance) Engines() []string { return pipelines.Names() }
 
 // Pipeline implements workloads.Instance.
 func (in *Instance) Pipeline(engine string, opts workloads.Options) (engines.Engine, error) {
-	build, ok := pipelines[engine]
-	if !ok {
-		return nil, fmt.Errorf("fraud on %q: %w", engine, workloads.ErrUnsupportedEngine)
-	}
-	if opts.Parallelism < 1 {
-		return nil, fmt.Errorf("parallelism must be at least 1, got %d", opts.Parallelism)
-	}
-	return build(in, opts)
+	return pipelines.Build("fraud", in, engine, opts)
 }
 
 // AlertOutput returns the event a flagged transaction becomes: keyed by its

@@ -3,7 +3,6 @@ package grep
 import (
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"strings"
 	"time"
 
@@ -32,9 +31,7 @@ var params = []workloads.Param{
 // MatchesKey is the key of the per-window match count.
 const MatchesKey = "matches"
 
-type pipeline func(*Instance, workloads.Options) (engines.Engine, error)
-
-var pipelines = map[string]pipeline{
+var pipelines = workloads.Pipelines[*Instance]{
 	"baseline":   baselinePipeline,
 	"core":       corePipeline,
 	"microbatch": microbatchPipeline,
@@ -185,25 +182,11 @@ func (in *Instance) Expect(published []int64) workloads.Expected {
 }
 
 // Engines implements workloads.Instance.
-func (in *Instance) Engines() []string {
-	names := make([]string, 0, len(pipelines))
-	for name := range pipelines {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	return names
-}
+func (in *Instance) Engines() []string { return pipelines.Names() }
 
 // Pipeline implements workloads.Instance.
 func (in *Instance) Pipeline(engine string, opts workloads.Options) (engines.Engine, error) {
-	build, ok := pipelines[engine]
-	if !ok {
-		return nil, fmt.Errorf("grep on %q: %w", engine, workloads.ErrUnsupportedEngine)
-	}
-	if opts.Parallelism < 1 {
-		return nil, fmt.Errorf("parallelism must be at least 1, got %d", opts.Parallelism)
-	}
-	return build(in, opts)
+	return pipelines.Build("grep", in, engine, opts)
 }
 
 // MatchEvent returns the event a matching record becomes: keyed by the line,

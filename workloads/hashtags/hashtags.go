@@ -31,9 +31,7 @@ var params = []workloads.Param{
 	{Name: "window", Default: "10s", Description: "event-time window, in [1ms, 1h]"},
 }
 
-type pipeline func(*Instance, workloads.Options) (engines.Engine, error)
-
-var pipelines = map[string]pipeline{
+var pipelines = workloads.Pipelines[*Instance]{
 	"baseline":   baselinePipeline,
 	"core":       corePipeline,
 	"microbatch": microbatchPipeline,
@@ -278,23 +276,9 @@ func (in *Instance) Expect(published []int64) workloads.Expected {
 }
 
 // Engines implements workloads.Instance.
-func (in *Instance) Engines() []string {
-	names := make([]string, 0, len(pipelines))
-	for name := range pipelines {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	return names
-}
+func (in *Instance) Engines() []string { return pipelines.Names() }
 
 // Pipeline implements workloads.Instance.
 func (in *Instance) Pipeline(engine string, opts workloads.Options) (engines.Engine, error) {
-	build, ok := pipelines[engine]
-	if !ok {
-		return nil, fmt.Errorf("hashtags on %q: %w", engine, workloads.ErrUnsupportedEngine)
-	}
-	if opts.Parallelism < 1 {
-		return nil, fmt.Errorf("parallelism must be at least 1, got %d", opts.Parallelism)
-	}
-	return build(in, opts)
+	return pipelines.Build("hashtags", in, engine, opts)
 }

@@ -19,7 +19,6 @@ package identity
 import (
 	"fmt"
 	"math/rand/v2"
-	"slices"
 
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/workloads"
@@ -38,9 +37,7 @@ var params = []workloads.Param{
 	{Name: "payloads", Default: "1024", Description: "distinct payloads the stream draws from, in [1, 1048576]"},
 }
 
-type pipeline func(*Instance, workloads.Options) (engines.Engine, error)
-
-var pipelines = map[string]pipeline{
+var pipelines = workloads.Pipelines[*Instance]{
 	"baseline":   baselinePipeline,
 	"core":       corePipeline,
 	"microbatch": microbatchPipeline,
@@ -119,25 +116,11 @@ func (in *Instance) Expect(published []int64) workloads.Expected {
 }
 
 // Engines implements workloads.Instance.
-func (in *Instance) Engines() []string {
-	names := make([]string, 0, len(pipelines))
-	for name := range pipelines {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	return names
-}
+func (in *Instance) Engines() []string { return pipelines.Names() }
 
 // Pipeline implements workloads.Instance.
 func (in *Instance) Pipeline(engine string, opts workloads.Options) (engines.Engine, error) {
-	build, ok := pipelines[engine]
-	if !ok {
-		return nil, fmt.Errorf("identity on %q: %w", engine, workloads.ErrUnsupportedEngine)
-	}
-	if opts.Parallelism < 1 {
-		return nil, fmt.Errorf("parallelism must be at least 1, got %d", opts.Parallelism)
-	}
-	return build(in, opts)
+	return pipelines.Build("identity", in, engine, opts)
 }
 
 // Output returns the output a record becomes: one event keyed by its payload.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"slices"
 	"strconv"
 	"time"
 
@@ -37,9 +36,7 @@ var (
 	kindShare = []int{30, 20, 50}
 )
 
-type pipeline func(*Instance, workloads.Options) (engines.Engine, error)
-
-var pipelines = map[string]pipeline{
+var pipelines = workloads.Pipelines[*Instance]{
 	"baseline":   baselinePipeline,
 	"core":       corePipeline,
 	"microbatch": microbatchPipeline,
@@ -251,23 +248,9 @@ func (in *Instance) Expect(published []int64) workloads.Expected {
 }
 
 // Engines implements workloads.Instance.
-func (in *Instance) Engines() []string {
-	names := make([]string, 0, len(pipelines))
-	for name := range pipelines {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	return names
-}
+func (in *Instance) Engines() []string { return pipelines.Names() }
 
 // Pipeline implements workloads.Instance.
 func (in *Instance) Pipeline(engine string, opts workloads.Options) (engines.Engine, error) {
-	build, ok := pipelines[engine]
-	if !ok {
-		return nil, fmt.Errorf("network on %q: %w", engine, workloads.ErrUnsupportedEngine)
-	}
-	if opts.Parallelism < 1 {
-		return nil, fmt.Errorf("parallelism must be at least 1, got %d", opts.Parallelism)
-	}
-	return build(in, opts)
+	return pipelines.Build("network", in, engine, opts)
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"slices"
 	"sort"
 
 	"github.com/streambench/streambench/engines"
@@ -27,10 +26,8 @@ var params = []workloads.Param{
 }
 
 // pipeline builds word count for one engine.
-type pipeline func(*Instance, workloads.Options) (engines.Engine, error)
-
 // pipelines holds word count written once per engine API.
-var pipelines = map[string]pipeline{
+var pipelines = workloads.Pipelines[*Instance]{
 	"baseline":   baselinePipeline,
 	"core":       corePipeline,
 	"trident":    tridentPipeline,
@@ -214,25 +211,11 @@ func (in *Instance) Expect(published []int64) workloads.Expected {
 }
 
 // Engines implements workloads.Instance.
-func (in *Instance) Engines() []string {
-	names := make([]string, 0, len(pipelines))
-	for name := range pipelines {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	return names
-}
+func (in *Instance) Engines() []string { return pipelines.Names() }
 
 // Pipeline implements workloads.Instance.
 func (in *Instance) Pipeline(engine string, opts workloads.Options) (engines.Engine, error) {
-	build, ok := pipelines[engine]
-	if !ok {
-		return nil, fmt.Errorf("wordcount on %q: %w", engine, workloads.ErrUnsupportedEngine)
-	}
-	if opts.Parallelism < 1 {
-		return nil, fmt.Errorf("parallelism must be at least 1, got %d", opts.Parallelism)
-	}
-	return build(in, opts)
+	return pipelines.Build("wordcount", in, engine, opts)
 }
 
 // SplitWords appends the space-separated words of s to dst and returns it.

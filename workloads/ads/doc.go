@@ -22,6 +22,7 @@
 //	            (fields on campaign)
 //	trident     each(parse) -> filter(view) -> each(join) ->
 //	            groupBy(campaign, window) -> persistentAggregate(Count)
-//	microbatch  map(parse) -> filter(view) -> map(join) ->
-//	            running count per (campaign, window)
+//	microbatch  mapPartitions(parse, keep views, join with the campaign
+//	            map) -> reduceByKey(sum) -> mapWithState(running count per
+//	            (campaign, window))
 package ads

@@ -57,8 +57,8 @@
 //	            map; every card's tuples come from one spout task, in order
 //	trident     each(Parse) -> partitionBy(card) ->
 //	            partitionPersist(profiles, Check) -> newValuesStream ->
-//	            each(alert): state updated in txid order
-//	microbatch  map(Parse) -> map((card, txn)) -> mapWithState(Check),
-//	            emitting alerts; each batch's records of a card in offset
+//	            partitionPersist(sink, alerts): state updated in txid order
+//	microbatch  mapPartitions(Parse into (card, txn)) -> mapWithState(Check)
+//	            -> filter(alert); each batch's records of a card in offset
 //	            order
 package fraud

@@ -35,7 +35,8 @@
 //	trident     each(Match filter) -> each(emit event) ->
 //	            groupBy(window) -> persistentAggregate(Count)
 //	microbatch  filter(Match) -> foreachRDD(write events);
-//	            map((window, 1)) -> updateStateByKey(sum)
+//	            map(((key, window), 1)) -> reduceByKey(sum) ->
+//	            mapWithState(running count)
 //
 // Matching needs no order, and counts add up in any order, so the answer
 // does not depend on how an engine interleaves partitions.

@@ -43,8 +43,10 @@
 //	trident     each(Parse) -> stateQuery(spam list, a static state) ->
 //	            filter(not spam) -> groupBy(tag, window) ->
 //	            persistentAggregate(Count) -> newValuesStream ->
-//	            partitionBy(window) -> partitionAggregate(rank)
-//	microbatch  flatMap(Parse) -> transform(join with the spam RDD,
-//	            filter) -> map(((tag, window), 1)) -> updateStateByKey(sum)
-//	            -> map by window -> updateStateByKey(Rankings)
+//	            each(window) -> partitionBy(window) ->
+//	            partitionPersist(Rankings, a map state) -> newValuesStream
+//	microbatch  mapPartitions(Parse) -> transform(leftOuterJoin with the
+//	            spam RDD, filter) -> flatMap(((tag, window), 1)) ->
+//	            reduceByKey(sum) -> mapWithState(running count) ->
+//	            map by window -> mapWithState(Rankings)
 package hashtags

@@ -44,8 +44,10 @@
 //	            service) keeping each service's windows
 //	trident     each(Parse) -> partitionBy(service) ->
 //	            partitionPersist(service windows, Detector.Add) ->
-//	            newValuesStream -> each(write changed counts and flags)
-//	microbatch  map(Parse) -> map((service, (window, error))) ->
-//	            updateStateByKey(Detector.Add over the batch's lines),
+//	            newValuesStream -> partitionPersist(sink, changed counts
+//	            and flags)
+//	microbatch  map(Parse) -> map(((service, window), (1, error))) ->
+//	            reduceByKey(sum) -> map by service ->
+//	            mapWithState(Detector.Add over the batch's counts),
 //	            writing the counts and flags that changed
 package logs

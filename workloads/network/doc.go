@@ -42,7 +42,8 @@
 //	trident     each(Parse) -> groupBy(tower, window) ->
 //	            persistentAggregate(Count) -> newValuesStream ->
 //	            stateQuery(capacities) -> each(allocate when crossed)
-//	microbatch  map(Parse) -> map(((tower, window), 1)) ->
-//	            updateStateByKey(sum, remembering the previous load) ->
-//	            join with the capacity RDD -> filter(crossed)
+//	microbatch  map(Parse) -> map(((tower, window), 1)) -> reduceByKey(sum)
+//	            -> mapWithState(running load, remembering the previous
+//	            one) -> transform(leftOuterJoin with the capacity RDD) ->
+//	            flatMap(allocate when crossed)
 package network

@@ -38,10 +38,13 @@
 //	            violations to the counter that owns the driver
 //	core        spout -> join bolt holding the tables (shuffle) writing
 //	            alerts -> violations bolt (fields on driver)
-//	trident     each(Parse) -> stateQuery(speed limits) ->
-//	            stateQuery(routes) -> each(Check, alert) ->
-//	            groupBy(driver, window) -> persistentAggregate(Count)
-//	microbatch  map(Parse) -> transform(join with the segments and routes
-//	            RDDs) -> flatMap(alerts) -> map(((driver, window), 1)) ->
-//	            updateStateByKey(sum)
+//	trident     each(Judge: parse, check against the road tables the
+//	            function holds, as a lookup table loaded in prepare) ->
+//	            partitionPersist(alerts); groupBy(driver, window) ->
+//	            persistentAggregate(Count)
+//	microbatch  map(Parse, check against the road tables: a map-side join
+//	            with small static tables, as with a broadcast variable) ->
+//	            flatMap(alerts); filter(violating) ->
+//	            map(((driver, window), n)) -> reduceByKey(sum) ->
+//	            mapWithState(running count)
 package trucking

@@ -25,7 +25,8 @@
 //	            readers split and hand words to counters by hash of the word
 //	core        spout -> split bolt (shuffle) -> count bolt (fields on word)
 //	trident     each(split) -> groupBy(word) -> persistentAggregate(Count)
-//	microbatch  flatMap(split) -> map((w,1)) -> running count per key
+//	microbatch  mapPartitions(split into (w, 1)) -> reduceByKey(sum) ->
+//	            mapWithState(running count per word)
 //
 // The engines with a pipeline here are listed by Instance.Engines.
 package wordcount

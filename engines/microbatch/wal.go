@@ -2,14 +2,11 @@ package microbatch
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/binary"
-	"encoding/gob"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -147,12 +144,11 @@ func (w *writeAheadLog) append(seq int64, records any, metadata any) error {
 	if err != nil {
 		return fmt.Errorf("encoding block metadata: %w", err)
 	}
-	data, err := encodeRecords(records)
+	payload := binary.BigEndian.AppendUint32(make([]byte, 0, 4+len(meta)), uint32(len(meta)))
+	payload, err = appendRecords(append(payload, meta...), records)
 	if err != nil {
 		return err
 	}
-	payload := binary.BigEndian.AppendUint32(make([]byte, 0, 4+len(meta)+len(data)), uint32(len(meta)))
-	payload = append(append(payload, meta...), data...)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	now := w.clock.Now()
@@ -229,16 +225,6 @@ func (w *writeAheadLog) close() {
 	}
 }
 
-// encodeRecords encodes a block's records ([]T) with encoding/gob, Go's
-// counterpart of the Java serialization Spark logs blocks with.
-func encodeRecords(records any) ([]byte, error) {
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(records); err != nil {
-		return nil, fmt.Errorf("encoding block: %w (records must be gob-encodable: exported fields)", err)
-	}
-	return buf.Bytes(), nil
-}
-
 // splitPayload separates a logged block's metadata from its records.
 func splitPayload(payload []byte) (meta, records []byte, err error) {
 	if len(payload) < 4 || int(binary.BigEndian.Uint32(payload)) > len(payload)-4 {
@@ -246,14 +232,6 @@ func splitPayload(payload []byte) (meta, records []byte, err error) {
 	}
 	n := binary.BigEndian.Uint32(payload)
 	return payload[4 : 4+n], payload[4+n:], nil
-}
-
-func decodeRecords[T any](payload []byte) ([]T, error) {
-	var out []T
-	if err := gob.NewDecoder(bytes.NewReader(payload)).Decode(&out); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("decoding block: %w", err)
-	}
-	return out, nil
 }
 
 func syncDir(dir string) error {

@@ -1,6 +1,7 @@
 package microbatch
 
 import (
+	"slices"
 	"sync"
 	"time"
 )
@@ -75,6 +76,11 @@ func (g *blockGenerator[T]) addMany(vs []T, meta any) error {
 	if g.stopped {
 		return ErrReceiverStopped
 	}
+	if need := len(g.buf) + len(vs); need > cap(g.buf) {
+		// Double rather than let append grow a large buffer by a quarter at
+		// a time, copying the block again on every growth.
+		g.buf = slices.Grow(g.buf, max(need, 2*cap(g.buf))-len(g.buf))
+	}
 	g.buf = append(g.buf, vs...)
 	if meta != nil {
 		g.meta = g.merge(g.meta, meta)
@@ -85,9 +91,10 @@ func (g *blockGenerator[T]) addMany(vs []T, meta any) error {
 // take swaps out the buffer; the caller holds g.mu.
 func (g *blockGenerator[T]) take() cutBlock[T] {
 	blk := cutBlock[T]{records: g.buf, meta: g.meta}
-	// The next block is sized like this one, so a steady stream appends
-	// without regrowing (and copying) its buffer.
-	g.buf, g.meta = make([]T, 0, len(blk.records)), nil
+	// The next block is sized like this one with room to spare, so a
+	// stream of steady or slowly rising rate appends without regrowing (and
+	// copying) its buffer.
+	g.buf, g.meta = make([]T, 0, len(blk.records)+len(blk.records)/2), nil
 	if len(blk.records) > 0 {
 		g.cut++
 	}

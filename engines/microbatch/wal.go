@@ -48,6 +48,8 @@ type walSegment struct {
 
 const walHeader = 16
 
+var payloadBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 func openWriteAheadLog(dir string, rolling time.Duration, clock Clock) (*writeAheadLog, error) {
@@ -144,11 +146,16 @@ func (w *writeAheadLog) append(seq int64, records any, metadata any) error {
 	if err != nil {
 		return fmt.Errorf("encoding block metadata: %w", err)
 	}
-	payload := binary.BigEndian.AppendUint32(make([]byte, 0, 4+len(meta)), uint32(len(meta)))
+	// Payload buffers are reused: a fresh one per block would be
+	// allocated and zeroed at the size of the block, every block.
+	buf := payloadBuffers.Get().(*[]byte)
+	defer payloadBuffers.Put(buf)
+	payload := binary.BigEndian.AppendUint32((*buf)[:0], uint32(len(meta)))
 	payload, err = appendRecords(append(payload, meta...), records)
 	if err != nil {
 		return err
 	}
+	*buf = payload
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	now := w.clock.Now()

@@ -123,7 +123,7 @@ func (r *RDD[T]) Iterator(p int) (iter.Seq[T], error) {
 func (r *RDD[T]) Persist() *RDD[T] {
 	r.cacheMu.Lock()
 	if r.cache == nil {
-		r.cache = &partitionCache[T]{parts: make([][]T, r.n), done: make([]bool, r.n), locks: make([]sync.Mutex, r.n)}
+		r.cache = &partitionCache[T]{parts: make([]chunked[T], r.n), done: make([]bool, r.n), locks: make([]sync.Mutex, r.n)}
 	}
 	r.cacheMu.Unlock()
 	return r
@@ -157,7 +157,7 @@ func (r *RDD[T]) fullyCached() bool {
 type partitionCache[T any] struct {
 	locks []sync.Mutex // one per partition: a partition is computed once
 	mu    sync.Mutex
-	parts [][]T
+	parts []chunked[T]
 	done  []bool
 }
 
@@ -168,18 +168,58 @@ func (c *partitionCache[T]) get(p int, compute func(int) (iter.Seq[T], error)) (
 	if c.done[p] {
 		part := c.parts[p]
 		c.mu.Unlock()
-		return slices.Values(part), nil
+		return part.values, nil
 	}
 	c.mu.Unlock()
 	seq, err := compute(p)
 	if err != nil {
 		return nil, err
 	}
-	part := slices.Collect(seq)
+	part := collectChunked(seq)
 	c.mu.Lock()
 	c.parts[p], c.done[p] = part, true
 	c.mu.Unlock()
-	return slices.Values(part), nil
+	return part.values, nil
+}
+
+// chunked is a materialised partition kept in fixed-size chunks, as Spark's
+// memory store keeps a cached block in chunks: collecting a partition of
+// unknown length then never copies what it has collected, where a growing
+// slice would copy each element several times over (and, for elements
+// holding pointers, pay the GC's write barrier on each copy).
+type chunked[T any] [][]T
+
+const chunkLen = 4096
+
+func collectChunked[T any](seq iter.Seq[T]) chunked[T] {
+	var c chunked[T]
+	var cur []T
+	n := 0
+	for v := range seq {
+		if len(cur) == cap(cur) {
+			if cur != nil {
+				c = append(c, cur)
+			}
+			// Chunks double up to chunkLen, so a small partition stays small.
+			cur = make([]T, 0, min(chunkLen, max(16, n)))
+		}
+		cur = append(cur, v)
+		n++
+	}
+	if len(cur) > 0 {
+		c = append(c, cur)
+	}
+	return c
+}
+
+func (c chunked[T]) values(yield func(T) bool) {
+	for _, chunk := range c {
+		for _, v := range chunk {
+			if !yield(v) {
+				return
+			}
+		}
+	}
 }
 
 func (c *partitionCache[T]) complete() bool {

@@ -1,9 +1,7 @@
 package fraud
 
 import (
-	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -48,48 +46,8 @@ func TestCoreReplaysJudgedOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	collect := &enginetest.CollectSink{}
-	blocked, release := make(chan struct{}), make(chan struct{})
-	var once sync.Once
-	sink := engines.SinkFunc(func(outs []engines.Output) error {
-		once.Do(func() { // the first write waits out the timeouts
-			close(blocked)
-			<-release
-		})
-		return collect.Write(outs)
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- job.Run(ctx, workloadtest.Source(in, 2, 3000), sink) }()
-	// Once a write is blocked, two rotations of the spouts' pending maps
-	// time out every tree in flight; fifty make sure the spout executors
-	// took their ticks. Then the sink lets the writes through, and time
-	// goes on more slowly, so that the replays complete and the acker
-	// entries left by acks of timed-out trees expire, as in Storm.
-	select {
-	case <-blocked:
-	case err := <-done:
-		t.Fatalf("the run ended (%v) without writing", err)
-	}
-	for range 50 {
-		time.Sleep(2 * time.Millisecond)
-		clock.Advance(30 * time.Second)
-	}
-	close(release)
-	for {
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatal(err)
-			}
-		case <-time.After(20 * time.Millisecond):
-			clock.Advance(30 * time.Second)
-			continue
-		}
-		break
-	}
-	if diffs := workloadtest.Diff(in.Expect([]int64{3000, 3000}), workloadtest.Final(collect.Outputs())); len(diffs) > 0 {
+	outs := corepipetest.RunThroughTimeouts(t, job, clock, workloadtest.Source(in, 2, 3000))
+	if diffs := workloadtest.Diff(in.Expect([]int64{3000, 3000}), workloadtest.Final(outs)); len(diffs) > 0 {
 		t.Errorf("alerts differ from the oracle:\n%s", strings.Join(diffs, "\n"))
 	}
 	var failed int64

@@ -1,14 +1,11 @@
 package identity
 
 import (
-	"context"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/core"
-	"github.com/streambench/streambench/engines/enginetest"
 	"github.com/streambench/streambench/workloads"
 	"github.com/streambench/streambench/workloads/internal/corepipe/corepipetest"
 	"github.com/streambench/streambench/workloads/workloadtest"
@@ -34,48 +31,8 @@ func TestCoreAtLeastOnceUnderTimeouts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	collect := &enginetest.CollectSink{}
-	blocked, release := make(chan struct{}), make(chan struct{})
-	var once sync.Once
-	sink := engines.SinkFunc(func(outs []engines.Output) error {
-		once.Do(func() { // the first write waits out the timeouts
-			close(blocked)
-			<-release
-		})
-		return collect.Write(outs)
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- job.Run(ctx, workloadtest.Source(in, 2, 2000), sink) }()
-	// Once a write is blocked, two rotations of the spouts' pending maps
-	// time out every tree in flight; fifty make sure the spout executors
-	// took their ticks. Then the sink lets the writes through, and time
-	// goes on more slowly, so that the replays complete and the acker
-	// entries left by acks of timed-out trees expire, as in Storm.
-	select {
-	case <-blocked:
-	case err := <-done:
-		t.Fatalf("the run ended (%v) without writing", err)
-	}
-	for range 50 {
-		time.Sleep(2 * time.Millisecond)
-		clock.Advance(30 * time.Second)
-	}
-	close(release)
-	for {
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatal(err)
-			}
-		case <-time.After(20 * time.Millisecond):
-			clock.Advance(30 * time.Second)
-			continue
-		}
-		break
-	}
-	got := workloadtest.Final(collect.Outputs())
+	outs := corepipetest.RunThroughTimeouts(t, job, clock, workloadtest.Source(in, 2, 2000))
+	got := workloadtest.Final(outs)
 	var lost, duplicated int64
 	for k, want := range in.Expect([]int64{2000, 2000}).Counts {
 		lost += max(0, want-got[k])

@@ -6,6 +6,7 @@ package workloadtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"sort"
@@ -134,6 +135,60 @@ func RunPipeline(t *testing.T, inst workloads.Instance, engine string, opts work
 		t.Errorf("%s differs from the oracle:\n%s", engine, join(diffs))
 	}
 	return outs
+}
+
+// StopsOnCancel runs inst's pipeline for engine with opts over an open
+// source holding the first n records of each partition, waits until every
+// partition's records were read, cancels the run, and fails t unless Run
+// returns context.Canceled and every goroutine the run started has stopped.
+func StopsOnCancel(t *testing.T, inst workloads.Instance, engine string, opts workloads.Options, partitions int, n int64) {
+	t.Helper()
+	NoGoroutinesLeft(t)
+	eng, err := inst.Pipeline(engine, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := OpenSource(inst, partitions, n)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- eng.Run(ctx, src, &enginetest.CollectSink{}) }()
+	WaitFor(t, "every partition read", func() bool {
+		for p := range partitions {
+			if src.Read(p) < n {
+				return false
+			}
+		}
+		return true
+	})
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("Run returned %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after cancel")
+	}
+}
+
+// SinkFailure fails t unless a run of inst's pipeline for engine with opts
+// over the first n records of each partition, with a sink that refuses every
+// write, ends with the sink's error and leaves no goroutine behind. n must be
+// enough records for the pipeline to write something.
+func SinkFailure(t *testing.T, inst workloads.Instance, engine string, opts workloads.Options, partitions int, n int64) {
+	t.Helper()
+	NoGoroutinesLeft(t)
+	eng, err := inst.Pipeline(engine, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("sink closed")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err = eng.Run(ctx, Source(inst, partitions, n), engines.SinkFunc(func([]engines.Output) error { return boom }))
+	if !errors.Is(err, boom) {
+		t.Fatalf("Run returned %v, want the sink's error", err)
+	}
 }
 
 // CheckDeterminism fails t unless two instances of the same config give

@@ -6,16 +6,12 @@ package pipelinetest
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"runtime"
-	"testing"
-	"time"
-
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/enginetest"
 	"github.com/streambench/streambench/workloads"
 	"github.com/streambench/streambench/workloads/workloadtest"
+	"testing"
 )
 
 // StopsOnCancel runs inst's baseline pipeline at parallelism 1 and 2 over a
@@ -26,43 +22,8 @@ import (
 func StopsOnCancel(t *testing.T, inst workloads.Instance, partitions int) {
 	t.Helper()
 	for _, par := range []int{1, 2} {
-		before := runtime.NumGoroutine()
-		eng, err := inst.Pipeline("baseline", workloads.Options{Parallelism: par, Guarantee: engines.AtMostOnce})
-		if err != nil {
-			t.Fatal(err)
-		}
-		src := enginetest.NewMemSource(partitions)
-		for p := range partitions {
-			recs := make([]engines.Record, 20)
-			for o := range recs {
-				recs[o] = engines.Record{Partition: int32(p), Offset: int64(o)}
-				inst.Fill(&recs[o])
-				recs[o].Intended = recs[o].EventTime
-			}
-			src.Append(p, recs...)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- eng.Run(ctx, src, &enginetest.CollectSink{}) }()
-		workloadtest.WaitFor(t, fmt.Sprintf("parallelism %d: every partition read", par), func() bool {
-			for p := range partitions {
-				if src.Read(p) < 20 {
-					return false
-				}
-			}
-			return true
-		})
-		cancel()
-		select {
-		case err := <-done:
-			if !errors.Is(err, context.Canceled) {
-				t.Errorf("parallelism %d: Run returned %v, want context.Canceled", par, err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatalf("parallelism %d: Run did not return after cancel", par)
-		}
-		workloadtest.WaitFor(t, fmt.Sprintf("parallelism %d: goroutines back to %d", par, before), func() bool {
-			return runtime.NumGoroutine() <= before
+		t.Run(fmt.Sprint("parallelism=", par), func(t *testing.T) {
+			workloadtest.StopsOnCancel(t, inst, "baseline", workloads.Options{Parallelism: par, Guarantee: engines.AtMostOnce}, partitions, 20)
 		})
 	}
 }

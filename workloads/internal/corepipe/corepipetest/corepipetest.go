@@ -7,19 +7,18 @@ package corepipetest
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
-	"time"
-
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/core"
 	"github.com/streambench/streambench/engines/enginetest"
 	"github.com/streambench/streambench/workloads"
 	"github.com/streambench/streambench/workloads/workloadtest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
 )
 
 // Guarantees are the delivery guarantees Storm core offers.
@@ -110,32 +109,7 @@ func StopsOnCancel(t *testing.T, inst workloads.Instance, partitions int) {
 	for _, g := range Guarantees {
 		for _, par := range []int{1, 2} {
 			t.Run(fmt.Sprintf("%s/parallelism=%d", g, par), func(t *testing.T) {
-				workloadtest.NoGoroutinesLeft(t)
-				eng, err := inst.Pipeline("core", workloads.Options{Parallelism: par, Guarantee: g})
-				if err != nil {
-					t.Fatal(err)
-				}
-				src := workloadtest.OpenSource(inst, partitions, 50)
-				ctx, cancel := context.WithCancel(context.Background())
-				done := make(chan error, 1)
-				go func() { done <- eng.Run(ctx, src, &enginetest.CollectSink{}) }()
-				workloadtest.WaitFor(t, "every partition read", func() bool {
-					for p := range partitions {
-						if src.Read(p) < 50 {
-							return false
-						}
-					}
-					return true
-				})
-				cancel()
-				select {
-				case err := <-done:
-					if !errors.Is(err, context.Canceled) {
-						t.Errorf("Run returned %v, want context.Canceled", err)
-					}
-				case <-time.After(10 * time.Second):
-					t.Fatal("Run did not return after cancel")
-				}
+				workloadtest.StopsOnCancel(t, inst, "core", workloads.Options{Parallelism: par, Guarantee: g}, partitions, 50)
 			})
 		}
 	}
@@ -149,19 +123,55 @@ func SinkFailure(t *testing.T, inst workloads.Instance, partitions int, n int64)
 	t.Helper()
 	for _, g := range Guarantees {
 		t.Run(g.String(), func(t *testing.T) {
-			workloadtest.NoGoroutinesLeft(t)
-			eng, err := inst.Pipeline("core", workloads.Options{Parallelism: 2, Guarantee: g})
+			workloadtest.SinkFailure(t, inst, "core", workloads.Options{Parallelism: 2, Guarantee: g}, partitions, n)
+		})
+	}
+}
+
+// RunThroughTimeouts runs job, whose clock is clock, over src into a sink
+// whose first write blocks until every tuple tree in flight has timed out,
+// and returns what the sink received once the run has finished. Once a
+// write is blocked, two rotations of the spouts' pending maps time out every
+// tree in flight; fifty make sure the spout executors took their ticks.
+// Then the sink lets the writes through, and time goes on more slowly, so
+// that the replays complete and the acker entries left by acks of timed-out
+// trees expire, as in Storm.
+func RunThroughTimeouts(t *testing.T, job engines.Engine, clock *core.ManualClock, src engines.Source) []engines.Output {
+	t.Helper()
+	collect := &enginetest.CollectSink{}
+	blocked, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	sink := engines.SinkFunc(func(outs []engines.Output) error {
+		once.Do(func() { // the first write waits out the timeouts
+			close(blocked)
+			<-release
+		})
+		return collect.Write(outs)
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- job.Run(ctx, src, sink) }()
+	select {
+	case <-blocked:
+	case err := <-done:
+		t.Fatalf("the run ended (%v) without writing", err)
+	}
+	for range 50 {
+		time.Sleep(2 * time.Millisecond)
+		clock.Advance(30 * time.Second)
+	}
+	close(release)
+	for {
+		select {
+		case err := <-done:
 			if err != nil {
 				t.Fatal(err)
 			}
-			boom := errors.New("sink closed")
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			err = eng.Run(ctx, workloadtest.Source(inst, partitions, n), engines.SinkFunc(func([]engines.Output) error { return boom }))
-			if !errors.Is(err, boom) {
-				t.Fatalf("Run returned %v, want the sink's error", err)
-			}
-		})
+			return collect.Outputs()
+		case <-time.After(20 * time.Millisecond):
+			clock.Advance(30 * time.Second)
+		}
 	}
 }
 

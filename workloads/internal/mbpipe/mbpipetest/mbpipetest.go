@@ -6,15 +6,12 @@
 package mbpipetest
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/streambench/streambench/engines"
-	"github.com/streambench/streambench/engines/enginetest"
 	"github.com/streambench/streambench/workloads"
 	"github.com/streambench/streambench/workloads/workloadtest"
 )
@@ -91,32 +88,8 @@ func StopsOnCancel(t *testing.T, inst workloads.Instance, partitions int) {
 	for _, g := range Guarantees {
 		for _, par := range []int{1, 2} {
 			t.Run(fmt.Sprintf("%s/parallelism=%d", g, par), func(t *testing.T) {
-				workloadtest.NoGoroutinesLeft(t)
-				eng, err := inst.Pipeline("microbatch", workloads.Options{Parallelism: par, Guarantee: g, BatchInterval: BatchInterval})
-				if err != nil {
-					t.Fatal(err)
-				}
-				src := workloadtest.OpenSource(inst, partitions, 50)
-				ctx, cancel := context.WithCancel(context.Background())
-				done := make(chan error, 1)
-				go func() { done <- eng.Run(ctx, src, &enginetest.CollectSink{}) }()
-				workloadtest.WaitFor(t, "every partition read", func() bool {
-					for p := range partitions {
-						if src.Read(p) < 50 {
-							return false
-						}
-					}
-					return true
-				})
-				cancel()
-				select {
-				case err := <-done:
-					if !errors.Is(err, context.Canceled) {
-						t.Errorf("Run returned %v, want context.Canceled", err)
-					}
-				case <-time.After(10 * time.Second):
-					t.Fatal("Run did not return after cancel")
-				}
+				opts := workloads.Options{Parallelism: par, Guarantee: g, BatchInterval: BatchInterval}
+				workloadtest.StopsOnCancel(t, inst, "microbatch", opts, partitions, 50)
 			})
 		}
 	}
@@ -130,18 +103,8 @@ func SinkFailure(t *testing.T, inst workloads.Instance, partitions int, n int64)
 	t.Helper()
 	for _, g := range Guarantees {
 		t.Run(g.String(), func(t *testing.T) {
-			workloadtest.NoGoroutinesLeft(t)
-			eng, err := inst.Pipeline("microbatch", workloads.Options{Parallelism: 2, Guarantee: g, BatchInterval: BatchInterval})
-			if err != nil {
-				t.Fatal(err)
-			}
-			boom := errors.New("sink closed")
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			err = eng.Run(ctx, workloadtest.Source(inst, partitions, n), engines.SinkFunc(func([]engines.Output) error { return boom }))
-			if !errors.Is(err, boom) {
-				t.Fatalf("Run returned %v, want the sink's error", err)
-			}
+			opts := workloads.Options{Parallelism: 2, Guarantee: g, BatchInterval: BatchInterval}
+			workloadtest.SinkFailure(t, inst, "microbatch", opts, partitions, n)
 		})
 	}
 }

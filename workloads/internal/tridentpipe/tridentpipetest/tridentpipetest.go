@@ -6,19 +6,14 @@
 package tridentpipetest
 
 import (
-	"context"
-	"errors"
 	"fmt"
+	"github.com/streambench/streambench/engines"
+	"github.com/streambench/streambench/workloads"
+	"github.com/streambench/streambench/workloads/workloadtest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/streambench/streambench/engines"
-	"github.com/streambench/streambench/engines/enginetest"
-	"github.com/streambench/streambench/workloads"
-	"github.com/streambench/streambench/workloads/workloadtest"
 )
 
 // Mode is one guarantee Trident offers, with the state that gives it.
@@ -98,41 +93,8 @@ func StopsOnCancel(t *testing.T, inst workloads.Instance, partitions int) {
 	t.Helper()
 	for _, m := range Modes {
 		t.Run(fmt.Sprintf("%s/%s", m.Guarantee, m.State), func(t *testing.T) {
-			workloadtest.NoGoroutinesLeft(t)
-			eng, err := inst.Pipeline("trident", workloads.Options{Parallelism: 2, Guarantee: m.Guarantee, State: m.State, BatchSize: 16})
-			if err != nil {
-				t.Fatal(err)
-			}
-			src := enginetest.NewMemSource(partitions)
-			for p := range partitions {
-				recs := make([]engines.Record, 50)
-				for o := range recs {
-					recs[o] = engines.Record{Partition: int32(p), Offset: int64(o)}
-					inst.Fill(&recs[o])
-					recs[o].Intended = recs[o].EventTime
-				}
-				src.Append(p, recs...)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() { done <- eng.Run(ctx, src, &enginetest.CollectSink{}) }()
-			workloadtest.WaitFor(t, "every partition read", func() bool {
-				for p := range partitions {
-					if src.Read(p) < 50 {
-						return false
-					}
-				}
-				return true
-			})
-			cancel()
-			select {
-			case err := <-done:
-				if !errors.Is(err, context.Canceled) {
-					t.Errorf("Run returned %v, want context.Canceled", err)
-				}
-			case <-time.After(10 * time.Second):
-				t.Fatal("Run did not return after cancel")
-			}
+			opts := workloads.Options{Parallelism: 2, Guarantee: m.Guarantee, State: m.State, BatchSize: 16}
+			workloadtest.StopsOnCancel(t, inst, "trident", opts, partitions, 50)
 		})
 	}
 }

@@ -113,15 +113,22 @@ func Diff(want workloads.Expected, got map[workloads.Key]int64) []string {
 	return diffs
 }
 
-// RunPipeline runs inst's pipeline for engine over its first n records of
-// each partition and fails t unless the final results equal the oracle's.
-// It returns the outputs.
-func RunPipeline(t *testing.T, inst workloads.Instance, engine string, opts workloads.Options, partitions int, n int64) []engines.Output {
+// pipeline builds inst's pipeline for engine, failing t if it cannot.
+func pipeline(t *testing.T, inst workloads.Instance, engine string, opts workloads.Options) engines.Engine {
 	t.Helper()
 	eng, err := inst.Pipeline(engine, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return eng
+}
+
+// RunPipeline runs inst's pipeline for engine over its first n records of
+// each partition and fails t unless the final results equal the oracle's.
+// It returns the outputs.
+func RunPipeline(t *testing.T, inst workloads.Instance, engine string, opts workloads.Options, partitions int, n int64) []engines.Output {
+	t.Helper()
+	eng := pipeline(t, inst, engine, opts)
 	sink := &enginetest.CollectSink{}
 	if err := eng.Run(context.Background(), Source(inst, partitions, n), sink); err != nil {
 		t.Fatalf("%s: %v", engine, err)
@@ -144,10 +151,7 @@ func RunPipeline(t *testing.T, inst workloads.Instance, engine string, opts work
 func StopsOnCancel(t *testing.T, inst workloads.Instance, engine string, opts workloads.Options, partitions int, n int64) {
 	t.Helper()
 	NoGoroutinesLeft(t)
-	eng, err := inst.Pipeline(engine, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := pipeline(t, inst, engine, opts)
 	src := OpenSource(inst, partitions, n)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -178,14 +182,11 @@ func StopsOnCancel(t *testing.T, inst workloads.Instance, engine string, opts wo
 func SinkFailure(t *testing.T, inst workloads.Instance, engine string, opts workloads.Options, partitions int, n int64) {
 	t.Helper()
 	NoGoroutinesLeft(t)
-	eng, err := inst.Pipeline(engine, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng := pipeline(t, inst, engine, opts)
 	boom := errors.New("sink closed")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	err = eng.Run(ctx, Source(inst, partitions, n), engines.SinkFunc(func([]engines.Output) error { return boom }))
+	err := eng.Run(ctx, Source(inst, partitions, n), engines.SinkFunc(func([]engines.Output) error { return boom }))
 	if !errors.Is(err, boom) {
 		t.Fatalf("Run returned %v, want the sink's error", err)
 	}

@@ -14,114 +14,21 @@ import (
 	"time"
 
 	"github.com/streambench/streambench/engines"
+	"github.com/streambench/streambench/harness/resultfile"
 	"github.com/streambench/streambench/workloads"
 )
-
-// ManifestFile is the name of a bench directory's manifest.
-const ManifestFile = "bench.json"
-
-// BenchSchemaVersion is the version of the manifest format.
-const BenchSchemaVersion = 1
-
-// Cell statuses in a manifest.
-const (
-	StatusPending  = "pending"  // not measured yet: the bench stopped before it
-	StatusRunning  = "running"  // being measured, or the bench stopped during it
-	StatusDone     = "done"     // every repetition measured
-	StatusMissing  = "missing"  // this checkout cannot run it (engine or workload not in it yet)
-	StatusFailed   = "failed"   // it cannot be measured: bad settings, a failing engine
-	StatusSkipped  = "skipped"  // not selected by this bench's filters
-	StatusCanceled = "canceled" // the bench was interrupted during it
-)
-
-// Manifest describes a bench directory: the suite, every cell's status and
-// every run's result file. It is rewritten atomically after every run, so a
-// stopped bench leaves a manifest that says what is done and what is not.
-type Manifest struct {
-	BenchSchema int    `json:"bench_schema"`
-	Suite       string `json:"suite"`
-	SuiteFile   string `json:"suite_file"`
-	// SuiteSource is the suite's YAML, so the bench can be read and resumed
-	// without the file it came from.
-	SuiteSource string       `json:"suite_source"`
-	Description string       `json:"description,omitempty"`
-	Repeat      int          `json:"repeat"`
-	Command     []string     `json:"command"`
-	StartedAt   time.Time    `json:"started_at"`
-	UpdatedAt   time.Time    `json:"updated_at"`
-	Finished    bool         `json:"finished"`
-	Environment Environment  `json:"environment"`
-	Cells       []CellRecord `json:"cells"`
-}
-
-// CellRecord is one cell of a bench and what was measured of it.
-type CellRecord struct {
-	Cell
-	// ResolvedGuarantee is the guarantee the cell ran with: the suite's, or
-	// the engine's own when the suite gives none.
-	ResolvedGuarantee string `json:"resolved_guarantee,omitempty"`
-	Status            string `json:"status"`
-	Reason            string `json:"reason,omitempty"`
-	// Reproduce is the command that measures this cell again.
-	Reproduce   []string     `json:"reproduce"`
-	Repetitions []Repetition `json:"repetitions,omitempty"`
-}
-
-// Repetition is one measurement of a cell: a search, then (on the first
-// repetition) runs at fractions of the sustainable rate.
-type Repetition struct {
-	Index  int            `json:"index"`
-	Done   bool           `json:"done"`
-	Search SearchOutcome  `json:"search"`
-	Loads  []ProbeOutcome `json:"loads,omitempty"`
-}
-
-// Criteria returns the cell's sustainability criteria.
-func (c *Cell) Criteria() Criteria {
-	return Criteria{LagSlope: c.LagSlope, SendRate: c.SendRate, LatencyBound: c.LatencyBound, LatencySlope: c.LatencySlope}
-}
-
-// Slug is the cell's ID as a file-name prefix.
-func (c *Cell) Slug() string {
-	name, workload, _ := strings.Cut(c.ID, "/")
-	return workload + "." + name
-}
-
-// Sustainable returns the sustainable rate of each finished repetition.
-func (c *CellRecord) Sustainable() []float64 {
-	var out []float64
-	for _, r := range c.Repetitions {
-		if r.Done {
-			out = append(out, r.Search.Sustainable)
-		}
-	}
-	return out
-}
-
-// Files returns every result file the cell's runs wrote.
-func (c *CellRecord) Files() []string {
-	var out []string
-	for _, r := range c.Repetitions {
-		for _, p := range append(slices.Clone(r.Search.Probes), r.Loads...) {
-			if p.File != "" {
-				out = append(out, p.File)
-			}
-		}
-	}
-	return out
-}
 
 // BenchEvent reports a bench's progress.
 type BenchEvent struct {
 	Kind string // "cell", "run", "ran", "missing", "failed", "skip", "done"
 	// Cell is the cell concerned, Index its position among the selected
 	// cells (from 1) and Cells their number.
-	Cell         *CellRecord
+	Cell         *resultfile.CellRecord
 	Index, Cells int
 	Repetition   int
 	Role         string
 	Rate         float64
-	Outcome      *ProbeOutcome
+	Outcome      *resultfile.ProbeOutcome
 	// Elapsed is the bench's time so far and ETA the expected rest.
 	Elapsed, ETA time.Duration
 	// Done is the fraction of the expected runs finished, for a progress
@@ -153,8 +60,8 @@ type BenchConfig struct {
 	// Available says whether this checkout can run a cell (nil:
 	// Available), and Environment is the machine's (nil:
 	// CaptureEnvironment); tests fix both.
-	Available   func(*Cell) (reason string, missing bool)
-	Environment func() Environment
+	Available   func(*resultfile.Cell) (reason string, missing bool)
+	Environment func() resultfile.Environment
 }
 
 // Bench measures a suite's cells into a directory: per cell a sustainable
@@ -165,7 +72,7 @@ type BenchConfig struct {
 // recorded as failed with why; neither stops the bench. Bench returns the
 // manifest; the error is a *UsageError for bad configuration, or the
 // context's error when it was interrupted.
-func Bench(ctx context.Context, cfg BenchConfig) (*Manifest, error) {
+func Bench(ctx context.Context, cfg BenchConfig) (*resultfile.Manifest, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = SystemClock{}
 	}
@@ -176,7 +83,7 @@ func Bench(ctx context.Context, cfg BenchConfig) (*Manifest, error) {
 		cfg.Available = Available
 	}
 	if cfg.Environment == nil {
-		cfg.Environment = func() Environment { return CaptureEnvironment(1) }
+		cfg.Environment = func() resultfile.Environment { return CaptureEnvironment(1) }
 	}
 	suite := cfg.Suite
 	repeat := suite.Repeat
@@ -199,9 +106,9 @@ func Bench(ctx context.Context, cfg BenchConfig) (*Manifest, error) {
 	var todo []int
 	for i := range m.Cells {
 		c := &m.Cells[i]
-		if !slices.ContainsFunc(selected.Cells, func(s Cell) bool { return s.ID == c.ID }) {
-			if c.Status == StatusPending {
-				c.Status, c.Reason = StatusSkipped, "not selected by this bench's --engines, --workloads or --cells"
+		if !slices.ContainsFunc(selected.Cells, func(s resultfile.Cell) bool { return s.ID == c.ID }) {
+			if c.Status == resultfile.StatusPending {
+				c.Status, c.Reason = resultfile.StatusSkipped, "not selected by this bench's --engines, --workloads or --cells"
 			}
 			continue
 		}
@@ -216,7 +123,7 @@ func Bench(ctx context.Context, cfg BenchConfig) (*Manifest, error) {
 		if err := b.cell(ctx, &m.Cells[i], n+1); err != nil {
 			c := &m.Cells[i]
 			if ctx.Err() != nil {
-				c.Status, c.Reason = StatusCanceled, "the bench was interrupted during this cell; --resume measures it again"
+				c.Status, c.Reason = resultfile.StatusCanceled, "the bench was interrupted during this cell; --resume measures it again"
 				b.save()
 				return m, ctx.Err()
 			}
@@ -225,7 +132,7 @@ func Bench(ctx context.Context, cfg BenchConfig) (*Manifest, error) {
 	}
 	m.Finished = true
 	for _, c := range m.Cells {
-		if c.Status == StatusPending || c.Status == StatusRunning || c.Status == StatusSkipped || c.Status == StatusCanceled {
+		if c.Status == resultfile.StatusPending || c.Status == resultfile.StatusRunning || c.Status == resultfile.StatusSkipped || c.Status == resultfile.StatusCanceled {
 			m.Finished = false
 		}
 	}
@@ -238,14 +145,14 @@ func Bench(ctx context.Context, cfg BenchConfig) (*Manifest, error) {
 
 // openManifest starts a new manifest, or loads the one in cfg.Dir to
 // resume it.
-func openManifest(cfg BenchConfig, suite *Suite, repeat int) (*Manifest, error) {
-	path := filepath.Join(cfg.Dir, ManifestFile)
+func openManifest(cfg BenchConfig, suite *Suite, repeat int) (*resultfile.Manifest, error) {
+	path := filepath.Join(cfg.Dir, resultfile.ManifestFile)
 	now := time.Unix(0, cfg.Clock.Now()).UTC()
 	if _, err := os.Stat(path); err == nil {
 		if !cfg.Resume {
-			return nil, &UsageError{Msg: fmt.Sprintf("%s already holds a bench (%s); give --resume to continue it, or another --out", cfg.Dir, ManifestFile)}
+			return nil, &UsageError{Msg: fmt.Sprintf("%s already holds a bench (%s); give --resume to continue it, or another --out", cfg.Dir, resultfile.ManifestFile)}
 		}
-		m, err := ReadManifest(cfg.Dir)
+		m, err := resultfile.ReadManifest(cfg.Dir)
 		if err != nil {
 			return nil, &UsageError{Msg: err.Error()}
 		}
@@ -253,7 +160,7 @@ func openManifest(cfg BenchConfig, suite *Suite, repeat int) (*Manifest, error) 
 			return nil, &UsageError{Msg: fmt.Sprintf("%s holds a bench of suite %s, not %s; --resume continues the same suite", cfg.Dir, m.Suite, suite.Name)}
 		}
 		if m.SuiteSource != suite.Source {
-			return nil, &UsageError{Msg: fmt.Sprintf("suite %s has changed since the bench in %s started; resume it with the suite it started with (kept in %s as suite_source) or start a new bench", suite.Name, cfg.Dir, ManifestFile)}
+			return nil, &UsageError{Msg: fmt.Sprintf("suite %s has changed since the bench in %s started; resume it with the suite it started with (kept in %s as suite_source) or start a new bench", suite.Name, cfg.Dir, resultfile.ManifestFile)}
 		}
 		m.Repeat = max(m.Repeat, repeat)
 		m.Finished = false
@@ -263,18 +170,18 @@ func openManifest(cfg BenchConfig, suite *Suite, repeat int) (*Manifest, error) 
 			// A cell reported missing, failed or interrupted is tried again:
 			// the checkout may have gained its engine since.
 			switch c.Status {
-			case StatusMissing, StatusFailed, StatusCanceled, StatusRunning, StatusSkipped:
-				c.Status, c.Reason = StatusPending, ""
-			case StatusDone:
+			case resultfile.StatusMissing, resultfile.StatusFailed, resultfile.StatusCanceled, resultfile.StatusRunning, resultfile.StatusSkipped:
+				c.Status, c.Reason = resultfile.StatusPending, ""
+			case resultfile.StatusDone:
 				if len(c.Sustainable()) < m.Repeat {
-					c.Status = StatusPending
+					c.Status = resultfile.StatusPending
 				}
 			}
 		}
 		return m, nil
 	}
-	m := &Manifest{
-		BenchSchema: BenchSchemaVersion,
+	m := &resultfile.Manifest{
+		BenchSchema: resultfile.BenchSchemaVersion,
 		Suite:       suite.Name,
 		SuiteFile:   suite.File,
 		SuiteSource: suite.Source,
@@ -285,7 +192,7 @@ func openManifest(cfg BenchConfig, suite *Suite, repeat int) (*Manifest, error) 
 		Environment: cfg.Environment(),
 	}
 	for _, c := range suite.Cells {
-		m.Cells = append(m.Cells, CellRecord{Cell: c, Status: StatusPending,
+		m.Cells = append(m.Cells, resultfile.CellRecord{Cell: c, Status: resultfile.StatusPending,
 			Reproduce: []string{"streambench", "bench", "--suite", suiteArg(suite), "--cells", c.ID, "--repeat", strconv.Itoa(repeat)}})
 	}
 	return m, nil
@@ -299,67 +206,10 @@ func suiteArg(s *Suite) string {
 	return s.File
 }
 
-// ReadManifest reads a bench directory's manifest. A manifest that is not
-// JSON, is truncated or has another version is refused with an error naming
-// the file.
-func ReadManifest(dir string) (*Manifest, error) {
-	path := filepath.Join(dir, ManifestFile)
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	m, err := DecodeManifest(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return m, nil
-}
-
-// DecodeManifest decodes and checks a manifest.
-func DecodeManifest(data []byte) (*Manifest, error) {
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(data, &top); err != nil {
-		return nil, fmt.Errorf("%w: %s", ErrBadResult, describeJSONError(data, err))
-	}
-	raw, ok := top["bench_schema"]
-	if !ok {
-		return nil, fmt.Errorf("%w: no \"bench_schema\" key: not a streambench bench manifest", ErrBadResult)
-	}
-	var v int
-	if err := json.Unmarshal(raw, &v); err != nil || v != BenchSchemaVersion {
-		return nil, fmt.Errorf("%w: bench manifest version %s, this streambench reads version %d", ErrBadResult, raw, BenchSchemaVersion)
-	}
-	var m Manifest
-	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("%w: %s", ErrBadResult, describeJSONError(data, err))
-	}
-	ids := map[string]bool{}
-	for i, c := range m.Cells {
-		switch {
-		case c.ID == "" || c.Engine == "" || c.Workload == "":
-			return nil, fmt.Errorf("%w: cell %d has no id, engine or workload", ErrBadResult, i)
-		case ids[c.ID]:
-			return nil, fmt.Errorf("%w: cell %s listed twice", ErrBadResult, c.ID)
-		}
-		ids[c.ID] = true
-		for _, f := range c.Files() {
-			if f != filepath.Base(f) || !strings.HasSuffix(f, ".json") {
-				return nil, fmt.Errorf("%w: cell %s names result file %q outside the bench directory", ErrBadResult, c.ID, f)
-			}
-		}
-		switch c.Status {
-		case StatusPending, StatusRunning, StatusDone, StatusMissing, StatusFailed, StatusSkipped, StatusCanceled:
-		default:
-			return nil, fmt.Errorf("%w: cell %s has unknown status %q", ErrBadResult, c.ID, c.Status)
-		}
-	}
-	return &m, nil
-}
-
 // bench is one Bench call in progress.
 type bench struct {
 	cfg    BenchConfig
-	m      *Manifest
+	m      *resultfile.Manifest
 	repeat int
 	total  int
 	began  int64
@@ -378,7 +228,7 @@ func (b *bench) save() error {
 	if err != nil {
 		return fmt.Errorf("encoding the manifest: %w", err)
 	}
-	if err := WriteFile(filepath.Join(b.cfg.Dir, ManifestFile), append(data, '\n')); err != nil {
+	if err := resultfile.WriteFile(filepath.Join(b.cfg.Dir, resultfile.ManifestFile), append(data, '\n')); err != nil {
 		return fmt.Errorf("writing the manifest: %w", err)
 	}
 	return nil
@@ -408,7 +258,7 @@ func (b *bench) plan(todo []int) {
 	}
 }
 
-func (b *bench) runsOf(c *CellRecord, rep int) float64 {
+func (b *bench) runsOf(c *resultfile.CellRecord, rep int) float64 {
 	if rep == 1 {
 		n := typicalSearchProbes + float64(len(c.Loads))
 		if c.Start == 0 {
@@ -437,15 +287,15 @@ func (b *bench) emit(ev BenchEvent) {
 }
 
 // cell measures one cell, every repetition it still needs.
-func (b *bench) cell(ctx context.Context, c *CellRecord, index int) error {
-	if c.Status == StatusDone && len(c.Sustainable()) >= b.repeat {
+func (b *bench) cell(ctx context.Context, c *resultfile.CellRecord, index int) error {
+	if c.Status == resultfile.StatusDone && len(c.Sustainable()) >= b.repeat {
 		b.emit(BenchEvent{Kind: "skip", Cell: c, Index: index})
 		return nil
 	}
 	if reason, missing := b.cfg.Available(&c.Cell); reason != "" {
-		c.Status, c.Reason = StatusFailed, reason
+		c.Status, c.Reason = resultfile.StatusFailed, reason
 		if missing {
-			c.Status = StatusMissing
+			c.Status = resultfile.StatusMissing
 		}
 		b.expected -= b.remaining(c)
 		b.emit(BenchEvent{Kind: c.Status, Cell: c, Index: index})
@@ -457,14 +307,14 @@ func (b *bench) cell(ctx context.Context, c *CellRecord, index int) error {
 		g = info.DefaultGuarantee
 	}
 	c.ResolvedGuarantee = g
-	c.Status, c.Reason = StatusRunning, ""
+	c.Status, c.Reason = resultfile.StatusRunning, ""
 	// A repetition left unfinished by an interrupted bench is measured
 	// again from the start; its files go.
 	for len(c.Repetitions) > 0 && !c.Repetitions[len(c.Repetitions)-1].Done {
 		last := c.Repetitions[len(c.Repetitions)-1]
-		for _, f := range (&CellRecord{Repetitions: []Repetition{last}}).Files() {
+		for _, f := range (&resultfile.CellRecord{Repetitions: []resultfile.Repetition{last}}).Files() {
 			os.Remove(filepath.Join(b.cfg.Dir, f))
-			os.Remove(HistogramLogPath(filepath.Join(b.cfg.Dir, f)))
+			os.Remove(resultfile.HistogramLogPath(filepath.Join(b.cfg.Dir, f)))
 		}
 		c.Repetitions = c.Repetitions[:len(c.Repetitions)-1]
 	}
@@ -478,7 +328,7 @@ func (b *bench) cell(ctx context.Context, c *CellRecord, index int) error {
 				return err
 			}
 			var usage *UsageError
-			c.Status, c.Reason = StatusFailed, err.Error()
+			c.Status, c.Reason = resultfile.StatusFailed, err.Error()
 			if errors.As(err, &usage) {
 				c.Reason = "bad settings: " + err.Error()
 			}
@@ -487,12 +337,12 @@ func (b *bench) cell(ctx context.Context, c *CellRecord, index int) error {
 			return b.save()
 		}
 	}
-	c.Status = StatusDone
+	c.Status = resultfile.StatusDone
 	return b.save()
 }
 
 // remaining is how many expected runs a cell no longer needs.
-func (b *bench) remaining(c *CellRecord) float64 {
+func (b *bench) remaining(c *resultfile.CellRecord) float64 {
 	if !b.planned[c.ID] {
 		return 0
 	}
@@ -505,18 +355,18 @@ func (b *bench) remaining(c *CellRecord) float64 {
 
 // repetition runs one search of a cell and, on the first repetition, its
 // load points.
-func (b *bench) repetition(ctx context.Context, c *CellRecord, index, rep int) error {
-	c.Repetitions = append(c.Repetitions, Repetition{Index: rep})
+func (b *bench) repetition(ctx context.Context, c *resultfile.CellRecord, index, rep int) error {
+	c.Repetitions = append(c.Repetitions, resultfile.Repetition{Index: rep})
 	r := &c.Repetitions[len(c.Repetitions)-1]
 	seq := 0
-	probe := func(ctx context.Context, role string, rate float64) (ProbeOutcome, error) {
+	probe := func(ctx context.Context, role string, rate float64) (resultfile.ProbeOutcome, error) {
 		seq++
 		b.emit(BenchEvent{Kind: "run", Cell: c, Index: index, Repetition: rep, Role: role, Rate: rate})
 		out, written, err := b.run(ctx, c, rep, seq, role, rate)
 		if !written {
 			return out, err
 		}
-		if role == RoleLoad {
+		if role == resultfile.RoleLoad {
 			r.Loads = append(r.Loads, out)
 		} else {
 			r.Search.Probes = append(r.Search.Probes, out)
@@ -549,7 +399,7 @@ func (b *bench) repetition(ctx context.Context, c *CellRecord, index, rep int) e
 	if rep == 1 && outcome.Sustainable > 0 {
 		for _, f := range c.Loads {
 			rate := roundRate(f * outcome.Sustainable)
-			if _, err := probe(ctx, RoleLoad, rate); err != nil {
+			if _, err := probe(ctx, resultfile.RoleLoad, rate); err != nil {
 				return err
 			}
 			r.Loads[len(r.Loads)-1].Fraction = f
@@ -563,9 +413,9 @@ func (b *bench) repetition(ctx context.Context, c *CellRecord, index, rep int) e
 // it did. A run that breaks its guarantee is written and judged, and also
 // returns an error: the engine is broken and searching it further would
 // measure nothing useful.
-func (b *bench) run(ctx context.Context, c *CellRecord, rep, seq int, role string, rate float64) (out ProbeOutcome, written bool, err error) {
-	out = ProbeOutcome{Role: role, Rate: rate}
-	cfg, publish, err := c.RunConfig(rate, role == RoleCalibration)
+func (b *bench) run(ctx context.Context, c *resultfile.CellRecord, rep, seq int, role string, rate float64) (out resultfile.ProbeOutcome, written bool, err error) {
+	out = resultfile.ProbeOutcome{Role: role, Rate: rate}
+	cfg, publish, err := CellRunConfig(c, rate, role == resultfile.RoleCalibration)
 	if err != nil {
 		return out, false, err
 	}
@@ -595,9 +445,9 @@ func (b *bench) run(ctx context.Context, c *CellRecord, rep, seq int, role strin
 	return out, true, nil
 }
 
-// RunConfig returns the run of the cell at rate (0: max rate, for the
+// CellRunConfig returns the run of the cell at rate (0: max rate, for the
 // calibration) and how long it publishes input.
-func (c *CellRecord) RunConfig(rate float64, calibration bool) (RunConfig, time.Duration, error) {
+func CellRunConfig(c *resultfile.CellRecord, rate float64, calibration bool) (RunConfig, time.Duration, error) {
 	g, err := engines.ParseGuarantee(c.ResolvedGuarantee)
 	if err != nil {
 		return RunConfig{}, 0, &UsageError{Msg: fmt.Sprintf("cell %s: %v", c.ID, err)}
@@ -624,12 +474,12 @@ func (c *CellRecord) RunConfig(rate float64, calibration bool) (RunConfig, time.
 			State: c.State, ConfigFile: c.ConfigFile},
 		Backlog: backlog, DrainTimeout: c.DrainTimeout.D(),
 	}
-	cfg.Command = c.runCommand(cfg)
+	cfg.Command = runCommand(c, cfg)
 	return cfg, publish, nil
 }
 
 // runCommand is the `streambench run` command line that repeats one run.
-func (c *CellRecord) runCommand(cfg RunConfig) []string {
+func runCommand(c *resultfile.CellRecord, cfg RunConfig) []string {
 	rate := "max"
 	if cfg.Rate > 0 {
 		rate = strconv.FormatFloat(cfg.Rate, 'f', -1, 64)
@@ -671,7 +521,7 @@ func (c *CellRecord) runCommand(cfg RunConfig) []string {
 // Available says why this checkout cannot run a cell: reason is "" when it
 // can. missing is true when the engine or workload is not in the checkout
 // (yet), false when the cell's own settings are wrong.
-func Available(c *Cell) (reason string, missing bool) {
+func Available(c *resultfile.Cell) (reason string, missing bool) {
 	if _, err := LookupEngine(c.Engine); err != nil {
 		return fmt.Sprintf("engine %s is not in this checkout: %v", c.Engine, err), true
 	}

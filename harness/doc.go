@@ -17,7 +17,11 @@
 //   - the verifier compares those final values with the workload's oracle and
 //     counts lost, duplicated and wrong outputs against the run's guarantee.
 //
-// The harness owns time: engines never time themselves for a result. A Result
-// is written atomically as JSON beside an HdrHistogram log (.hlog) of the
-// per-second latency histograms.
+// The harness owns time: engines never time themselves for a result. A
+// result is written atomically as JSON beside an HdrHistogram log (.hlog) of
+// the per-second latency histograms.
+//
+// The result schema (result files, .hlog files, bench manifests and the
+// histogram type) lives in harness/resultfile, a leaf package that reports
+// and other tools import to read results without the engines and workloads.
 package harness

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync/atomic"
 	"time"
+
+	"github.com/streambench/streambench/harness/resultfile"
 )
 
 // DriverConfig is an open-loop plan.
@@ -30,7 +32,7 @@ type Driver struct {
 	cfg   DriverConfig
 	src   *GeneratorSource
 	clock Clock
-	delay *Histogram // send delay: actual publish time minus intended
+	delay *resultfile.Histogram // send delay: actual publish time minus intended
 
 	start int64
 	sent  atomic.Int64 // records published, over all partitions
@@ -45,14 +47,14 @@ func NewDriver(cfg DriverConfig, src *GeneratorSource, clock Clock, start int64)
 	if cfg.Tick <= 0 {
 		cfg.Tick = 200 * time.Microsecond
 	}
-	return &Driver{cfg: cfg, src: src, clock: clock, delay: NewHistogram(), start: start, parts: int64(src.Partitions())}
+	return &Driver{cfg: cfg, src: src, clock: clock, delay: resultfile.NewHistogram(), start: start, parts: int64(src.Partitions())}
 }
 
 // Sent returns how many records have been published.
 func (d *Driver) Sent() int64 { return d.sent.Load() }
 
 // SendDelay returns the send delay histogram; read it after Run returns.
-func (d *Driver) SendDelay() *Histogram { return d.delay }
+func (d *Driver) SendDelay() *resultfile.Histogram { return d.delay }
 
 // intended returns when record g of the stream is due.
 func (d *Driver) intended(g int64) int64 {

@@ -8,32 +8,17 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
-)
 
-// Environment is where a run ran: enough to tell two results apart and to
-// reproduce one.
-type Environment struct {
-	GitCommit   string `json:"git_commit"`
-	GitDirty    bool   `json:"git_dirty,omitempty"`
-	Version     string `json:"streambench_version"`
-	GoVersion   string `json:"go_version"`
-	OS          string `json:"os"`
-	Arch        string `json:"arch"`
-	GOMAXPROCS  int    `json:"gomaxprocs"`
-	CPUModel    string `json:"cpu_model"`
-	Cores       int    `json:"cores"`
-	MemoryBytes int64  `json:"memory_bytes"`
-	Nodes       int    `json:"nodes"`
-	Hostname    string `json:"hostname"`
-}
+	"github.com/streambench/streambench/harness/resultfile"
+)
 
 // Version is streambench's version, set at build time with
 // -ldflags "-X github.com/streambench/streambench/harness.Version=...".
 var Version = "dev"
 
 // CaptureEnvironment reads the environment of this process.
-func CaptureEnvironment(nodes int) Environment {
-	env := Environment{
+func CaptureEnvironment(nodes int) resultfile.Environment {
+	env := resultfile.Environment{
 		Version:    Version,
 		GoVersion:  runtime.Version(),
 		OS:         runtime.GOOS,

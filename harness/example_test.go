@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/streambench/streambench/harness"
+	"github.com/streambench/streambench/harness/resultfile"
 )
 
 // A suite lists cells; each workload of an entry is a cell, and every key
@@ -47,12 +48,12 @@ cells:
 // records than are published each second, so the backlog grows and the
 // rate is not sustainable.
 func ExampleJudge() {
-	r := &harness.Result{Rate: harness.RateFigures{Asked: 10_000, Achieved: 10_000}, WarmupS: 1,
-		Latency: harness.LatencySummary{Count: 40_000, P50: 2_000, P99: 9_000, Max: 12_000}}
+	r := &resultfile.Result{Rate: resultfile.RateFigures{Asked: 10_000, Achieved: 10_000}, WarmupS: 1,
+		Latency: resultfile.LatencySummary{Count: 40_000, P50: 2_000, P99: 9_000, Max: 12_000}}
 	for s := range 5 {
-		r.Timeline = append(r.Timeline, harness.TimelinePoint{Second: s, Warmup: s == 0, RecordsIn: 10_000, RecordsRead: 9_500})
+		r.Timeline = append(r.Timeline, resultfile.TimelinePoint{Second: s, Warmup: s == 0, RecordsIn: 10_000, RecordsRead: 9_500})
 	}
-	v := harness.Judge(r, 5*time.Second, harness.Criteria{LagSlope: 0.02, SendRate: 0.97, LatencyBound: harness.Duration(time.Second)})
+	v := harness.Judge(r, 5*time.Second, resultfile.Criteria{LagSlope: 0.02, SendRate: 0.97, LatencyBound: resultfile.Duration(time.Second)})
 	fmt.Println(v.Sustainable, v.Explain)
 	// Output: false the backlog grew by 500 records/s (5.0% of the rate; at most 2.0%)
 }
@@ -60,15 +61,15 @@ func ExampleJudge() {
 // Search against a model of an engine that processes 50,000 records/s: a
 // probe passes when the rate is within 2% of what the engine does.
 func ExampleSearch() {
-	probe := func(_ context.Context, role string, rate float64) (harness.ProbeOutcome, error) {
-		out := harness.ProbeOutcome{Role: role, Rate: rate, Throughput: min(rate, 50_000)}
+	probe := func(_ context.Context, role string, rate float64) (resultfile.ProbeOutcome, error) {
+		out := resultfile.ProbeOutcome{Role: role, Rate: rate, Throughput: min(rate, 50_000)}
 		if rate == 0 { // the calibration, at max rate
 			out.Throughput = 50_000
 			return out, nil
 		}
 		out.Verdict.Sustainable = rate <= 51_000
 		if !out.Verdict.Sustainable {
-			out.Verdict.Reasons = []string{harness.ReasonLag}
+			out.Verdict.Reasons = []string{resultfile.ReasonLag}
 		}
 		return out, nil
 	}

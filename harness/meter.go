@@ -3,31 +3,9 @@ package harness
 import (
 	"sort"
 	"time"
+
+	"github.com/streambench/streambench/harness/resultfile"
 )
-
-// TimelinePoint is one second of a run.
-type TimelinePoint struct {
-	// Second counts from the run's start; the point covers [Second, Second+1).
-	Second int `json:"second"`
-	// Warmup marks seconds excluded from the run's figures.
-	Warmup bool `json:"warmup,omitempty"`
-	// RecordsIn were published by the driver, RecordsRead fetched by the
-	// engine (first fetches only), Outputs written to the sink.
-	RecordsIn   int64 `json:"records_in"`
-	RecordsRead int64 `json:"records_read"`
-	Outputs     int64 `json:"outputs"`
-	// Latency percentiles of the outputs written in this second, in µs.
-	LatencyP50 int64 `json:"latency_p50_us"`
-	LatencyP99 int64 `json:"latency_p99_us"`
-	LatencyMax int64 `json:"latency_max_us"`
-}
-
-// interval is one rolled second with its histogram.
-type interval struct {
-	start, end int64 // ns since the Unix epoch
-	hist       *Histogram
-	warmup     bool
-}
 
 // meter samples a run once a second: counters for the timeline and the
 // sink's interval histogram.
@@ -37,9 +15,9 @@ type meter struct {
 	src              *GeneratorSource
 	rec              *Recorder
 
-	timeline  []TimelinePoint
-	intervals []interval
-	cumul     *Histogram // intervals after the warm-up, merged by finish
+	timeline  []resultfile.TimelinePoint
+	intervals []resultfile.IntervalHistogram
+	cumul     *resultfile.Histogram // intervals after the warm-up, merged by finish
 
 	lastIn, lastRead, lastOut int64
 	lastAt                    int64
@@ -61,8 +39,8 @@ func (m *meter) sample(now int64) {
 		m.warmupSampled = true
 		m.readAtWarmup = m.lastRead
 	}
-	m.intervals = append(m.intervals, interval{start: m.lastAt, end: now, hist: h, warmup: warm})
-	m.timeline = append(m.timeline, TimelinePoint{
+	m.intervals = append(m.intervals, resultfile.IntervalHistogram{Start: m.lastAt, End: now, Hist: h, Warmup: warm})
+	m.timeline = append(m.timeline, resultfile.TimelinePoint{
 		Second:      int((m.lastAt - m.start) / int64(time.Second)),
 		Warmup:      warm,
 		RecordsIn:   in - m.lastIn,
@@ -78,25 +56,25 @@ func (m *meter) sample(now int64) {
 // the run's histogram.
 func (m *meter) finish(windows []windowLatency, keepWarmup bool) {
 	for _, w := range windows {
-		i := sort.Search(len(m.intervals), func(i int) bool { return m.intervals[i].end > w.at })
+		i := sort.Search(len(m.intervals), func(i int) bool { return m.intervals[i].End > w.at })
 		i = min(i, len(m.intervals)-1)
 		if i >= 0 {
-			m.intervals[i].hist.Record(w.latency)
+			m.intervals[i].Hist.Record(w.latency)
 		}
 	}
-	m.cumul = NewHistogram()
+	m.cumul = resultfile.NewHistogram()
 	for i := range m.intervals {
 		iv := &m.intervals[i]
 		if !keepWarmup {
-			iv.warmup = false
+			iv.Warmup = false
 			m.timeline[i].Warmup = false
 		}
-		if !iv.warmup {
-			m.cumul.Merge(iv.hist)
+		if !iv.Warmup {
+			m.cumul.Merge(iv.Hist)
 		}
-		m.timeline[i].LatencyP50 = iv.hist.Quantile(50)
-		m.timeline[i].LatencyP99 = iv.hist.Quantile(99)
-		m.timeline[i].LatencyMax = us(iv.hist.H.Max())
+		m.timeline[i].LatencyP50 = iv.Hist.Quantile(50)
+		m.timeline[i].LatencyP99 = iv.Hist.Quantile(99)
+		m.timeline[i].LatencyMax = iv.Hist.Max()
 	}
 }
 

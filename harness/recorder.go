@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/streambench/streambench/engines"
+	"github.com/streambench/streambench/harness/resultfile"
 	"github.com/streambench/streambench/workloads"
 )
 
@@ -22,7 +23,7 @@ type Recorder struct {
 	clock Clock
 
 	mu       sync.Mutex
-	interval *Histogram
+	interval *resultfile.Histogram
 	// results holds every result by window, then key: string-keyed inner
 	// maps take Go's fast path for string keys, which matters because the
 	// sink's work is part of every engine's measured cost.
@@ -49,7 +50,7 @@ var _ engines.Sink = (*Recorder)(nil)
 
 // NewRecorder returns an empty recorder.
 func NewRecorder(clock Clock) *Recorder {
-	return &Recorder{clock: clock, interval: NewHistogram(), results: make(map[int64]map[string]result)}
+	return &Recorder{clock: clock, interval: resultfile.NewHistogram(), results: make(map[int64]map[string]result)}
 }
 
 // Write implements engines.Sink.
@@ -89,8 +90,8 @@ func (r *Recorder) Write(outs []engines.Output) error {
 
 // roll ends the current interval: it returns the interval's histogram and
 // the outputs counted so far, and starts a new interval.
-func (r *Recorder) roll() (*Histogram, int64) {
-	fresh := NewHistogram()
+func (r *Recorder) roll() (*resultfile.Histogram, int64) {
+	fresh := resultfile.NewHistogram()
 	r.mu.Lock()
 	h := r.interval
 	r.interval = fresh

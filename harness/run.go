@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/streambench/streambench/engines"
+	"github.com/streambench/streambench/harness/resultfile"
 	"github.com/streambench/streambench/workloads"
 )
 
@@ -52,12 +53,21 @@ type RunConfig struct {
 
 // Measurement is a finished run: its result and the histograms behind it.
 type Measurement struct {
-	Result    *Result
-	intervals []interval
+	Result    *resultfile.Result
+	intervals []resultfile.IntervalHistogram
+}
+
+// NewMeasurement returns the Measurement of a result and its interval
+// histograms, for tools that build or convert results outside Run (and for
+// tests that need result files with known content).
+func NewMeasurement(r *resultfile.Result, intervals []resultfile.IntervalHistogram) *Measurement {
+	return &Measurement{Result: r, intervals: intervals}
 }
 
 // Write writes the result file and its histogram log atomically.
-func (m *Measurement) Write(path string) error { return WriteResult(path, m.Result, m.intervals) }
+func (m *Measurement) Write(path string) error {
+	return resultfile.WriteResult(path, m.Result, m.intervals)
+}
 
 // ErrVerification is returned by Run when the outputs break the run's
 // delivery guarantee.
@@ -130,8 +140,8 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 	runErr := run(ctx, cfg, eng, src, rec, drv, m)
 
 	got := rec.close()
-	res := &Result{
-		Schema:         SchemaVersion,
+	res := &resultfile.Result{
+		Schema:         resultfile.SchemaVersion,
 		Command:        cfg.Command,
 		StartedAt:      time.Unix(0, start).UTC(),
 		Environment:    CaptureEnvironment(1),
@@ -145,7 +155,7 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 		Source:         "generator",
 		Partitions:     cfg.Partitions,
 		Parallelism:    cfg.Parallelism,
-		Rate:           RateFigures{Asked: cfg.Rate, Max: cfg.Rate == 0},
+		Rate:           resultfile.RateFigures{Asked: cfg.Rate, Max: cfg.Rate == 0},
 		Records:        drv.Sent(),
 		SendDelay:      drv.SendDelay().Summary(),
 	}
@@ -260,10 +270,10 @@ func runEngine(ctx context.Context, eng engines.Engine, src engines.Source, sink
 }
 
 // figures fills the throughput and latency of a result from the meter.
-func figures(res *Result, m *meter, src *GeneratorSource, got recorded) {
+func figures(res *resultfile.Result, m *meter, src *GeneratorSource, got recorded) {
 	end := got.lastWrite
-	if n := len(m.intervals); n > 0 && end < m.intervals[n-1].start {
-		end = m.intervals[n-1].end
+	if n := len(m.intervals); n > 0 && end < m.intervals[n-1].Start {
+		end = m.intervals[n-1].End
 	}
 	from, readFrom := m.warmupEnd, m.readAtWarmup
 	res.WarmupS = float64(m.warmupEnd-m.start) / 1e9
@@ -289,7 +299,7 @@ func figures(res *Result, m *meter, src *GeneratorSource, got recorded) {
 			outs += p.Outputs
 		}
 	}
-	res.Throughput = Throughput{
+	res.Throughput = resultfile.Throughput{
 		RecordsPerSecond:        rps,
 		RecordsPerSecondPerNode: rps / float64(max(res.Environment.Nodes, 1)),
 		RecordsPerSecondPerCore: rps / float64(max(res.Environment.GOMAXPROCS, 1)),

@@ -6,67 +6,9 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/streambench/streambench/harness/resultfile"
 )
-
-// Criteria decide whether a probe's offered rate was sustainable. They are
-// the rule of Karimov et al. ("Benchmarking distributed stream data
-// processing systems", 2018) in the form Theodolite uses: a rate is
-// sustainable when the backlog in front of the engine does not grow (the
-// trend of the lag between records published and records read is flat),
-// latency stays bounded, and the load generator itself kept up, so the rate
-// asked is the rate offered.
-type Criteria struct {
-	// LagSlope is the most the backlog may grow per second, as a fraction
-	// of the rate (0.02: 2% of the records published each second).
-	LagSlope float64 `json:"lag_slope"`
-	// SendRate is the least fraction of the asked rate the driver must have
-	// achieved.
-	SendRate float64 `json:"send_rate"`
-	// LatencyBound is the most the p99 latency after the warm-up may be.
-	LatencyBound Duration `json:"latency_bound"`
-	// LatencySlope is the most the per-second median latency may grow, in
-	// seconds per second (0.05: 50ms more each second). A queue inside the
-	// engine (records a receiver has taken but no batch has processed) is
-	// invisible to the lag, which counts records taken from the source, but
-	// not to latency: an engine that falls behind by a fraction f of the
-	// rate adds f seconds of latency every second. 0 turns the rule off.
-	LatencySlope float64 `json:"latency_slope,omitempty"`
-}
-
-// The reasons a probe is not sustainable, as Verdict.Reasons codes.
-const (
-	ReasonLag     = "lag"     // the backlog grew
-	ReasonSend    = "send"    // the driver could not publish at the rate
-	ReasonLatency = "latency" // p99 over the bound
-	ReasonGrowing = "growing" // latency grew second after second
-	ReasonDrain   = "drain"   // the engine took longer than the latency bound to finish after the input ended
-	ReasonFailed  = "failed"  // the run failed
-	ReasonShort   = "short"   // too few measured seconds to judge the trend
-)
-
-// Verdict is a probe judged against Criteria, with the figures it was
-// judged on, so a reader can audit the search.
-type Verdict struct {
-	Sustainable bool `json:"sustainable"`
-	// LagSlope is the trend of the backlog in records per second (Theil-Sen
-	// estimate over the measured seconds), LagSlopeFraction the same
-	// divided by the rate, and LagPoints how many per-second lag values it
-	// was fitted to.
-	LagSlope         float64 `json:"lag_slope"`
-	LagSlopeFraction float64 `json:"lag_slope_fraction"`
-	LagPoints        int     `json:"lag_points"`
-	// SendFraction is the achieved publish rate over the asked one.
-	SendFraction float64 `json:"send_fraction"`
-	// P99 is the run's p99 latency in µs after the warm-up.
-	P99 int64 `json:"p99_us"`
-	// LatencySlope is the trend of the per-second median latency over the
-	// same seconds, in seconds per second (Theil-Sen).
-	LatencySlope float64 `json:"latency_slope"`
-	// Reasons lists why the rate is not sustainable (Reason* codes), and
-	// Explain says it in words.
-	Reasons []string `json:"reasons,omitempty"`
-	Explain string   `json:"explain"`
-}
 
 // Judge decides whether the run r, which published input for publish at
 // its asked rate, sustained that rate.
@@ -78,8 +20,8 @@ type Verdict struct {
 // pause, a micro-batch landing on the other side of a sample) cannot move
 // the way it moves a least-squares fit. The drain after the input ended is
 // not part of the trend: the backlog shrinks then by construction.
-func Judge(r *Result, publish time.Duration, c Criteria) Verdict {
-	v := Verdict{P99: r.Latency.P99}
+func Judge(r *resultfile.Result, publish time.Duration, c resultfile.Criteria) resultfile.Verdict {
+	v := resultfile.Verdict{P99: r.Latency.P99}
 	asked := r.Rate.Asked
 	if asked > 0 {
 		v.SendFraction = r.Rate.Achieved / asked
@@ -122,24 +64,24 @@ func Judge(r *Result, publish time.Duration, c Criteria) Verdict {
 	var words []string
 	switch {
 	case r.Error != "":
-		v.Reasons = append(v.Reasons, ReasonFailed)
+		v.Reasons = append(v.Reasons, resultfile.ReasonFailed)
 		words = append(words, "the run failed: "+r.Error)
 	case v.LagPoints < 3:
-		v.Reasons = append(v.Reasons, ReasonShort)
+		v.Reasons = append(v.Reasons, resultfile.ReasonShort)
 		words = append(words, fmt.Sprintf("only %d whole seconds of lag after the warm-up; the trend needs 3", v.LagPoints))
 	}
 	if asked > 0 && v.LagPoints >= 2 && v.LagSlopeFraction > c.LagSlope {
-		v.Reasons = append(v.Reasons, ReasonLag)
+		v.Reasons = append(v.Reasons, resultfile.ReasonLag)
 		words = append(words, fmt.Sprintf("the backlog grew by %.0f records/s (%.1f%% of the rate; at most %.1f%%)",
 			v.LagSlope, 100*v.LagSlopeFraction, 100*c.LagSlope))
 	}
 	if asked > 0 && v.SendFraction < c.SendRate {
-		v.Reasons = append(v.Reasons, ReasonSend)
+		v.Reasons = append(v.Reasons, resultfile.ReasonSend)
 		words = append(words, fmt.Sprintf("the driver published %.1f%% of the asked rate (at least %.0f%%): the source was full",
 			100*v.SendFraction, 100*c.SendRate))
 	}
 	if asked > 0 && c.LatencySlope > 0 && v.LatencySlope > c.LatencySlope {
-		v.Reasons = append(v.Reasons, ReasonGrowing)
+		v.Reasons = append(v.Reasons, resultfile.ReasonGrowing)
 		words = append(words, fmt.Sprintf("median latency grew by %v each second (at most %v): a queue inside the engine grew",
 			time.Duration(v.LatencySlope*float64(time.Second)).Round(time.Millisecond), time.Duration(c.LatencySlope*float64(time.Second))))
 	}
@@ -148,12 +90,12 @@ func Judge(r *Result, publish time.Duration, c Criteria) Verdict {
 	// taken from the source but not processed), whatever the lag said.
 	if drain := r.DurationS - (publish.Seconds() - r.WarmupS); asked > 0 && c.LatencyBound > 0 && r.Error == "" &&
 		drain > c.LatencyBound.D().Seconds() {
-		v.Reasons = append(v.Reasons, ReasonDrain)
+		v.Reasons = append(v.Reasons, resultfile.ReasonDrain)
 		words = append(words, fmt.Sprintf("the engine took %.1fs after the input ended to finish (more than the bound %v): it had fallen behind",
 			drain, c.LatencyBound))
 	}
 	if bound := c.LatencyBound.D().Microseconds(); bound > 0 && (r.Latency.P99 > bound || r.Latency.Count == 0) {
-		v.Reasons = append(v.Reasons, ReasonLatency)
+		v.Reasons = append(v.Reasons, resultfile.ReasonLatency)
 		if r.Latency.Count == 0 {
 			words = append(words, "no outputs after the warm-up")
 		} else {
@@ -209,37 +151,11 @@ func TheilSen(xs, ys []float64) float64 {
 	return (slopes[n/2-1] + slopes[n/2]) / 2
 }
 
-// Roles of a bench run.
-const (
-	RoleCalibration = "calibration" // a max-rate run that places the first probe
-	RoleProbe       = "probe"       // a run of the sustainable-rate search
-	RoleLoad        = "load"        // a run at a fraction of the sustainable rate
-)
-
-// ProbeOutcome is one run of a bench: its role, rate, result file and
-// verdict.
-type ProbeOutcome struct {
-	Role string `json:"role"`
-	// Rate is the offered load in records/s, 0 for a max-rate run;
-	// Fraction, for a load run, the fraction of the sustainable rate.
-	Rate     float64 `json:"rate"`
-	Fraction float64 `json:"fraction,omitempty"`
-	// File is the result file, relative to the bench directory.
-	File string `json:"file"`
-	// Throughput is the records/s the engine processed in the measured
-	// window: for a max-rate run its capacity, for an overloaded probe
-	// about the same.
-	Throughput float64 `json:"throughput"`
-	Verdict    Verdict `json:"verdict"`
-	// Seconds is how long the run took, setup and drain included.
-	Seconds float64 `json:"seconds"`
-}
-
 // Prober runs one run of a cell at rate (0: as fast as the engine takes
 // records) and judges it. An error aborts the search: the context ended,
 // or the cell cannot run at all (bad settings, an engine that breaks its
 // guarantee). An overloaded or failed run is an outcome, not an error.
-type Prober func(ctx context.Context, role string, rate float64) (ProbeOutcome, error)
+type Prober func(ctx context.Context, role string, rate float64) (resultfile.ProbeOutcome, error)
 
 // SearchConfig shapes a sustainable-rate search.
 type SearchConfig struct {
@@ -264,21 +180,6 @@ type SearchConfig struct {
 	MinRate float64
 }
 
-// SearchOutcome is a finished search with every run it made.
-type SearchOutcome struct {
-	// Sustainable is the highest rate a probe sustained (0: none did).
-	Sustainable float64 `json:"sustainable"`
-	// Lo and Hi bracket the sustainable rate: the highest sustained and the
-	// lowest unsustained probe (0 when there was none).
-	Lo float64 `json:"lo"`
-	Hi float64 `json:"hi"`
-	// Converged says the bracket narrowed to the precision; otherwise the
-	// search ran out of probes and Note says so.
-	Converged bool           `json:"converged"`
-	Note      string         `json:"note,omitempty"`
-	Probes    []ProbeOutcome `json:"probes"`
-}
-
 // overhead is how far above a rate an engine is credited with processing
 // when a run tells us it processed that rate: an engine cannot sustain much
 // more than it processes, but one measurement is noisy.
@@ -299,7 +200,7 @@ const (
 // throughput is a better guess of the capacity than half its rate, so the
 // bisection splits the bracket below it. Every probe is kept in the outcome,
 // so the search can be audited.
-func Search(ctx context.Context, cfg SearchConfig, probe Prober) (SearchOutcome, error) {
+func Search(ctx context.Context, cfg SearchConfig, probe Prober) (resultfile.SearchOutcome, error) {
 	if cfg.Step <= 1 {
 		cfg.Step = 2
 	}
@@ -312,15 +213,15 @@ func Search(ctx context.Context, cfg SearchConfig, probe Prober) (SearchOutcome,
 	if cfg.MaxProbes <= 0 {
 		cfg.MaxProbes = 8
 	}
-	var out SearchOutcome
+	var out resultfile.SearchOutcome
 	rate, ceiling := cfg.Start, cfg.Ceiling
 	if rate <= 0 {
-		cal, err := probe(ctx, RoleCalibration, 0)
+		cal, err := probe(ctx, resultfile.RoleCalibration, 0)
 		out.Probes = append(out.Probes, cal)
 		if err != nil {
 			return out, err
 		}
-		if slices.Contains(cal.Verdict.Reasons, ReasonFailed) || cal.Throughput <= 0 {
+		if slices.Contains(cal.Verdict.Reasons, resultfile.ReasonFailed) || cal.Throughput <= 0 {
 			return out, fmt.Errorf("the calibration run at max rate failed, so the cell cannot be searched: %s", cal.Verdict.Explain)
 		}
 		rate = roundRate(cfg.CalibrationShare * cal.Throughput)
@@ -342,7 +243,7 @@ func Search(ctx context.Context, cfg SearchConfig, probe Prober) (SearchOutcome,
 			out.Note = fmt.Sprintf("no rate down to %.0f records/s was sustainable", cfg.MinRate)
 			break
 		}
-		p, err := probe(ctx, RoleProbe, rate)
+		p, err := probe(ctx, resultfile.RoleProbe, rate)
 		out.Probes = append(out.Probes, p)
 		if err != nil {
 			return out, err
@@ -378,13 +279,13 @@ func Search(ctx context.Context, cfg SearchConfig, probe Prober) (SearchOutcome,
 
 // overloaded reports whether a probe failed because the engine did not
 // keep up (rather than on latency alone).
-func overloaded(v Verdict) bool {
-	return slices.Contains(v.Reasons, ReasonLag) || slices.Contains(v.Reasons, ReasonSend) || slices.Contains(v.Reasons, ReasonFailed) ||
-		slices.Contains(v.Reasons, ReasonDrain)
+func overloaded(v resultfile.Verdict) bool {
+	return slices.Contains(v.Reasons, resultfile.ReasonLag) || slices.Contains(v.Reasons, resultfile.ReasonSend) || slices.Contains(v.Reasons, resultfile.ReasonFailed) ||
+		slices.Contains(v.Reasons, resultfile.ReasonDrain)
 }
 
 // nextRate picks the next probe's rate from the bracket so far.
-func nextRate(lo, hi, ceiling, step, precision float64, last ProbeOutcome) float64 {
+func nextRate(lo, hi, ceiling, step, precision float64, last resultfile.ProbeOutcome) float64 {
 	switch {
 	case hi == 0: // upward: every probe so far passed
 		next := lo * step

@@ -15,15 +15,16 @@ import (
 	"time"
 
 	"github.com/streambench/streambench/engines"
+	"github.com/streambench/streambench/harness/resultfile"
 	"github.com/streambench/streambench/workloads"
 )
 
 // timeline builds a run's per-second timeline from records published and
 // read each second.
-func timeline(in, read []int64, warmup int) []TimelinePoint {
-	var tl []TimelinePoint
+func timeline(in, read []int64, warmup int) []resultfile.TimelinePoint {
+	var tl []resultfile.TimelinePoint
 	for s := range in {
-		tl = append(tl, TimelinePoint{Second: s, Warmup: s < warmup, RecordsIn: in[s], RecordsRead: read[s]})
+		tl = append(tl, resultfile.TimelinePoint{Second: s, Warmup: s < warmup, RecordsIn: in[s], RecordsRead: read[s]})
 	}
 	return tl
 }
@@ -37,14 +38,14 @@ func repeatN(v int64, n int) []int64 {
 }
 
 func TestJudge(t *testing.T) {
-	crit := Criteria{LagSlope: 0.02, SendRate: 0.97, LatencyBound: Duration(time.Second), LatencySlope: 0.05}
-	ok := LatencySummary{Count: 1000, P50: 1000, P99: 5000, Max: 9000}
+	crit := resultfile.Criteria{LagSlope: 0.02, SendRate: 0.97, LatencyBound: resultfile.Duration(time.Second), LatencySlope: 0.05}
+	ok := resultfile.LatencySummary{Count: 1000, P50: 1000, P99: 5000, Max: 9000}
 	for _, tc := range []struct {
 		name      string
 		in, read  []int64
 		warmup    int
 		achieved  float64
-		lat       LatencySummary
+		lat       resultfile.LatencySummary
 		err       string
 		want      bool
 		reasons   []string
@@ -52,27 +53,27 @@ func TestJudge(t *testing.T) {
 	}{
 		{"keeps up", repeatN(1000, 5), repeatN(1000, 5), 1, 1000, ok, "", true, nil, 0},
 		{"keeps up with a queue", repeatN(1000, 5), []int64{800, 1000, 1000, 1000, 1200}, 1, 1000, ok, "", true, nil, 0},
-		{"falls behind", repeatN(1000, 5), repeatN(900, 5), 1, 1000, ok, "", false, []string{ReasonLag}, 100},
+		{"falls behind", repeatN(1000, 5), repeatN(900, 5), 1, 1000, ok, "", false, []string{resultfile.ReasonLag}, 100},
 		{"barely behind", repeatN(1000, 5), repeatN(990, 5), 1, 1000, ok, "", true, nil, 10},
 		// One stalled second (a GC pause) then a catch-up: Theil-Sen
 		// reads the trend as flat, where a least-squares line would not.
 		{"one outlying second", repeatN(1000, 7), []int64{1000, 1000, 1000, 1000, 1000, 0, 2000}, 1, 1000, ok, "", true, nil, 0},
-		{"driver fell behind", repeatN(900, 5), repeatN(900, 5), 1, 900, ok, "", false, []string{ReasonSend}, 0},
-		{"latency over bound", repeatN(1000, 5), repeatN(1000, 5), 1, 1000, LatencySummary{Count: 10, P50: 1, P99: 2_000_000, Max: 2_000_000}, "", false, []string{ReasonLatency}, 0},
-		{"no outputs", repeatN(1000, 5), repeatN(1000, 5), 1, 1000, LatencySummary{}, "", false, []string{ReasonLatency}, 0},
-		{"failed", repeatN(1000, 5), repeatN(1000, 5), 1, 1000, ok, "engine core: boom", false, []string{ReasonFailed}, 0},
-		{"too short", repeatN(1000, 2), repeatN(1000, 2), 1, 1000, ok, "", false, []string{ReasonShort}, 0},
+		{"driver fell behind", repeatN(900, 5), repeatN(900, 5), 1, 900, ok, "", false, []string{resultfile.ReasonSend}, 0},
+		{"latency over bound", repeatN(1000, 5), repeatN(1000, 5), 1, 1000, resultfile.LatencySummary{Count: 10, P50: 1, P99: 2_000_000, Max: 2_000_000}, "", false, []string{resultfile.ReasonLatency}, 0},
+		{"no outputs", repeatN(1000, 5), repeatN(1000, 5), 1, 1000, resultfile.LatencySummary{}, "", false, []string{resultfile.ReasonLatency}, 0},
+		{"failed", repeatN(1000, 5), repeatN(1000, 5), 1, 1000, ok, "engine core: boom", false, []string{resultfile.ReasonFailed}, 0},
+		{"too short", repeatN(1000, 2), repeatN(1000, 2), 1, 1000, ok, "", false, []string{resultfile.ReasonShort}, 0},
 		// A queue inside the engine: every record is taken from the source
 		// at once, but latency grows by 200ms a second.
-		{"hidden queue", repeatN(1000, 5), repeatN(1000, 5), 1, 1000, ok, "", false, []string{ReasonGrowing}, 0},
+		{"hidden queue", repeatN(1000, 5), repeatN(1000, 5), 1, 1000, ok, "", false, []string{resultfile.ReasonGrowing}, 0},
 		// Everything taken from the source at once, and finished 3s after
 		// the input ended: a queue inside the engine.
-		{"long drain", repeatN(1000, 5), repeatN(1000, 5), 1, 1000, ok, "", false, []string{ReasonDrain}, 0},
+		{"long drain", repeatN(1000, 5), repeatN(1000, 5), 1, 1000, ok, "", false, []string{resultfile.ReasonDrain}, 0},
 		// The drain after the input ends is not part of the trend.
 		{"drain ignored", append(repeatN(1000, 4), 0, 0), []int64{1000, 1000, 1000, 1000, 0, 0}, 1, 1000, ok, "", true, nil, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := &Result{Rate: RateFigures{Asked: 1000, Achieved: tc.achieved}, WarmupS: float64(tc.warmup),
+			r := &resultfile.Result{Rate: resultfile.RateFigures{Asked: 1000, Achieved: tc.achieved}, WarmupS: float64(tc.warmup),
 				Timeline: timeline(tc.in, tc.read, tc.warmup), Latency: tc.lat, Error: tc.err, DurationS: 3.1}
 			if tc.name == "long drain" {
 				r.DurationS = 6
@@ -118,18 +119,18 @@ func TestTheilSen(t *testing.T) {
 // most capacity records/s, with measurement noise: it is the search's logic
 // alone, without runs.
 func modelProber(capacity, noise float64, rng *rand.Rand, calls *[]float64) Prober {
-	return func(_ context.Context, role string, rate float64) (ProbeOutcome, error) {
+	return func(_ context.Context, role string, rate float64) (resultfile.ProbeOutcome, error) {
 		*calls = append(*calls, rate)
 		c := capacity * (1 + noise*(2*rng.Float64()-1))
-		out := ProbeOutcome{Role: role, Rate: rate, Throughput: min(rate, c)}
+		out := resultfile.ProbeOutcome{Role: role, Rate: rate, Throughput: min(rate, c)}
 		if rate == 0 {
 			out.Throughput = c
 			return out, nil
 		}
 		slope := (rate - c) / rate
-		out.Verdict = Verdict{Sustainable: slope <= 0.02, LagSlopeFraction: slope, SendFraction: 1}
+		out.Verdict = resultfile.Verdict{Sustainable: slope <= 0.02, LagSlopeFraction: slope, SendFraction: 1}
 		if !out.Verdict.Sustainable {
-			out.Verdict.Reasons = []string{ReasonLag}
+			out.Verdict.Reasons = []string{resultfile.ReasonLag}
 		}
 		return out, nil
 	}
@@ -176,8 +177,8 @@ func TestSearchModel(t *testing.T) {
 }
 
 func TestSearchGivesUp(t *testing.T) {
-	never := func(_ context.Context, role string, rate float64) (ProbeOutcome, error) {
-		return ProbeOutcome{Role: role, Rate: rate, Throughput: 1e6, Verdict: Verdict{Reasons: []string{ReasonLatency}}}, nil
+	never := func(_ context.Context, role string, rate float64) (resultfile.ProbeOutcome, error) {
+		return resultfile.ProbeOutcome{Role: role, Rate: rate, Throughput: 1e6, Verdict: resultfile.Verdict{Reasons: []string{resultfile.ReasonLatency}}}, nil
 	}
 	out, err := Search(context.Background(), SearchConfig{Start: 1000, Precision: 0.05, MaxProbes: 20}, never)
 	if err != nil || out.Sustainable != 0 || out.Converged || !strings.Contains(out.Note, "no rate down to 100") {
@@ -187,8 +188,8 @@ func TestSearchGivesUp(t *testing.T) {
 	if err != nil || out.Converged || len(out.Probes) != 3 || !strings.Contains(out.Note, "stopped after 3 probes") {
 		t.Errorf("%+v, %v", out, err)
 	}
-	failing := func(_ context.Context, role string, rate float64) (ProbeOutcome, error) {
-		return ProbeOutcome{Role: role, Verdict: Verdict{Reasons: []string{ReasonFailed}, Explain: "the run failed: boom"}}, nil
+	failing := func(_ context.Context, role string, rate float64) (resultfile.ProbeOutcome, error) {
+		return resultfile.ProbeOutcome{Role: role, Verdict: resultfile.Verdict{Reasons: []string{resultfile.ReasonFailed}, Explain: "the run failed: boom"}}, nil
 	}
 	if _, err := Search(context.Background(), SearchConfig{}, failing); err == nil || !strings.Contains(err.Error(), "calibration run at max rate failed") {
 		t.Errorf("failed calibration: %v", err)
@@ -342,7 +343,7 @@ cells:
 		t.Fatal(err)
 	}
 	c := m.Cells[0]
-	if c.Status != StatusDone || len(c.Repetitions) != 1 {
+	if c.Status != resultfile.StatusDone || len(c.Repetitions) != 1 {
 		t.Fatalf("cell %s: %s %s", c.ID, c.Status, c.Reason)
 	}
 	rep := c.Repetitions[0]
@@ -355,11 +356,11 @@ cells:
 	if rel := math.Abs(got-cappedCapacity) / cappedCapacity; rel > 0.05 {
 		t.Errorf("sustainable %.0f records/s, capacity %d: off by %.1f%%", got, cappedCapacity, 100*rel)
 	}
-	if rep.Search.Probes[0].Role != RoleCalibration {
+	if rep.Search.Probes[0].Role != resultfile.RoleCalibration {
 		t.Errorf("first run %s, want the calibration", rep.Search.Probes[0].Role)
 	}
 	for _, f := range c.Files() {
-		r, err := ReadResult(filepath.Join(dir, f))
+		r, err := resultfile.ReadResult(filepath.Join(dir, f))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -370,7 +371,7 @@ cells:
 			t.Errorf("%s: %v", f, err)
 		}
 	}
-	back, err := ReadManifest(dir)
+	back, err := resultfile.ReadManifest(dir)
 	if err != nil || !back.Finished || back.Cells[0].Repetitions[0].Search.Sustainable != got {
 		t.Errorf("manifest read back: %v, %+v", err, back)
 	}

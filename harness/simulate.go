@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"time"
+
+	"github.com/streambench/streambench/harness/resultfile"
 )
 
 // Simulation is a model of engines of known capacity. Its Run returns at
@@ -29,7 +31,7 @@ type Simulation struct {
 	// Start is when the first run starts; each later run starts when the
 	// one before it ended.
 	Start       time.Time
-	Environment Environment
+	Environment resultfile.Environment
 	// Fail, when set, may return an error for a run: the run's result
 	// records it, as a failing engine's would.
 	Fail func(cfg RunConfig) error
@@ -72,8 +74,8 @@ func (s *Simulation) Run(ctx context.Context, cfg RunConfig) (*Measurement, erro
 	warmup := int(math.Ceil(cfg.Warmup.Seconds()))
 
 	var (
-		tl        []TimelinePoint
-		ivs       []IntervalHistogram
+		tl        []resultfile.TimelinePoint
+		ivs       []resultfile.IntervalHistogram
 		sent, lag float64
 		read      float64
 		lastSec   int
@@ -86,7 +88,7 @@ func (s *Simulation) Run(ctx context.Context, cfg RunConfig) (*Measurement, erro
 		in := math.Max(0, math.Min(due, backlog-lag+capacity))
 		out := math.Min(lag+in, capacity)
 		util := math.Min(in/capacity, 0.95)
-		hist := NewHistogram()
+		hist := resultfile.NewHistogram()
 		n := int(math.Min(out, samplesPerSecond))
 		for range n {
 			// Queueing stretches the base latency by 1/(1-utilisation); a
@@ -96,9 +98,9 @@ func (s *Simulation) Run(ctx context.Context, cfg RunConfig) (*Measurement, erro
 			hist.Record(time.Duration(l))
 		}
 		// The histogram holds n draws standing for out outputs.
-		tl = append(tl, TimelinePoint{Second: sec, Warmup: sec < warmup, RecordsIn: int64(in), RecordsRead: int64(out),
-			Outputs: int64(out), LatencyP50: hist.Quantile(50), LatencyP99: hist.Quantile(99), LatencyMax: us(hist.H.Max())})
-		ivs = append(ivs, IntervalHistogram{Start: start.Add(time.Duration(sec) * time.Second).UnixNano(),
+		tl = append(tl, resultfile.TimelinePoint{Second: sec, Warmup: sec < warmup, RecordsIn: int64(in), RecordsRead: int64(out),
+			Outputs: int64(out), LatencyP50: hist.Quantile(50), LatencyP99: hist.Quantile(99), LatencyMax: hist.Max()})
+		ivs = append(ivs, resultfile.IntervalHistogram{Start: start.Add(time.Duration(sec) * time.Second).UnixNano(),
 			End: start.Add(time.Duration(sec+1) * time.Second).UnixNano(), Hist: hist, Warmup: sec < warmup})
 		sent += in
 		lag += in - out
@@ -110,7 +112,7 @@ func (s *Simulation) Run(ctx context.Context, cfg RunConfig) (*Measurement, erro
 	}
 	published := time.Duration(float64(time.Second) * math.Max(publish, sent/math.Max(rate, 1)))
 
-	cumul := NewHistogram()
+	cumul := resultfile.NewHistogram()
 	var measured float64
 	for i, iv := range ivs {
 		if !iv.Warmup {
@@ -123,8 +125,8 @@ func (s *Simulation) Run(ctx context.Context, cfg RunConfig) (*Measurement, erro
 	if n := len(tl); n > 0 {
 		dur += float64(tl[n-1].RecordsRead) / capacity
 	}
-	res := &Result{
-		Schema:          SchemaVersion,
+	res := &resultfile.Result{
+		Schema:          resultfile.SchemaVersion,
 		Command:         cfg.Command,
 		StartedAt:       start.UTC(),
 		Environment:     s.Environment,
@@ -138,19 +140,19 @@ func (s *Simulation) Run(ctx context.Context, cfg RunConfig) (*Measurement, erro
 		Source:          "generator",
 		Partitions:      cfg.Partitions,
 		Parallelism:     cfg.Parallelism,
-		Rate:            RateFigures{Asked: cfg.Rate, Max: cfg.Rate == 0, Achieved: sent / published.Seconds()},
+		Rate:            resultfile.RateFigures{Asked: cfg.Rate, Max: cfg.Rate == 0, Achieved: sent / published.Seconds()},
 		Records:         int64(sent),
 		RecordsMeasured: int64(measured),
 		DurationS:       dur,
 		WarmupS:         float64(warmup),
 		Latency:         cumul.Summary(),
 		Timeline:        tl,
-		Verification: Verification{Guarantee: cfg.Guarantee, Unit: "records", Expected: int64(sent), OK: true,
+		Verification: resultfile.Verification{Guarantee: cfg.Guarantee, Unit: "records", Expected: int64(sent), OK: true,
 			ResultsExpected: int64(sent), ResultsReceived: int64(sent), Outputs: int64(sent)},
 	}
 	if dur > 0 {
 		rps := measured / dur
-		res.Throughput = Throughput{RecordsPerSecond: rps, RecordsPerSecondPerNode: rps / float64(max(s.Environment.Nodes, 1)),
+		res.Throughput = resultfile.Throughput{RecordsPerSecond: rps, RecordsPerSecondPerNode: rps / float64(max(s.Environment.Nodes, 1)),
 			RecordsPerSecondPerCore: rps / float64(max(s.Environment.GOMAXPROCS, 1)), OutputsPerSecond: rps, BytesPerSecond: rps * 50}
 	}
 	s.now = start.Add(time.Duration(lastSec) * time.Second)

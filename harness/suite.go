@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/streambench/streambench/engines"
+	"github.com/streambench/streambench/harness/resultfile"
 )
 
 // builtinSuites are the suites streambench ships: deck (what `make bench`
@@ -36,7 +37,7 @@ type Suite struct {
 	// Repeat is how many times every cell is measured; the report's
 	// confidence intervals are over these repetitions.
 	Repeat int
-	Cells  []Cell
+	Cells  []resultfile.Cell
 	// Source is the suite's YAML text and File where it came from (a path,
 	// or "builtin:NAME"), kept in the bench manifest so a bench can be read
 	// and resumed without the file.
@@ -44,93 +45,27 @@ type Suite struct {
 	File   string
 }
 
-// Cell is one (engine, workload) configuration to measure: the unit a bench
-// runs, resumes and reports.
-type Cell struct {
-	// ID names the cell, unique in its suite: "<name>/<workload>", where
-	// name defaults to "<engine>-<guarantee>".
-	ID       string `json:"id"`
-	Engine   string `json:"engine"`
-	Workload string `json:"workload"`
-	CellSettings
-}
-
-// CellSettings is everything a cell's runs are configured with. Each key of
-// a suite's defaults and cells sets one field; the YAML key is in the tag.
-type CellSettings struct {
-	// Guarantee is the delivery guarantee (empty: the engine's own).
-	Guarantee   string            `yaml:"guarantee" json:"guarantee,omitempty"`
-	Seed        uint64            `yaml:"seed" json:"seed"`
-	Partitions  int               `yaml:"partitions" json:"partitions"`
-	Parallelism int               `yaml:"parallelism" json:"parallelism"`
-	Params      map[string]string `yaml:"params" json:"params,omitempty"`
-	// Engine settings in workloads.Options' terms.
-	BatchInterval Duration `yaml:"batch_interval" json:"batch_interval,omitempty"`
-	BatchSize     int      `yaml:"batch_size" json:"batch_size,omitempty"`
-	State         string   `yaml:"state" json:"state,omitempty"`
-	ConfigFile    string   `yaml:"config_file" json:"config_file,omitempty"`
-
-	// The sustainable-rate search: see SearchConfig and Criteria.
-	LatencyBound Duration `yaml:"latency_bound" json:"latency_bound"`
-	Probe        Duration `yaml:"probe" json:"probe"`
-	Warmup       Duration `yaml:"warmup" json:"warmup"`
-	Calibrate    Duration `yaml:"calibrate" json:"calibrate"`
-	Start        float64  `yaml:"start" json:"start,omitempty"`
-	Step         float64  `yaml:"step" json:"step,omitempty"`
-	Precision    float64  `yaml:"precision" json:"precision"`
-	MaxProbes    int      `yaml:"max_probes" json:"max_probes"`
-	LagSlope     float64  `yaml:"lag_slope" json:"lag_slope"`
-	LatencySlope float64  `yaml:"latency_slope" json:"latency_slope"`
-	SendRate     float64  `yaml:"send_rate" json:"send_rate"`
-	Backlog      Duration `yaml:"backlog" json:"backlog"`
-	DrainTimeout Duration `yaml:"drain_timeout" json:"drain_timeout"`
-	// Loads are the fractions of the sustainable rate each cell also runs
-	// at for its latency-vs-load curve (Storm's ThroughputVsLatency).
-	Loads []float64 `yaml:"loads" json:"loads"`
-}
-
-// Duration is a time.Duration that reads and writes as "1s", "500ms".
-type Duration time.Duration
-
-// D returns d as a time.Duration.
-func (d Duration) D() time.Duration { return time.Duration(d) }
-
-func (d Duration) String() string { return time.Duration(d).String() }
-
-// MarshalText implements encoding.TextMarshaler.
-func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (d *Duration) UnmarshalText(b []byte) error {
-	v, err := time.ParseDuration(string(b))
-	if err != nil {
-		return err
-	}
-	*d = Duration(v)
-	return nil
-}
-
 // DefaultCellSettings are what a suite's cells get for the keys neither its
 // defaults nor the cell set. The search settings are sized so one cell of
 // a fast engine takes about a minute; the README's "Benchmarking" section
 // explains each.
-func DefaultCellSettings() CellSettings {
-	return CellSettings{
+func DefaultCellSettings() resultfile.CellSettings {
+	return resultfile.CellSettings{
 		Seed:         1,
 		Partitions:   4,
 		Parallelism:  1,
-		LatencyBound: Duration(time.Second),
-		Probe:        Duration(4 * time.Second),
-		Warmup:       Duration(time.Second),
-		Calibrate:    Duration(2 * time.Second),
+		LatencyBound: resultfile.Duration(time.Second),
+		Probe:        resultfile.Duration(4 * time.Second),
+		Warmup:       resultfile.Duration(time.Second),
+		Calibrate:    resultfile.Duration(2 * time.Second),
 		Step:         2,
 		Precision:    0.05,
 		MaxProbes:    8,
 		LagSlope:     0.02,
 		LatencySlope: 0.05,
 		SendRate:     0.97,
-		Backlog:      Duration(time.Second),
-		DrainTimeout: Duration(30 * time.Second),
+		Backlog:      resultfile.Duration(time.Second),
+		DrainTimeout: resultfile.Duration(30 * time.Second),
 		Loads:        []float64{0.25, 0.5, 0.75, 0.9},
 	}
 }
@@ -346,7 +281,7 @@ func (p *suiteParser) fraction(v *yaml.Node, key string, lo, hi float64) (float6
 	return f, nil
 }
 
-func (p *suiteParser) duration(v *yaml.Node, key string, lo, hi time.Duration, zeroOK bool) (Duration, error) {
+func (p *suiteParser) duration(v *yaml.Node, key string, lo, hi time.Duration, zeroOK bool) (resultfile.Duration, error) {
 	s, err := p.scalar(v, key)
 	if err != nil {
 		return 0, err
@@ -356,7 +291,7 @@ func (p *suiteParser) duration(v *yaml.Node, key string, lo, hi time.Duration, z
 		return 0, p.errf(v.Line, key, "%q is not a duration (write 1s, 500ms, 2m)", s)
 	}
 	if (d == 0 && zeroOK) || (d >= lo && d <= hi) {
-		return Duration(d), nil
+		return resultfile.Duration(d), nil
 	}
 	return 0, p.errf(v.Line, key, "%v is out of range: want %v to %v", d, lo, hi)
 }
@@ -373,7 +308,7 @@ func kindName(n *yaml.Node) string {
 	return "scalar"
 }
 
-// settingKeys are the keys of CellSettings, in the order the README lists
+// settingKeys are the keys of resultfile.CellSettings, in the order the README lists
 // them.
 var settingKeys = []string{"guarantee", "seed", "partitions", "parallelism", "params", "batch_interval", "batch_size",
 	"state", "config_file", "latency_bound", "probe", "warmup", "calibrate", "start", "step", "precision", "max_probes",
@@ -381,7 +316,7 @@ var settingKeys = []string{"guarantee", "seed", "partitions", "parallelism", "pa
 
 // setting decodes one settings key into s; it reports false for a key that
 // is not a setting.
-func (p *suiteParser) setting(k, v *yaml.Node, prefix string, s *CellSettings) (bool, error) {
+func (p *suiteParser) setting(k, v *yaml.Node, prefix string, s *resultfile.CellSettings) (bool, error) {
 	key := prefix + k.Value
 	var err error
 	switch k.Value {
@@ -492,7 +427,7 @@ func maps(m map[string]string) map[string]string {
 }
 
 // settings decodes a mapping of settings keys over s.
-func (p *suiteParser) settings(n *yaml.Node, prefix string, s *CellSettings) error {
+func (p *suiteParser) settings(n *yaml.Node, prefix string, s *resultfile.CellSettings) error {
 	if n.Kind != yaml.MappingNode {
 		return p.errf(n.Line, prefix, "want a mapping of settings (%s)", strings.Join(settingKeys, ", "))
 	}
@@ -515,7 +450,7 @@ func (p *suiteParser) settings(n *yaml.Node, prefix string, s *CellSettings) err
 }
 
 // checkSettings refuses combinations no run can use.
-func (p *suiteParser) checkSettings(n *yaml.Node, key string, s *CellSettings) error {
+func (p *suiteParser) checkSettings(n *yaml.Node, key string, s *resultfile.CellSettings) error {
 	if s.Warmup >= s.Probe {
 		return p.errf(n.Line, key, "warmup %v leaves nothing of probe %v to measure", s.Warmup, s.Probe)
 	}
@@ -529,7 +464,7 @@ func (p *suiteParser) checkSettings(n *yaml.Node, key string, s *CellSettings) e
 }
 
 // cell decodes one entry of cells: one engine and one or more workloads.
-func (p *suiteParser) cell(n *yaml.Node, key string, defaults CellSettings) ([]Cell, error) {
+func (p *suiteParser) cell(n *yaml.Node, key string, defaults resultfile.CellSettings) ([]resultfile.Cell, error) {
 	if n.Kind != yaml.MappingNode {
 		return nil, p.errf(n.Line, key, "want a mapping with engine, workloads and settings")
 	}
@@ -595,9 +530,9 @@ func (p *suiteParser) cell(n *yaml.Node, key string, defaults CellSettings) ([]C
 			name += "-" + s.Guarantee
 		}
 	}
-	cells := make([]Cell, 0, len(workloadList))
+	cells := make([]resultfile.Cell, 0, len(workloadList))
 	for _, w := range workloadList {
-		c := Cell{ID: name + "/" + w, Engine: engine, Workload: w, CellSettings: s}
+		c := resultfile.Cell{ID: name + "/" + w, Engine: engine, Workload: w, CellSettings: s}
 		c.Params = maps(s.Params)
 		c.Loads = slices.Clone(s.Loads)
 		cells = append(cells, c)
@@ -641,7 +576,7 @@ func parseSuiteRate(s string) (float64, error) {
 // that no cell of the suite has is a *UsageError, so a typo is not a bench
 // of nothing.
 func (s *Suite) Select(engineNames, workloadNames, ids []string) error {
-	check := func(flag string, want []string, have func(Cell) string) error {
+	check := func(flag string, want []string, have func(resultfile.Cell) string) error {
 		var all []string
 		for _, c := range s.Cells {
 			if !slices.Contains(all, have(c)) {
@@ -659,13 +594,13 @@ func (s *Suite) Select(engineNames, workloadNames, ids []string) error {
 		}
 		return nil
 	}
-	if err := check("engines", engineNames, func(c Cell) string { return c.Engine }); err != nil {
+	if err := check("engines", engineNames, func(c resultfile.Cell) string { return c.Engine }); err != nil {
 		return err
 	}
-	if err := check("workloads", workloadNames, func(c Cell) string { return c.Workload }); err != nil {
+	if err := check("workloads", workloadNames, func(c resultfile.Cell) string { return c.Workload }); err != nil {
 		return err
 	}
-	if err := check("cells", ids, func(c Cell) string { return c.ID }); err != nil {
+	if err := check("cells", ids, func(c resultfile.Cell) string { return c.ID }); err != nil {
 		return err
 	}
 	keep := s.Cells[:0]

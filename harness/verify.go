@@ -6,64 +6,22 @@ import (
 	"slices"
 
 	"github.com/streambench/streambench/engines"
+	"github.com/streambench/streambench/harness/resultfile"
 	"github.com/streambench/streambench/workloads"
 )
 
 // maxExamples is how many examples of each kind of discrepancy a result keeps.
 const maxExamples = 10
 
-// Verification is the verifier's verdict on a run's outputs.
-type Verification struct {
-	Guarantee engines.Guarantee `json:"guarantee"`
-	// Unit names what the counts below count ("word occurrences", "alerts").
-	Unit string `json:"unit"`
-	// Expected is the oracle's total: the sum of the expected counts plus
-	// the number of results judged by exact value.
-	Expected int64 `json:"expected"`
-	// Lost, Duplicated and Wrong count discrepancies. A count result short
-	// of the oracle's is that many lost units, one above it that many
-	// duplicated units; an exact result that is missing is one lost, one
-	// that differs one wrong; a result the oracle does not know is wrong.
-	Lost       int64 `json:"lost"`
-	Duplicated int64 `json:"duplicated"`
-	Wrong      int64 `json:"wrong"`
-	// Results counts the distinct results expected and received; Outputs
-	// the outputs (updates and events) received.
-	ResultsExpected int64 `json:"results_expected"`
-	ResultsReceived int64 `json:"results_received"`
-	Outputs         int64 `json:"outputs"`
-	// OK is false when a discrepancy breaks the guarantee: loss where it is
-	// not allowed, duplicates where they are not allowed, anything wrong.
-	OK       bool     `json:"ok"`
-	Problems []string `json:"problems,omitempty"`
-	Examples Examples `json:"examples"`
-}
-
-// Examples holds up to maxExamples discrepancies of each kind.
-type Examples struct {
-	Lost       []Discrepancy `json:"lost"`
-	Duplicated []Discrepancy `json:"duplicated"`
-	Wrong      []Discrepancy `json:"wrong"`
-}
-
-// Discrepancy is one result whose final value differs from the oracle's.
-type Discrepancy struct {
-	Key      string `json:"key"`
-	Window   int64  `json:"window,omitempty"`
-	Expected int64  `json:"expected"`
-	Got      int64  `json:"got"`
-	Present  bool   `json:"present"`
-}
-
 // Verify compares final values with the oracle's and judges them against g.
-func Verify(want workloads.Expected, got map[workloads.Key]int64, outputs int64, g engines.Guarantee) Verification {
-	v := Verification{Guarantee: g, Unit: want.Unit, Outputs: outputs,
+func Verify(want workloads.Expected, got map[workloads.Key]int64, outputs int64, g engines.Guarantee) resultfile.Verification {
+	v := resultfile.Verification{Guarantee: g, Unit: want.Unit, Outputs: outputs,
 		ResultsExpected: int64(len(want.Counts) + len(want.Exact)), ResultsReceived: int64(len(got)),
 		Expected: want.Total() + int64(len(want.Exact))}
-	var lost, dup, wrong []Discrepancy
+	var lost, dup, wrong []resultfile.Discrepancy
 	for k, w := range want.Counts {
 		g, ok := got[k]
-		d := Discrepancy{Key: k.Key, Window: k.Window, Expected: w, Got: g, Present: ok}
+		d := resultfile.Discrepancy{Key: k.Key, Window: k.Window, Expected: w, Got: g, Present: ok}
 		switch {
 		case g < w:
 			v.Lost += w - g
@@ -75,7 +33,7 @@ func Verify(want workloads.Expected, got map[workloads.Key]int64, outputs int64,
 	}
 	for k, w := range want.Exact {
 		g, ok := got[k]
-		d := Discrepancy{Key: k.Key, Window: k.Window, Expected: w, Got: g, Present: ok}
+		d := resultfile.Discrepancy{Key: k.Key, Window: k.Window, Expected: w, Got: g, Present: ok}
 		switch {
 		case !ok:
 			v.Lost++
@@ -90,10 +48,10 @@ func Verify(want workloads.Expected, got map[workloads.Key]int64, outputs int64,
 		_, isExact := want.Exact[k]
 		if !isCount && !isExact {
 			v.Wrong++
-			wrong = append(wrong, Discrepancy{Key: k.Key, Window: k.Window, Got: g, Present: true})
+			wrong = append(wrong, resultfile.Discrepancy{Key: k.Key, Window: k.Window, Got: g, Present: true})
 		}
 	}
-	v.Examples = Examples{Lost: firstExamples(lost), Duplicated: firstExamples(dup), Wrong: firstExamples(wrong)}
+	v.Examples = resultfile.Examples{Lost: firstExamples(lost), Duplicated: firstExamples(dup), Wrong: firstExamples(wrong)}
 
 	if v.Lost > 0 && !g.AllowsLoss() {
 		v.Problems = append(v.Problems, fmt.Sprintf("%d %s lost, which %s forbids", v.Lost, v.Unit, g))
@@ -110,8 +68,8 @@ func Verify(want workloads.Expected, got map[workloads.Key]int64, outputs int64,
 
 // firstExamples returns the largest discrepancies first, at most maxExamples,
 // in a stable order.
-func firstExamples(ds []Discrepancy) []Discrepancy {
-	slices.SortFunc(ds, func(a, b Discrepancy) int {
+func firstExamples(ds []resultfile.Discrepancy) []resultfile.Discrepancy {
+	slices.SortFunc(ds, func(a, b resultfile.Discrepancy) int {
 		da, db := abs(a.Got-a.Expected), abs(b.Got-b.Expected)
 		return cmp.Or(cmp.Compare(db, da), cmp.Compare(a.Key, b.Key), cmp.Compare(a.Window, b.Window))
 	})
@@ -119,7 +77,7 @@ func firstExamples(ds []Discrepancy) []Discrepancy {
 		ds = ds[:maxExamples]
 	}
 	if ds == nil {
-		ds = []Discrepancy{}
+		ds = []resultfile.Discrepancy{}
 	}
 	return ds
 }

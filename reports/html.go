@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/streambench/streambench/harness"
+	"github.com/streambench/streambench/harness/resultfile"
 )
 
 //go:embed report.html.tmpl
@@ -30,7 +30,7 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 type view struct {
 	Title, Dir  string
 	Description string
-	Manifest    *harness.Manifest
+	Manifest    *resultfile.Manifest
 	Suite       string
 	Status      string
 	Incomplete  []notMeasured
@@ -115,7 +115,7 @@ type timelineGroup struct {
 
 type envRow struct {
 	N   int
-	Env harness.Environment
+	Env resultfile.Environment
 	Mem string
 	Of  int
 }
@@ -218,7 +218,7 @@ func describeRun(r *Run) string {
 		rate = countString(res.Rate.Asked) + " records/s offered"
 	}
 	role := r.Role
-	if r.Role == harness.RoleLoad {
+	if r.Role == resultfile.RoleLoad {
 		role = fmt.Sprintf("load at %.0f%%", 100*r.Fraction)
 	}
 	return fmt.Sprintf("%s, %s; %s records/s processed, p99 %s", role, rate,
@@ -234,14 +234,14 @@ func (v *view) status(d *Data) {
 	var done, missing, other int
 	for _, c := range d.Cells {
 		switch c.Status {
-		case harness.StatusDone:
+		case resultfile.StatusDone:
 			done++
-		case harness.StatusMissing:
+		case resultfile.StatusMissing:
 			missing++
 		default:
 			other++
 		}
-		if c.Status != harness.StatusDone {
+		if c.Status != resultfile.StatusDone {
 			v.Incomplete = append(v.Incomplete, notMeasured{ID: c.ID, Status: c.Status, Reason: c.Reason,
 				Reproduce: strings.Join(c.Record.Reproduce, " ")})
 		}
@@ -485,7 +485,7 @@ func (v *view) searches(d *Data) {
 			for i, p := range append(slices.Clone(s.Probes), rep.Loads...) {
 				pr := probeRow{N: i + 1, Role: p.Role, Rate: "max", Processed: countString(p.Throughput),
 					Sustainable: p.Verdict.Sustainable, Judged: p.Rate > 0, Explain: p.Verdict.Explain, File: p.File}
-				if p.Role == harness.RoleLoad {
+				if p.Role == resultfile.RoleLoad {
 					pr.Role = fmt.Sprintf("load %.0f%%", 100*p.Fraction)
 				}
 				if p.Rate > 0 {

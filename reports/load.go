@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/streambench/streambench/harness"
+	"github.com/streambench/streambench/harness/resultfile"
 )
 
 // Data is everything a report shows, read from one directory: a bench's
@@ -18,7 +18,7 @@ import (
 type Data struct {
 	Dir string
 	// Manifest is the bench's, or nil for a directory of plain runs.
-	Manifest *harness.Manifest
+	Manifest *resultfile.Manifest
 	// Runs are every result file of the directory, by file name.
 	Runs []*Run
 	// Cells are the manifest's cells in its order; for a directory of
@@ -32,16 +32,16 @@ type Data struct {
 // Run is one result file.
 type Run struct {
 	File   string
-	Result *harness.Result
+	Result *resultfile.Result
 	// Intervals are the per-second latency histograms of the .hlog.
-	Intervals []harness.IntervalHistogram
+	Intervals []resultfile.IntervalHistogram
 	// Cell, Repetition, Role and Fraction place the run in its bench (nil
 	// Cell for a run no cell lists); Verdict is the search's judgement.
 	Cell       *Cell
 	Repetition int
 	Role       string
 	Fraction   float64
-	Verdict    harness.Verdict
+	Verdict    resultfile.Verdict
 	// Env is the index of the run's environment in Data.Environments.
 	Env int
 }
@@ -52,7 +52,7 @@ type Cell struct {
 	// Status and Reason are the manifest's (done, missing, pending, ...).
 	Status, Reason string
 	// Record is the manifest's record of the cell (zero for plain runs).
-	Record harness.CellRecord
+	Record resultfile.CellRecord
 	// Runs are the cell's runs in the order they ran.
 	Runs []*Run
 	// Sustainable is the sustainable rate of each finished repetition in
@@ -86,7 +86,7 @@ func divide(vs []float64, d int) []float64 {
 func (c *Cell) Loads() []*Run {
 	var out []*Run
 	for _, r := range c.Runs {
-		if r.Role == harness.RoleLoad {
+		if r.Role == resultfile.RoleLoad {
 			out = append(out, r)
 		}
 	}
@@ -118,31 +118,31 @@ func Load(dir string) (*Data, error) {
 		return nil, err
 	}
 	d := &Data{Dir: dir}
-	if _, err := os.Stat(filepath.Join(dir, harness.ManifestFile)); err == nil {
-		if d.Manifest, err = harness.ReadManifest(dir); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, resultfile.ManifestFile)); err == nil {
+		if d.Manifest, err = resultfile.ReadManifest(dir); err != nil {
 			return nil, err
 		}
 	}
 	byFile := map[string]*Run{}
 	for _, e := range entries {
 		name := e.Name()
-		if e.IsDir() || !strings.HasSuffix(name, ".json") || name == harness.ManifestFile || strings.HasPrefix(name, ".") {
+		if e.IsDir() || !strings.HasSuffix(name, ".json") || name == resultfile.ManifestFile || strings.HasPrefix(name, ".") {
 			continue
 		}
 		path := filepath.Join(dir, name)
-		res, err := harness.ReadResult(path)
+		res, err := resultfile.ReadResult(path)
 		if err != nil {
 			return nil, err
 		}
 		run := &Run{File: name, Result: res}
 		if res.HistogramLog != "" {
 			if res.HistogramLog != filepath.Base(res.HistogramLog) {
-				return nil, fmt.Errorf("%s: %w: histogram_log %q is not a file beside it", path, harness.ErrBadResult, res.HistogramLog)
+				return nil, fmt.Errorf("%s: %w: histogram_log %q is not a file beside it", path, resultfile.ErrBadResult, res.HistogramLog)
 			}
 			hlog := filepath.Join(dir, res.HistogramLog)
-			if run.Intervals, err = harness.ReadHistogramLog(hlog, res); err != nil {
+			if run.Intervals, err = resultfile.ReadHistogramLog(hlog, res); err != nil {
 				if errors.Is(err, os.ErrNotExist) {
-					return nil, fmt.Errorf("%s: %w: its histogram log %s is missing", path, harness.ErrBadResult, hlog)
+					return nil, fmt.Errorf("%s: %w: its histogram log %s is missing", path, resultfile.ErrBadResult, hlog)
 				}
 				return nil, err
 			}
@@ -151,7 +151,7 @@ func Load(dir string) (*Data, error) {
 		byFile[name] = run
 	}
 	if d.Manifest == nil && len(d.Runs) == 0 {
-		return nil, fmt.Errorf("%s: %w (and no %s): give a directory written by streambench bench or run", dir, ErrNoResults, harness.ManifestFile)
+		return nil, fmt.Errorf("%s: %w (and no %s): give a directory written by streambench bench or run", dir, ErrNoResults, resultfile.ManifestFile)
 	}
 	if d.Manifest != nil {
 		d.cellsFromManifest(byFile)
@@ -202,7 +202,7 @@ func (d *Data) cellsFromRuns() {
 		id := r.Engine + "-" + r.Guarantee.String() + "/" + r.Workload
 		c, ok := byID[id]
 		if !ok {
-			c = &Cell{ID: id, Engine: r.Engine, Workload: r.Workload, Guarantee: r.Guarantee.String(), Status: harness.StatusDone,
+			c = &Cell{ID: id, Engine: r.Engine, Workload: r.Workload, Guarantee: r.Guarantee.String(), Status: resultfile.StatusDone,
 				Nodes: max(r.Environment.Nodes, 1), Cores: max(r.Environment.GOMAXPROCS, 1)}
 			byID[id] = c
 			d.Cells = append(d.Cells, c)

@@ -14,7 +14,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgsvg"
 
-	"github.com/streambench/streambench/harness"
+	"github.com/streambench/streambench/harness/resultfile"
 )
 
 // The plots are drawn with gonum/plot into SVG, inlined in the page: no
@@ -344,7 +344,7 @@ func SpectrumPlot(title string, runs []*Run, label func(*Run) string) (string, e
 	}
 	drawn := 0
 	for i, r := range runs {
-		h := harness.NewHistogram()
+		h := resultfile.NewHistogram()
 		for _, iv := range r.Intervals {
 			if !iv.Warmup {
 				h.Merge(iv.Hist)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/streambench/streambench/harness"
+	"github.com/streambench/streambench/harness/resultfile"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -57,7 +58,7 @@ var simulatedCapacity = map[string]float64{"baseline": 800_000, "core-at-most-on
 
 // simulatedBench writes a bench of the simulated suite into dir, stopping
 // it after stopAfter runs when stopAfter > 0.
-func simulatedBench(t testing.TB, dir string, stopAfter int) *harness.Manifest {
+func simulatedBench(t testing.TB, dir string, stopAfter int) *resultfile.Manifest {
 	t.Helper()
 	suite, err := harness.ParseSuite("simulated.yaml", []byte(simulatedSuite))
 	if err != nil {
@@ -79,7 +80,7 @@ func simulatedBench(t testing.TB, dir string, stopAfter int) *harness.Manifest {
 		Noise:   0.03,
 		Seed:    11,
 		Start:   time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC),
-		Environment: harness.Environment{GitCommit: "4080de0a5d92ebae49b464f9b65d307207769a63", Version: "v0.1.0", GoVersion: "go1.26.8",
+		Environment: resultfile.Environment{GitCommit: "4080de0a5d92ebae49b464f9b65d307207769a63", Version: "v0.1.0", GoVersion: "go1.26.8",
 			OS: "linux", Arch: "amd64", GOMAXPROCS: 2, CPUModel: "Simulated CPU @ 2.0GHz", Cores: 2, MemoryBytes: 24 << 30, Nodes: 1, Hostname: "bench-1"},
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -87,8 +88,8 @@ func simulatedBench(t testing.TB, dir string, stopAfter int) *harness.Manifest {
 	runs := 0
 	_, err = harness.Bench(ctx, harness.BenchConfig{
 		Suite: suite, Dir: dir, Clock: sim, Command: []string{"streambench", "bench", "--suite", "simulated.yaml"},
-		Environment: func() harness.Environment { return sim.Environment },
-		Available: func(c *harness.Cell) (string, bool) {
+		Environment: func() resultfile.Environment { return sim.Environment },
+		Available: func(c *resultfile.Cell) (string, bool) {
 			if c.Engine == "trident" {
 				return "engine trident is not in this checkout", true
 			}
@@ -107,7 +108,7 @@ func simulatedBench(t testing.TB, dir string, stopAfter int) *harness.Manifest {
 	if err != nil && !(stopAfter > 0 && errors.Is(err, context.Canceled)) {
 		t.Fatal(err)
 	}
-	m, err := harness.ReadManifest(dir)
+	m, err := resultfile.ReadManifest(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +298,7 @@ func TestReportRefusesBadFiles(t *testing.T) {
 		{"stray file", "notes.json", []byte(`{"todo": []}`), "not a streambench result"},
 		{"corrupt log", hlog, []byte("#[StartTime: 1.0]\n0.000,1.000,0.5,HISTFAAAAnotbase64!!\n"), "bad histogram log"},
 		{"missing log", hlog, nil, " is missing"},
-		{"corrupt manifest", harness.ManifestFile, []byte(`{"bench_schema": 1, "cells": [`), "truncated"},
+		{"corrupt manifest", resultfile.ManifestFile, []byte(`{"bench_schema": 1, "cells": [`), "truncated"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -375,7 +376,7 @@ func TestReportIncomplete(t *testing.T) {
 func TestReportPlainRuns(t *testing.T) {
 	dir := t.TempDir()
 	sim := &harness.Simulation{Capacity: func(string, string) float64 { return 50_000 }, Seed: 3,
-		Start: time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC), Environment: harness.Environment{Nodes: 1, GOMAXPROCS: 2}}
+		Start: time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC), Environment: resultfile.Environment{Nodes: 1, GOMAXPROCS: 2}}
 	for i, rate := range []float64{0, 20_000} {
 		m, err := sim.Run(context.Background(), harness.RunConfig{Engine: "core", Workload: "wordcount", Seed: 1, Partitions: 4,
 			Parallelism: 1, Guarantee: 2, Rate: rate, Duration: 3 * time.Second, Command: []string{"streambench", "run", "--engine", "core"}})

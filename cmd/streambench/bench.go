@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/streambench/streambench/harness"
+	"github.com/streambench/streambench/harness/resultfile"
 )
 
 // runBench measures a suite's cells into a bench directory: a sustainable
@@ -62,7 +63,7 @@ func runBench(ctx context.Context, args []string, stdio Stdio) error {
 	case dir == "":
 		dir = filepath.Join("results", time.Now().UTC().Format("20060102T150405Z"))
 	}
-	if err := harness.CheckWritable(filepath.Join(dir, harness.ManifestFile)); err != nil {
+	if err := resultfile.CheckWritable(filepath.Join(dir, resultfile.ManifestFile)); err != nil {
 		return &harness.UsageError{Msg: fmt.Sprintf("--out %s: cannot write there: %v", dir, err)}
 	}
 
@@ -92,12 +93,12 @@ func runBench(ctx context.Context, args []string, stdio Stdio) error {
 	}
 	var failed []string
 	for _, c := range m.Cells {
-		if c.Status == harness.StatusFailed {
+		if c.Status == resultfile.StatusFailed {
 			failed = append(failed, c.ID)
 		}
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("%d cells failed (%s); see %s", len(failed), strings.Join(failed, ", "), filepath.Join(dir, harness.ManifestFile))
+		return fmt.Errorf("%d cells failed (%s); see %s", len(failed), strings.Join(failed, ", "), filepath.Join(dir, resultfile.ManifestFile))
 	}
 	return nil
 }
@@ -111,7 +112,7 @@ func newestBench(root string) (string, error) {
 	var best string
 	var bestTime time.Time
 	for _, e := range entries {
-		fi, err := os.Stat(filepath.Join(root, e.Name(), harness.ManifestFile))
+		fi, err := os.Stat(filepath.Join(root, e.Name(), resultfile.ManifestFile))
 		if err != nil || !e.IsDir() {
 			continue
 		}
@@ -120,18 +121,18 @@ func newestBench(root string) (string, error) {
 		}
 	}
 	if best == "" {
-		return "", &harness.UsageError{Msg: fmt.Sprintf("--resume: no bench directory (one with %s) under %s; give --out DIR", harness.ManifestFile, root)}
+		return "", &harness.UsageError{Msg: fmt.Sprintf("--resume: no bench directory (one with %s) under %s; give --out DIR", resultfile.ManifestFile, root)}
 	}
 	return best, nil
 }
 
 // printBenchSummary prints one line per cell: its sustainable rate per
 // repetition, or why it has none.
-func printBenchSummary(w io.Writer, m *harness.Manifest, dir string) {
+func printBenchSummary(w io.Writer, m *resultfile.Manifest, dir string) {
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "cell\tstatus\tsustainable records/s (per repetition)\tper core")
 	for _, c := range m.Cells {
-		if c.Status == harness.StatusSkipped {
+		if c.Status == resultfile.StatusSkipped {
 			continue
 		}
 		rates, perCore := "", ""
@@ -143,7 +144,7 @@ func printBenchSummary(w io.Writer, m *harness.Manifest, dir string) {
 			rates += count(s)
 			perCore += count(s / float64(max(m.Environment.GOMAXPROCS, 1)))
 		}
-		if c.Reason != "" && c.Status != harness.StatusDone {
+		if c.Reason != "" && c.Status != resultfile.StatusDone {
 			rates = c.Reason
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ID, c.Status, rates, perCore)

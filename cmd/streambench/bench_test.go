@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/streambench/streambench/harness"
+	"github.com/streambench/streambench/harness/resultfile"
 )
 
 // TestBenchQuickAndReport runs one cell of the quick suite for real,
@@ -32,14 +33,14 @@ func TestBenchQuickAndReport(t *testing.T) {
 	if strings.Contains(stdout, "\r") {
 		t.Errorf("plain output (not a terminal) holds a carriage return")
 	}
-	m, err := harness.ReadManifest(dir)
+	m, err := resultfile.ReadManifest(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := m.Cells[0]; c.Status != harness.StatusDone || len(c.Sustainable()) != 1 || c.Sustainable()[0] <= 0 {
+	if c := m.Cells[0]; c.Status != resultfile.StatusDone || len(c.Sustainable()) != 1 || c.Sustainable()[0] <= 0 {
 		t.Fatalf("cell %+v", c)
 	}
-	if m.Cells[1].Status != harness.StatusSkipped {
+	if m.Cells[1].Status != resultfile.StatusSkipped {
 		t.Errorf("unselected cell: %s", m.Cells[1].Status)
 	}
 
@@ -80,7 +81,7 @@ func TestBenchAndReportBadInput(t *testing.T) {
 	os.WriteFile(badSuite, []byte("name: x\ncells:\n  - engine: core\n    workload: wordcount\n    probez: 3s\n"), 0o644)
 	used := filepath.Join(dir, "used")
 	os.MkdirAll(used, 0o755)
-	os.WriteFile(filepath.Join(used, harness.ManifestFile), []byte(`{"bench_schema": 1, "suite": "quick", "cells": []}`), 0o644)
+	os.WriteFile(filepath.Join(used, resultfile.ManifestFile), []byte(`{"bench_schema": 1, "suite": "quick", "cells": []}`), 0o644)
 	corrupt := filepath.Join(dir, "corrupt")
 	os.MkdirAll(corrupt, 0o755)
 	os.WriteFile(filepath.Join(corrupt, "r.json"), []byte(`{"schema": 1, "engine": "core"`), 0o644)
@@ -135,11 +136,11 @@ func TestBenchDryRun(t *testing.T) {
 func TestProgressOnTerminal(t *testing.T) {
 	var buf bytes.Buffer
 	p := &progress{w: &buf, tty: true}
-	cell := &harness.CellRecord{Cell: harness.Cell{ID: "core-at-least-once/wordcount"}}
+	cell := &resultfile.CellRecord{Cell: resultfile.Cell{ID: "core-at-least-once/wordcount"}}
 	p.event(harness.BenchEvent{Kind: "cell", Cell: cell, Index: 1, Cells: 3})
-	p.event(harness.BenchEvent{Kind: "run", Cell: cell, Index: 1, Cells: 3, Repetition: 1, Role: harness.RoleProbe, Rate: 80000, Done: 0.25, ETA: 90 * time.Second})
-	out := &harness.ProbeOutcome{Role: harness.RoleProbe, Rate: 80000, Seconds: 4.2, Verdict: harness.Verdict{Explain: "sustainable: fine"}}
-	p.event(harness.BenchEvent{Kind: "ran", Cell: cell, Index: 1, Cells: 3, Repetition: 1, Role: harness.RoleProbe, Rate: 80000, Outcome: out, Done: 0.5, ETA: 60 * time.Second})
+	p.event(harness.BenchEvent{Kind: "run", Cell: cell, Index: 1, Cells: 3, Repetition: 1, Role: resultfile.RoleProbe, Rate: 80000, Done: 0.25, ETA: 90 * time.Second})
+	out := &resultfile.ProbeOutcome{Role: resultfile.RoleProbe, Rate: 80000, Seconds: 4.2, Verdict: resultfile.Verdict{Explain: "sustainable: fine"}}
+	p.event(harness.BenchEvent{Kind: "ran", Cell: cell, Index: 1, Cells: 3, Repetition: 1, Role: resultfile.RoleProbe, Rate: 80000, Outcome: out, Done: 0.5, ETA: 60 * time.Second})
 	p.finish()
 	s := buf.String()
 	for _, want := range []string{

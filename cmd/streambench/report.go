@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/streambench/streambench/harness"
+	"github.com/streambench/streambench/harness/resultfile"
 	"github.com/streambench/streambench/reports"
 )
 
@@ -47,10 +48,10 @@ func runReport(_ context.Context, args []string, stdio Stdio) error {
 	if err := reports.Write(&buf, d); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
-	if err := harness.CheckWritable(path); err != nil {
+	if err := resultfile.CheckWritable(path); err != nil {
 		return &harness.UsageError{Msg: fmt.Sprintf("-o %s: cannot write there: %v", path, err)}
 	}
-	if err := harness.WriteFile(path, buf.Bytes()); err != nil {
+	if err := resultfile.WriteFile(path, buf.Bytes()); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	os.Chmod(path, 0o644) // a page to open and share, not a private file

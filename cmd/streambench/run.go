@@ -14,6 +14,7 @@ import (
 
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/harness"
+	"github.com/streambench/streambench/harness/resultfile"
 	"github.com/streambench/streambench/workloads"
 )
 
@@ -73,7 +74,7 @@ func runRun(ctx context.Context, args []string, stdio Stdio) error {
 	if out == "" {
 		out = defaultOut(cfg.Engine, cfg.Workload, time.Now())
 	}
-	if err := harness.CheckWritable(out); err != nil {
+	if err := resultfile.CheckWritable(out); err != nil {
 		return &harness.UsageError{Msg: fmt.Sprintf("--out %s: cannot write there: %v", out, err)}
 	}
 
@@ -205,7 +206,7 @@ func defaultOut(engine, workload string, now time.Time) string {
 }
 
 // printSummary prints one screen about a run.
-func printSummary(w io.Writer, r *harness.Result, out string) {
+func printSummary(w io.Writer, r *resultfile.Result, out string) {
 	// At max rate the driver publishes as fast as the source takes records,
 	// so its publish rate says nothing the throughput line does not.
 	rate := "max rate"
@@ -241,7 +242,7 @@ func printSummary(w io.Writer, r *harness.Result, out string) {
 	if r.Error != "" {
 		fmt.Fprintf(w, "  error         %s\n", r.Error)
 	}
-	fmt.Fprintf(w, "  result        %s (+ %s)\n", out, filepath.Base(harness.HistogramLogPath(out)))
+	fmt.Fprintf(w, "  result        %s (+ %s)\n", out, filepath.Base(resultfile.HistogramLogPath(out)))
 }
 
 // count formats a number with thousands separators.

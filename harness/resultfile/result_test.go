@@ -1,4 +1,4 @@
-package harness
+package resultfile
 
 import (
 	"bytes"
@@ -15,16 +15,16 @@ import (
 	"github.com/streambench/streambench/engines"
 )
 
-func sampleResult() (*Result, []interval) {
+func sampleResult() (*Result, []IntervalHistogram) {
 	start := time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
-	var ivs []interval
+	var ivs []IntervalHistogram
 	for i := range 3 {
 		h := NewHistogram()
 		for j := range 100 {
 			h.Record(time.Duration(j+i*100) * time.Microsecond)
 		}
 		s := start.UnixNano() + int64(i)*int64(time.Second)
-		ivs = append(ivs, interval{start: s, end: s + int64(time.Second), hist: h, warmup: i == 0})
+		ivs = append(ivs, IntervalHistogram{Start: s, End: s + int64(time.Second), Hist: h, Warmup: i == 0})
 	}
 	r := &Result{Schema: SchemaVersion, Command: []string{"streambench", "run"}, StartedAt: start,
 		Environment: Environment{Nodes: 1, GOMAXPROCS: 2}, Engine: "baseline", Workload: "wordcount",
@@ -62,10 +62,10 @@ func TestResultRoundTrip(t *testing.T) {
 		if err != nil || h == nil {
 			t.Fatalf("interval %d: %v", i, err)
 		}
-		if !h.Equals(iv.hist.H) || h.Tag() != "latency" {
-			t.Errorf("interval %d: read %d values tagged %q, wrote %d", i, h.TotalCount(), h.Tag(), iv.hist.H.TotalCount())
+		if !h.Equals(iv.Hist.H) || h.Tag() != "latency" {
+			t.Errorf("interval %d: read %d values tagged %q, wrote %d", i, h.TotalCount(), h.Tag(), iv.Hist.H.TotalCount())
 		}
-		if got, want := h.StartTimeMs(), iv.start/1e6; got != want {
+		if got, want := h.StartTimeMs(), iv.Start/1e6; got != want {
 			t.Errorf("interval %d starts at %dms, want %dms", i, got, want)
 		}
 	}

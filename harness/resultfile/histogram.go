@@ -1,4 +1,4 @@
-package harness
+package resultfile
 
 import (
 	"time"
@@ -64,7 +64,7 @@ func (h *Histogram) Summary() LatencySummary {
 		P99:         h.Quantile(99),
 		P999:        h.Quantile(99.9),
 		P9999:       h.Quantile(99.99),
-		Max:         us(h.H.Max()),
+		Max:         h.Max(),
 		ClampedLow:  h.ClampedLow,
 		ClampedHigh: h.ClampedHigh,
 	}
@@ -87,6 +87,9 @@ type LatencySummary struct {
 
 // Quantile returns the value at percentile q (0-100) in microseconds.
 func (h *Histogram) Quantile(q float64) int64 { return us(h.H.ValueAtQuantile(q)) }
+
+// Max returns the largest value in microseconds.
+func (h *Histogram) Max() int64 { return us(h.H.Max()) }
 
 // us converts nanoseconds to whole microseconds, rounding to nearest.
 func us(ns int64) int64 { return (ns + 500) / 1000 }

@@ -1,9 +1,10 @@
-package harness
+package resultfile
 
 import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -16,17 +17,6 @@ type IntervalHistogram struct {
 	Start, End int64
 	Hist       *Histogram
 	Warmup     bool
-}
-
-// NewMeasurement returns the Measurement of a result and its interval
-// histograms, for tools that build or convert results outside Run (and for
-// tests that need result files with known content).
-func NewMeasurement(r *Result, intervals []IntervalHistogram) *Measurement {
-	m := &Measurement{Result: r}
-	for _, iv := range intervals {
-		m.intervals = append(m.intervals, interval{start: iv.Start, end: iv.End, hist: iv.Hist, warmup: iv.Warmup})
-	}
-	return m
 }
 
 // ErrBadHistogramLog is wrapped by every error about a .hlog file's content.
@@ -89,4 +79,34 @@ func DecodeHistogramLog(data []byte, r *Result) (ivs []IntervalHistogram, err er
 		})
 	}
 	return ivs, nil
+}
+
+// writeHistogramLog writes the interval histograms in HdrHistogram's log
+// format, with times relative to the run's start.
+func writeHistogramLog(w io.Writer, r *Result, intervals []IntervalHistogram) error {
+	lw := hdrhistogram.NewHistogramLogWriter(w)
+	startMs := r.StartedAt.UnixMilli()
+	lw.SetBaseTime(startMs)
+	for _, err := range []error{
+		lw.OutputLogFormatVersion(),
+		lw.OutputComment(fmt.Sprintf("[streambench %s on %s, %s; latency in ns, one interval per second; warm-up %gs]",
+			r.Engine, r.Workload, r.Guarantee, r.WarmupS)),
+		lw.OutputStartTime(startMs),
+		lw.OutputBaseTime(startMs),
+		lw.OutputLegend(),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	for _, iv := range intervals {
+		h := iv.Hist.H
+		h.SetStartTimeMs(iv.Start / 1e6)
+		h.SetEndTimeMs(iv.End / 1e6)
+		h.SetTag("latency")
+		if err := lw.OutputIntervalHistogram(h); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -1,4 +1,4 @@
-package harness
+package resultfile
 
 import (
 	"bytes"
@@ -10,8 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-
-	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/streambench/streambench/engines"
 )
@@ -92,6 +90,23 @@ type Throughput struct {
 	BytesPerSecond          float64 `json:"bytes_per_second"`
 }
 
+// TimelinePoint is one second of a run.
+type TimelinePoint struct {
+	// Second counts from the run's start; the point covers [Second, Second+1).
+	Second int `json:"second"`
+	// Warmup marks seconds excluded from the run's figures.
+	Warmup bool `json:"warmup,omitempty"`
+	// RecordsIn were published by the driver, RecordsRead fetched by the
+	// engine (first fetches only), Outputs written to the sink.
+	RecordsIn   int64 `json:"records_in"`
+	RecordsRead int64 `json:"records_read"`
+	Outputs     int64 `json:"outputs"`
+	// Latency percentiles of the outputs written in this second, in µs.
+	LatencyP50 int64 `json:"latency_p50_us"`
+	LatencyP99 int64 `json:"latency_p99_us"`
+	LatencyMax int64 `json:"latency_max_us"`
+}
+
 // WriteFile writes data to path atomically: to a temporary file in the same
 // directory, synced, then renamed over path. A reader sees the old file or
 // the whole new one, never a part.
@@ -147,8 +162,11 @@ func HistogramLogPath(resultPath string) string {
 }
 
 // WriteResult writes r to path and its histogram log beside it, both
-// atomically; the log first, so a result never names a missing log.
-func WriteResult(path string, r *Result, intervals []interval) error {
+// atomically; the log first, so a result never names a missing log. It sets
+// r.HistogramLog to the log's file name. The intervals are written in order,
+// tagged "latency"; their Warmup marks are not part of the log (a reader
+// derives them from the result's warm-up, see DecodeHistogramLog).
+func WriteResult(path string, r *Result, intervals []IntervalHistogram) error {
 	hlogPath := HistogramLogPath(path)
 	r.HistogramLog = filepath.Base(hlogPath)
 	var buf bytes.Buffer
@@ -163,36 +181,6 @@ func WriteResult(path string, r *Result, intervals []interval) error {
 		return fmt.Errorf("encoding result: %w", err)
 	}
 	return WriteFile(path, append(data, '\n'))
-}
-
-// writeHistogramLog writes the interval histograms in HdrHistogram's log
-// format, with times relative to the run's start.
-func writeHistogramLog(w io.Writer, r *Result, intervals []interval) error {
-	lw := hdrhistogram.NewHistogramLogWriter(w)
-	startMs := r.StartedAt.UnixMilli()
-	lw.SetBaseTime(startMs)
-	for _, err := range []error{
-		lw.OutputLogFormatVersion(),
-		lw.OutputComment(fmt.Sprintf("[streambench %s on %s, %s; latency in ns, one interval per second; warm-up %gs]",
-			r.Engine, r.Workload, r.Guarantee, r.WarmupS)),
-		lw.OutputStartTime(startMs),
-		lw.OutputBaseTime(startMs),
-		lw.OutputLegend(),
-	} {
-		if err != nil {
-			return err
-		}
-	}
-	for _, iv := range intervals {
-		h := iv.hist.H
-		h.SetStartTimeMs(iv.start / 1e6)
-		h.SetEndTimeMs(iv.end / 1e6)
-		h.SetTag("latency")
-		if err := lw.OutputIntervalHistogram(h); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // requiredKeys are the result keys other tools rely on.

@@ -1,0 +1,83 @@
+package resultfile
+
+import (
+	"strings"
+	"time"
+)
+
+// Cell is one (engine, workload) configuration to measure: the unit a bench
+// runs, resumes and reports.
+type Cell struct {
+	// ID names the cell, unique in its suite: "<name>/<workload>", where
+	// name defaults to "<engine>-<guarantee>".
+	ID       string `json:"id"`
+	Engine   string `json:"engine"`
+	Workload string `json:"workload"`
+	CellSettings
+}
+
+// CellSettings is everything a cell's runs are configured with. Each key of
+// a suite's defaults and cells sets one field; the YAML key is in the tag.
+type CellSettings struct {
+	// Guarantee is the delivery guarantee (empty: the engine's own).
+	Guarantee   string            `yaml:"guarantee" json:"guarantee,omitempty"`
+	Seed        uint64            `yaml:"seed" json:"seed"`
+	Partitions  int               `yaml:"partitions" json:"partitions"`
+	Parallelism int               `yaml:"parallelism" json:"parallelism"`
+	Params      map[string]string `yaml:"params" json:"params,omitempty"`
+	// Engine settings in workloads.Options' terms.
+	BatchInterval Duration `yaml:"batch_interval" json:"batch_interval,omitempty"`
+	BatchSize     int      `yaml:"batch_size" json:"batch_size,omitempty"`
+	State         string   `yaml:"state" json:"state,omitempty"`
+	ConfigFile    string   `yaml:"config_file" json:"config_file,omitempty"`
+
+	// The sustainable-rate search: see harness.SearchConfig and Criteria.
+	LatencyBound Duration `yaml:"latency_bound" json:"latency_bound"`
+	Probe        Duration `yaml:"probe" json:"probe"`
+	Warmup       Duration `yaml:"warmup" json:"warmup"`
+	Calibrate    Duration `yaml:"calibrate" json:"calibrate"`
+	Start        float64  `yaml:"start" json:"start,omitempty"`
+	Step         float64  `yaml:"step" json:"step,omitempty"`
+	Precision    float64  `yaml:"precision" json:"precision"`
+	MaxProbes    int      `yaml:"max_probes" json:"max_probes"`
+	LagSlope     float64  `yaml:"lag_slope" json:"lag_slope"`
+	LatencySlope float64  `yaml:"latency_slope" json:"latency_slope"`
+	SendRate     float64  `yaml:"send_rate" json:"send_rate"`
+	Backlog      Duration `yaml:"backlog" json:"backlog"`
+	DrainTimeout Duration `yaml:"drain_timeout" json:"drain_timeout"`
+	// Loads are the fractions of the sustainable rate each cell also runs
+	// at for its latency-vs-load curve (Storm's ThroughputVsLatency).
+	Loads []float64 `yaml:"loads" json:"loads"`
+}
+
+// Duration is a time.Duration that reads and writes as "1s", "500ms".
+type Duration time.Duration
+
+// D returns d as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// MarshalText implements encoding.TextMarshaler.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Criteria returns the cell's sustainability criteria.
+func (c *Cell) Criteria() Criteria {
+	return Criteria{LagSlope: c.LagSlope, SendRate: c.SendRate, LatencyBound: c.LatencyBound, LatencySlope: c.LatencySlope}
+}
+
+// Slug is the cell's ID as a file-name prefix.
+func (c *Cell) Slug() string {
+	name, workload, _ := strings.Cut(c.ID, "/")
+	return workload + "." + name
+}

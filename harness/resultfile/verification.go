@@ -1,0 +1,47 @@
+package resultfile
+
+import "github.com/streambench/streambench/engines"
+
+// Verification is the verifier's verdict on a run's outputs.
+type Verification struct {
+	Guarantee engines.Guarantee `json:"guarantee"`
+	// Unit names what the counts below count ("word occurrences", "alerts").
+	Unit string `json:"unit"`
+	// Expected is the oracle's total: the sum of the expected counts plus
+	// the number of results judged by exact value.
+	Expected int64 `json:"expected"`
+	// Lost, Duplicated and Wrong count discrepancies. A count result short
+	// of the oracle's is that many lost units, one above it that many
+	// duplicated units; an exact result that is missing is one lost, one
+	// that differs one wrong; a result the oracle does not know is wrong.
+	Lost       int64 `json:"lost"`
+	Duplicated int64 `json:"duplicated"`
+	Wrong      int64 `json:"wrong"`
+	// Results counts the distinct results expected and received; Outputs
+	// the outputs (updates and events) received.
+	ResultsExpected int64 `json:"results_expected"`
+	ResultsReceived int64 `json:"results_received"`
+	Outputs         int64 `json:"outputs"`
+	// OK is false when a discrepancy breaks the guarantee: loss where it is
+	// not allowed, duplicates where they are not allowed, anything wrong.
+	OK       bool     `json:"ok"`
+	Problems []string `json:"problems,omitempty"`
+	Examples Examples `json:"examples"`
+}
+
+// Examples holds the largest discrepancies of each kind (the harness keeps
+// up to ten).
+type Examples struct {
+	Lost       []Discrepancy `json:"lost"`
+	Duplicated []Discrepancy `json:"duplicated"`
+	Wrong      []Discrepancy `json:"wrong"`
+}
+
+// Discrepancy is one result whose final value differs from the oracle's.
+type Discrepancy struct {
+	Key      string `json:"key"`
+	Window   int64  `json:"window,omitempty"`
+	Expected int64  `json:"expected"`
+	Got      int64  `json:"got"`
+	Present  bool   `json:"present"`
+}

@@ -10,6 +10,16 @@
 //	engines/trident     Storm Trident's transactional micro-batches
 //	engines/microbatch  Spark Streaming's discretized streams
 //
+// Each engine declares itself in one place, a Spec it registers when its
+// package is imported (Register): the guarantees it offers and how each maps
+// to its settings, the settings it knows in the original system's
+// vocabulary (Conf, checked by the engine's own configuration code), and
+// the shorthand flags of some of them. Each engine package also holds its
+// adapter to the harness's Source and Sink, the pieces a user of the
+// original takes from a library: core's SourceSpout and SinkWriter and
+// JobFor, Trident's JobFor, Plan and SinkState, micro-batch's EngineFor and
+// WriteToSink.
+//
 // An engine never imports the harness or the workloads. A workload writes its
 // pipeline once per engine API and hands the harness an Engine; the harness
 // owns time, the source and the sink:

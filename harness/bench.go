@@ -303,8 +303,8 @@ func (b *bench) cell(ctx context.Context, c *resultfile.CellRecord, index int) e
 	}
 	g := c.Guarantee
 	if g == "" {
-		info, _ := LookupEngine(c.Engine)
-		g = info.DefaultGuarantee
+		spec, _ := LookupEngine(c.Engine)
+		g = spec.DefaultGuarantee().String()
 	}
 	c.ResolvedGuarantee = g
 	c.Status, c.Reason = resultfile.StatusRunning, ""
@@ -470,8 +470,7 @@ func CellRunConfig(c *resultfile.CellRecord, rate float64, calibration bool) (Ru
 		Engine: c.Engine, Workload: c.Workload, Params: c.Params,
 		Seed: c.Seed, Partitions: c.Partitions, Parallelism: c.Parallelism, Guarantee: g,
 		Rate: rate, Duration: publish, Warmup: warmup,
-		Options: workloads.Options{BatchInterval: c.BatchInterval.D(), BatchSize: c.BatchSize,
-			State: c.State, ConfigFile: c.ConfigFile},
+		Conf:    engines.Conf(c.EngineConf).Clone(),
 		Backlog: backlog, DrainTimeout: c.DrainTimeout.D(),
 	}
 	cfg.Command = runCommand(c, cfg)
@@ -495,17 +494,20 @@ func runCommand(c *resultfile.CellRecord, cfg RunConfig) []string {
 		cmd = append(cmd, "--backlog", strconv.FormatInt(cfg.Backlog, 10))
 	}
 	cmd = append(cmd, "--drain-timeout", cfg.DrainTimeout.String())
-	if c.BatchInterval > 0 {
-		cmd = append(cmd, "--batch-interval", c.BatchInterval.String())
+	// A setting with a shorthand flag is written with it (--batch-interval
+	// 1s); any other as --conf key=value.
+	flags := map[string]string{}
+	if spec, err := LookupEngine(cfg.Engine); err == nil {
+		for f, k := range spec.Flags {
+			flags[k] = f
+		}
 	}
-	if c.BatchSize > 0 {
-		cmd = append(cmd, "--batch-size", strconv.Itoa(c.BatchSize))
-	}
-	if c.State != "" {
-		cmd = append(cmd, "--state", c.State)
-	}
-	if c.ConfigFile != "" {
-		cmd = append(cmd, "--config", c.ConfigFile)
+	for _, k := range cfg.Conf.Keys() {
+		if f, ok := flags[k]; ok {
+			cmd = append(cmd, "--"+f, cfg.Conf[k])
+		} else {
+			cmd = append(cmd, "--conf", k+"="+cfg.Conf[k])
+		}
 	}
 	keys := make([]string, 0, len(c.Params))
 	for k := range c.Params {

@@ -362,7 +362,7 @@ cells:
 		t.Fatal(err)
 	}
 	if publish != 4*time.Second || cfg.Warmup != time.Second || cfg.Rate != 80000 || cfg.Backlog != 10000 ||
-		cfg.Options.BatchInterval != time.Second || cfg.Params["vocabulary"] != "100" {
+		cfg.Conf["spark.streaming.batchDuration"] != "1s" || cfg.Params["vocabulary"] != "100" {
 		t.Errorf("run config %+v", cfg)
 	}
 	want := "streambench run --engine microbatch --workload wordcount --guarantee at-least-once --rate 80000 --duration 4s --warmup 1s --seed 1 --partitions 4 --parallelism 1 --backlog 10000 --drain-timeout 30s --batch-interval 1s --param vocabulary=100"

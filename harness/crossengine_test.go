@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/workloads"
 )
 
@@ -21,14 +20,11 @@ func TestEveryEngineMatchesTheOracle(t *testing.T) {
 		}
 		for _, engine := range probe.Engines() {
 			t.Run(w.Name+"/"+engine, func(t *testing.T) {
-				info, err := LookupEngine(engine)
+				spec, err := LookupEngine(engine)
 				if err != nil {
 					t.Fatalf("workload %s has a pipeline for engine %s, which the harness does not list", w.Name, engine)
 				}
-				g, err := engines.ParseGuarantee(info.DefaultGuarantee)
-				if err != nil {
-					t.Fatal(err)
-				}
+				g := spec.DefaultGuarantee()
 				m, err := Run(context.Background(), RunConfig{Engine: engine, Workload: w.Name, Seed: 11,
 					Partitions: 2, Parallelism: 2, Guarantee: g, Rate: 20000, Records: 3000,
 					DrainTimeout: 30 * time.Second})

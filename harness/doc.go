@@ -21,6 +21,31 @@
 // result is written atomically as JSON beside an HdrHistogram log (.hlog) of
 // the per-second latency histograms.
 //
+// Engines are known from their own declarations (engines.Spec, registered by
+// each engine package): the guarantees they offer and how each maps to their
+// settings, and the settings they know in their own vocabulary. A run's
+// RunConfig.Conf carries those settings; the CLI's --conf key=value, the
+// engines' shorthand flags (EngineFlags: --batch-interval and the like) and
+// a --config file all become one Conf, which the engine's configuration code
+// checks before anything runs (CheckEngineConf).
+//
+// Above single runs:
+//
+//   - a Suite (LoadSuite, ParseSuite; harness/suites holds the built-in
+//     deck and quick) lists cells: an engine, a workload and every setting of
+//     their runs, including the engine's settings (engine_conf and its
+//     spellings), checked when the suite is read, so a bad value is an error
+//     naming the file, the line and the key;
+//   - Search finds a cell's sustainable rate: probes at offered rates, each
+//     judged (Judge) sustainable when the backlog does not grow, latency
+//     stays within its bound and does not climb, and the driver kept up;
+//     the rate then moves up by a factor or bisects between the best
+//     sustainable and the lowest overloaded rate until within the precision;
+//   - Bench runs a suite cell by cell and repetition by repetition, each
+//     repetition a search then a latency-vs-load curve at fractions of the
+//     sustainable rate, keeping a manifest (bench.json) it rewrites after
+//     every run, so an interrupted bench resumes where it stopped.
+//
 // The result schema (result files, .hlog files, bench manifests and the
 // histogram type) lives in harness/resultfile, a leaf package that reports
 // and other tools import to read results without the engines and workloads.

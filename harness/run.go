@@ -37,9 +37,10 @@ type RunConfig struct {
 	Duration time.Duration
 	// Warmup is discarded from the figures, rounded up to whole seconds.
 	Warmup time.Duration
-	// Options carries engine-specific settings; Parallelism and Guarantee
-	// are filled in from above.
-	Options workloads.Options
+	// Conf holds the engine's settings in its own vocabulary
+	// (topology.max.spout.pending, spark.streaming.blockInterval), checked
+	// by the engine's configuration code before anything runs.
+	Conf engines.Conf
 	// Backlog bounds unread records per partition (0: DefaultBacklog);
 	// DrainTimeout bounds how long the engine may take to finish
 	// once the input has ended (0: one minute).
@@ -91,8 +92,7 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 	if _, err := LookupEngine(cfg.Engine); err != nil {
 		return nil, err
 	}
-	opts := cfg.Options
-	opts.Parallelism, opts.Guarantee = cfg.Parallelism, cfg.Guarantee
+	opts := engines.Options{Parallelism: cfg.Parallelism, Guarantee: cfg.Guarantee, Conf: cfg.Conf}
 	eventRate := cfg.Rate
 	if eventRate == 0 {
 		eventRate = MaxRateEventRate

@@ -219,7 +219,7 @@ func (i cappedInstance) Expect(published []int64) workloads.Expected {
 	}
 	return e
 }
-func (i cappedInstance) Pipeline(engine string, opts workloads.Options) (engines.Engine, error) {
+func (i cappedInstance) Pipeline(engine string, opts engines.Options) (engines.Engine, error) {
 	if engine != "capped" {
 		return nil, workloads.ErrUnsupportedEngine
 	}
@@ -303,13 +303,13 @@ func (e *cappedEngine) Run(ctx context.Context, src engines.Source, sink engines
 	}
 }
 
-// registerCapped adds the capped engine and workload for one test.
+// registerCapped adds the capped workload for one test; the capped engine
+// is registered for the package's tests (testengines_test.go).
 func registerCapped(t *testing.T) {
 	t.Helper()
-	engines, wls := slices.Clone(Engines), slices.Clone(Workloads)
-	Engines = append(Engines, EngineInfo{Name: "capped", Description: "processes at most 20,000 records/s", DefaultGuarantee: "at-most-once"})
+	wls := slices.Clone(Workloads)
 	Workloads = append(Workloads, cappedWorkload)
-	t.Cleanup(func() { Engines, Workloads = engines, wls })
+	t.Cleanup(func() { Workloads = wls })
 }
 
 // TestBenchFindsKnownCapacity runs a real bench (real runs through the

@@ -112,7 +112,7 @@ func LoadSuite(nameOrPath string) (*Suite, error) {
 		data, err := builtinSuites.ReadFile("suites/" + nameOrPath + ".yaml")
 		if err != nil {
 			msg := fmt.Sprintf("unknown suite %q (built in: %s; or give a path to a YAML file)", nameOrPath, strings.Join(BuiltinSuites(), ", "))
-			if best := Closest(nameOrPath, BuiltinSuites()); best != "" {
+			if best := engines.Closest(nameOrPath, BuiltinSuites()); best != "" {
 				msg += fmt.Sprintf("; did you mean %q?", best)
 			}
 			return nil, &UsageError{Msg: msg}
@@ -131,13 +131,6 @@ func LoadSuite(nameOrPath string) (*Suite, error) {
 	if err != nil {
 		return nil, &UsageError{Msg: err.Error()}
 	}
-	if s.ConfigDir() != "" {
-		for i := range s.Cells {
-			if c := &s.Cells[i]; c.ConfigFile != "" && !filepath.IsAbs(c.ConfigFile) {
-				c.ConfigFile = filepath.Join(s.ConfigDir(), c.ConfigFile)
-			}
-		}
-	}
 	return s, nil
 }
 
@@ -154,7 +147,8 @@ func (s *Suite) ConfigDir() string {
 // kind or out of range, a duplicate cell or a missing required key is a
 // *SuiteError naming the file, the line and the key.
 func ParseSuite(file string, data []byte) (*Suite, error) {
-	p := &suiteParser{file: file}
+	p := &suiteParser{file: file, dir: (&Suite{File: file}).ConfigDir(),
+		conf: map[*resultfile.CellSettings]map[string]confOrigin{}, configLine: map[*resultfile.CellSettings]int{}}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
@@ -213,7 +207,7 @@ func ParseSuite(file string, data []byte) (*Suite, error) {
 	}
 	ids := map[string]int{}
 	for i, cn := range cellsNode.Content {
-		cells, err := p.cell(cn, fmt.Sprintf("cells[%d]", i), defaults)
+		cells, err := p.cell(cn, fmt.Sprintf("cells[%d]", i), &defaults)
 		if err != nil {
 			return nil, err
 		}
@@ -228,7 +222,38 @@ func ParseSuite(file string, data []byte) (*Suite, error) {
 	return s, nil
 }
 
-type suiteParser struct{ file string }
+type suiteParser struct {
+	file string
+	dir  string // where relative config_file paths are read from
+	// configLine is the line of each settings' config_file.
+	configLine map[*resultfile.CellSettings]int
+	// conf records, for each settings being decoded (the defaults, a
+	// cell), the line and key path each engine setting came from, so that
+	// a setting the engine refuses is reported where it was written.
+	conf map[*resultfile.CellSettings]map[string]confOrigin
+}
+
+// confOrigin is where an engine setting was written.
+type confOrigin struct {
+	line     int
+	key      string // the suite key path, e.g. cells[2].batch_interval
+	defaults bool   // set in the suite's defaults
+	// spelling is the flag whose suite spelling set the key (batch-interval
+	// for batch_interval), "" for engine_conf.
+	spelling string
+}
+
+// setConf records an engine setting of s.
+func (p *suiteParser) setConf(s *resultfile.CellSettings, key, value string, o confOrigin) {
+	if s.EngineConf == nil {
+		s.EngineConf = map[string]string{}
+	}
+	s.EngineConf[key] = value
+	if p.conf[s] == nil {
+		p.conf[s] = map[string]confOrigin{}
+	}
+	p.conf[s][key] = o
+}
 
 func (p *suiteParser) errf(line int, key, format string, a ...any) error {
 	return &SuiteError{File: p.file, Line: line, Key: key, Msg: fmt.Sprintf(format, a...)}
@@ -236,7 +261,7 @@ func (p *suiteParser) errf(line int, key, format string, a ...any) error {
 
 func (p *suiteParser) unknown(k *yaml.Node, prefix string, known []string) error {
 	msg := fmt.Sprintf("unknown key (known: %s)", strings.Join(known, ", "))
-	if best := Closest(k.Value, known); best != "" {
+	if best := engines.Closest(k.Value, known); best != "" {
 		msg += fmt.Sprintf("; did you mean %q?", best)
 	}
 	return p.errf(k.Line, prefix+k.Value, "%s", msg)
@@ -310,9 +335,19 @@ func kindName(n *yaml.Node) string {
 
 // settingKeys are the keys of resultfile.CellSettings, in the order the README lists
 // them.
-var settingKeys = []string{"guarantee", "seed", "partitions", "parallelism", "params", "batch_interval", "batch_size",
-	"state", "config_file", "latency_bound", "probe", "warmup", "calibrate", "start", "step", "precision", "max_probes",
-	"lag_slope", "latency_slope", "send_rate", "backlog", "drain_timeout", "loads"}
+var settingKeys = append(append([]string{"guarantee", "seed", "partitions", "parallelism", "params", "engine_conf"},
+	engineFlagSpellings()...), "config_file", "latency_bound", "probe", "warmup", "calibrate", "start", "step", "precision",
+	"max_probes", "lag_slope", "latency_slope", "send_rate", "backlog", "drain_timeout", "loads")
+
+// engineFlagSpellings are the suite keys of the engines' flags:
+// batch_interval for --batch-interval.
+func engineFlagSpellings() []string {
+	var out []string
+	for _, f := range EngineFlags() {
+		out = append(out, strings.ReplaceAll(f.Name, "-", "_"))
+	}
+	return out
+}
 
 // setting decodes one settings key into s; it reports false for a key that
 // is not a setting.
@@ -343,7 +378,7 @@ func (p *suiteParser) setting(k, v *yaml.Node, prefix string, s *resultfile.Cell
 		if v.Kind != yaml.MappingNode {
 			return true, p.errf(v.Line, key, "want a mapping of workload parameter names to values")
 		}
-		s.Params = maps(s.Params)
+		s.Params = mapsClone(s.Params)
 		for i := 0; i+1 < len(v.Content); i += 2 {
 			pv, perr := p.scalar(v.Content[i+1], key+"."+v.Content[i].Value)
 			if perr != nil {
@@ -351,14 +386,21 @@ func (p *suiteParser) setting(k, v *yaml.Node, prefix string, s *resultfile.Cell
 			}
 			s.Params[v.Content[i].Value] = pv
 		}
-	case "batch_interval":
-		s.BatchInterval, err = p.duration(v, key, time.Millisecond, time.Hour, true)
-	case "batch_size":
-		s.BatchSize, err = p.intIn(v, key, 0, 1<<24)
-	case "state":
-		s.State, err = p.str(v, key)
+	case "engine_conf":
+		if v.Kind != yaml.MappingNode {
+			return true, p.errf(v.Line, key, "want a mapping of the engine's settings, key: value (see 'streambench list --engine NAME')")
+		}
+		for i := 0; i+1 < len(v.Content); i += 2 {
+			ck := v.Content[i].Value
+			cv, cerr := p.scalar(v.Content[i+1], key+"."+ck)
+			if cerr != nil {
+				return true, cerr
+			}
+			p.setConf(s, ck, cv, confOrigin{line: v.Content[i].Line, key: key + "." + ck, defaults: strings.HasPrefix(key, "defaults.")})
+		}
 	case "config_file":
 		s.ConfigFile, err = p.str(v, key)
+		p.configLine[s] = k.Line
 	case "latency_bound":
 		s.LatencyBound, err = p.duration(v, key, time.Millisecond, time.Hour, false)
 	case "probe":
@@ -413,13 +455,22 @@ func (p *suiteParser) setting(k, v *yaml.Node, prefix string, s *resultfile.Cell
 			s.Loads = append(s.Loads, f)
 		}
 	default:
-		return false, nil
+		f, ok := LookupEngineFlag(strings.ReplaceAll(k.Value, "_", "-"))
+		if !ok {
+			return false, nil
+		}
+		var str string
+		if str, err = p.scalar(v, key); err == nil {
+			for _, ck := range f.Keys {
+				p.setConf(s, ck, str, confOrigin{line: k.Line, key: key, defaults: strings.HasPrefix(key, "defaults."), spelling: f.Name})
+			}
+		}
 	}
 	return true, err
 }
 
-func maps(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m))
+func mapsClone[K comparable, V any](m map[K]V) map[K]V {
+	out := make(map[K]V, len(m))
 	for k, v := range m {
 		out[k] = v
 	}
@@ -463,13 +514,88 @@ func (p *suiteParser) checkSettings(n *yaml.Node, key string, s *resultfile.Cell
 	return nil
 }
 
+// engineConf turns the engine settings of a cell of engine (its
+// config_file, spellings and engine_conf, the defaults' beneath the cell's
+// own) into the one Conf its runs use, checked by the engine's own
+// configuration code: a setting the engine refuses is an error at the line
+// that set it. A setting of the suite's defaults that the engine does not
+// know is for other engines and left out; one in the cell is refused. An
+// engine this checkout lacks is left to Available.
+func (p *suiteParser) engineConf(s *resultfile.CellSettings, engine, cellKey string) error {
+	spec, err := engines.Lookup(engine)
+	if err != nil {
+		return nil
+	}
+	merged := engines.Conf{}
+	configLine := p.configLine[s]
+	if s.ConfigFile != "" {
+		if p.dir != "" && !filepath.IsAbs(s.ConfigFile) {
+			s.ConfigFile = filepath.Join(p.dir, s.ConfigFile)
+		}
+		conf, err := ReadEngineConfigFile(engine, s.ConfigFile)
+		if err != nil {
+			return p.errf(configLine, cellKey+".config_file", "%v", err)
+		}
+		merged = conf
+	}
+	knows := map[string]bool{}
+	for _, k := range spec.Keys {
+		knows[k.Name] = true
+	}
+	origins := p.conf[s]
+	for _, k := range engines.Conf(s.EngineConf).Keys() {
+		o := origins[k]
+		if o.spelling != "" {
+			f, _ := LookupEngineFlag(o.spelling)
+			own, err := f.KeyFor(engine)
+			switch {
+			case err != nil && o.defaults:
+				continue
+			case err != nil:
+				return p.errf(o.line, o.key, "%v", err)
+			case own != k:
+				continue
+			}
+		}
+		if !knows[k] && o.defaults {
+			continue
+		}
+		merged[k] = s.EngineConf[k]
+	}
+	g := spec.DefaultGuarantee()
+	if s.Guarantee != "" {
+		g, _ = engines.ParseGuarantee(s.Guarantee)
+	}
+	if err := spec.CheckGuarantee(g); err != nil {
+		return nil // the bench reports the cell as failed, with the reason
+	}
+	if err := spec.CheckConf(merged, g); err != nil {
+		var ce *engines.ConfError
+		if errors.As(err, &ce) {
+			if o, ok := origins[ce.Key]; ok {
+				return p.errf(o.line, o.key, "%s: %v", ce.Key, ce.Err)
+			}
+			return p.errf(configLine, cellKey+".config_file", "%s: %v", ce.Key, ce.Err)
+		}
+		return p.errf(0, cellKey, "%v", err)
+	}
+	s.EngineConf = merged
+	if len(merged) == 0 {
+		s.EngineConf = nil
+	}
+	return nil
+}
+
 // cell decodes one entry of cells: one engine and one or more workloads.
-func (p *suiteParser) cell(n *yaml.Node, key string, defaults resultfile.CellSettings) ([]resultfile.Cell, error) {
+func (p *suiteParser) cell(n *yaml.Node, key string, defaults *resultfile.CellSettings) ([]resultfile.Cell, error) {
 	if n.Kind != yaml.MappingNode {
 		return nil, p.errf(n.Line, key, "want a mapping with engine, workloads and settings")
 	}
-	s := defaults
-	s.Params = maps(defaults.Params)
+	s := *defaults
+	s.Params = mapsClone(defaults.Params)
+	s.EngineConf = mapsClone(defaults.EngineConf)
+	p.conf[&s] = mapsClone(p.conf[defaults])
+	p.configLine[&s] = p.configLine[defaults]
 	s.Loads = slices.Clone(defaults.Loads)
 	var engine, name string
 	var workloadList []string
@@ -521,6 +647,9 @@ func (p *suiteParser) cell(n *yaml.Node, key string, defaults resultfile.CellSet
 	if len(workloadList) == 0 {
 		return nil, p.errf(n.Line, key+".workloads", "missing: every cell names its workload or workloads")
 	}
+	if err := p.engineConf(&s, engine, key); err != nil {
+		return nil, err
+	}
 	if err := p.checkSettings(n, key, &s); err != nil {
 		return nil, err
 	}
@@ -533,7 +662,7 @@ func (p *suiteParser) cell(n *yaml.Node, key string, defaults resultfile.CellSet
 	cells := make([]resultfile.Cell, 0, len(workloadList))
 	for _, w := range workloadList {
 		c := resultfile.Cell{ID: name + "/" + w, Engine: engine, Workload: w, CellSettings: s}
-		c.Params = maps(s.Params)
+		c.Params = mapsClone(s.Params)
 		c.Loads = slices.Clone(s.Loads)
 		cells = append(cells, c)
 	}
@@ -586,7 +715,7 @@ func (s *Suite) Select(engineNames, workloadNames, ids []string) error {
 		for _, w := range want {
 			if !slices.Contains(all, w) {
 				msg := fmt.Sprintf("--%s %s: suite %s has no such cell (it has: %s)", flag, w, s.Name, strings.Join(all, ", "))
-				if best := Closest(w, all); best != "" {
+				if best := engines.Closest(w, all); best != "" {
 					msg += fmt.Sprintf("; did you mean %q?", best)
 				}
 				return &UsageError{Msg: msg}

@@ -46,8 +46,8 @@ func TestBuiltinSuites(t *testing.T) {
 		}
 	}
 	for _, c := range deck.Cells {
-		if c.Engine == "microbatch" && c.BatchInterval.D() != time.Second {
-			t.Errorf("%s: batch interval %v, want 1s", c.ID, c.BatchInterval)
+		if c.Engine == "microbatch" && c.EngineConf["spark.streaming.batchDuration"] != "1s" {
+			t.Errorf("%s: engine settings %v, want a batch interval of 1s", c.ID, c.EngineConf)
 		}
 	}
 }
@@ -59,6 +59,7 @@ repeat: 3
 defaults:
   probe: 5s
   params: {vocabulary: "100"}
+  engine_conf: {spark.streaming.blockInterval: 50ms}
 cells:
   - engine: core
     guarantee: at-least-once
@@ -85,8 +86,11 @@ cells:
 	if s.Cells[1].ID != "core-at-least-once/grep" {
 		t.Errorf("cell 1: %s", s.Cells[1].ID)
 	}
+	if len(c.EngineConf) != 0 || s.Cells[2].EngineConf["spark.streaming.blockInterval"] != "50ms" {
+		t.Errorf("the defaults' engine settings apply to the engines that know them: core has %v, microbatch %v", c.EngineConf, s.Cells[2].EngineConf)
+	}
 	mb := s.Cells[2]
-	if mb.ID != "mb-500ms/wordcount" || mb.BatchInterval.D() != 500*time.Millisecond || mb.Probe.D() != 5*time.Second ||
+	if mb.ID != "mb-500ms/wordcount" || mb.EngineConf["spark.streaming.batchDuration"] != "500ms" || mb.Probe.D() != 5*time.Second ||
 		len(mb.Loads) != 1 || mb.Start != 20000 || mb.Params["zipf"] != "" {
 		t.Errorf("cell 2: %+v", mb)
 	}
@@ -109,7 +113,11 @@ func TestParseSuiteErrors(t *testing.T) {
 		{"unknown top key", "name: x\nrepet: 2\ncells:\n  - {engine: core, workload: wordcount}\n", `s.yaml:2: repet: unknown key (known: name, description, repeat, defaults, cells); did you mean "repeat"?`},
 		{"unknown cell key", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    batch_intervall: 1s\n", `s.yaml:5: cells[0].batch_intervall: unknown key`},
 		{"unknown default key", "name: x\ndefaults:\n  probes: 4s\ncells:\n  - {engine: core, workload: wordcount}\n", `s.yaml:3: defaults.probes: unknown key`},
-		{"bad duration", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    batch_interval: fast\n", `s.yaml:5: cells[0].batch_interval: "fast" is not a duration`},
+		{"bad duration", "name: x\ncells:\n  - engine: microbatch\n    workload: wordcount\n    batch_interval: fast\n", `s.yaml:5: cells[0].batch_interval: spark.streaming.batchDuration: value "fast" is not a positive whole number of milliseconds`},
+		{"a spelling the engine does not use", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    batch_interval: 1s\n", `s.yaml:5: cells[0].batch_interval: sets spark.streaming.batchDuration of engine microbatch; engine core does not use it`},
+		{"unknown engine setting", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    engine_conf:\n      topology.max.spout.pendin: 10\n", `s.yaml:6: cells[0].engine_conf.topology.max.spout.pendin: topology.max.spout.pendin: unknown setting: engine core has no such setting; did you mean "topology.max.spout.pending"?`},
+		{"bad engine setting", "name: x\ncells:\n  - engine: trident\n    workload: wordcount\n    engine_conf: {trident.state: snapshot}\n", `s.yaml:5: cells[0].engine_conf.trident.state: trident.state: unknown trident state "snapshot"`},
+		{"engine_conf not a map", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    engine_conf: [a]\n", `cells[0].engine_conf: want a mapping`},
 		{"duration range", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    probe: 100ms\n", `s.yaml:5: cells[0].probe: 100ms is out of range`},
 		{"bad guarantee", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    guarantee: twice\n", `s.yaml:5: cells[0].guarantee: unknown guarantee "twice"`},
 		{"bad repeat", "name: x\nrepeat: 0\ncells:\n  - {engine: core, workload: wordcount}\n", `s.yaml:2: repeat: "0" must be a whole number in [1, 100]`},
@@ -146,13 +154,21 @@ func TestParseSuiteErrors(t *testing.T) {
 func TestLoadSuite(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "mine.yaml")
-	os.WriteFile(path, []byte("name: mine\ncells:\n  - engine: core\n    workload: wordcount\n    config_file: storm.yaml\n"), 0o644)
+	os.WriteFile(path, []byte("name: mine\ncells:\n  - engine: core\n    workload: wordcount\n    config_file: storm.yaml\n    engine_conf: {topology.workers: 3}\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "storm.yaml"), []byte("topology.max.spout.pending: 5\ntopology.workers: 2\n"), 0o644)
 	s, err := LoadSuite(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s.Name != "mine" || s.Cells[0].ConfigFile != filepath.Join(dir, "storm.yaml") {
 		t.Errorf("suite %s, config file %s", s.Name, s.Cells[0].ConfigFile)
+	}
+	if c := s.Cells[0].EngineConf; c["topology.max.spout.pending"] != "5" || c["topology.workers"] != "3" {
+		t.Errorf("engine settings %v: want the file's, with engine_conf over them", c)
+	}
+	os.WriteFile(filepath.Join(dir, "storm.yaml"), []byte("topology.wokers: 2\n"), 0o644)
+	if _, err := LoadSuite(path); err == nil || !strings.Contains(err.Error(), "mine.yaml:5: cells[0].config_file:") || !strings.Contains(err.Error(), `"topology.wokers"`) {
+		t.Errorf("a config file with a typo: %v", err)
 	}
 	for _, tc := range []struct{ arg, want string }{
 		{"dek", `unknown suite "dek" (built in: deck, quick; or give a path to a YAML file); did you mean "deck"?`},

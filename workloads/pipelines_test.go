@@ -12,14 +12,21 @@ import (
 
 type fakeEngine struct{ engines.Engine }
 
+// alpha and zeta are engines of this test, registered as real ones are.
+func init() {
+	for _, name := range []string{"alpha", "zeta"} {
+		engines.Register(&engines.Spec{Name: name, Offers: []engines.Offer{{Guarantee: engines.AtLeastOnce, How: "a test's"}}})
+	}
+}
+
 func TestPipelines(t *testing.T) {
 	var built []string
 	p := workloads.Pipelines[string]{
-		"zeta": func(in string, _ workloads.Options) (engines.Engine, error) {
+		"zeta": func(in string, _ engines.Options) (engines.Engine, error) {
 			built = append(built, "zeta "+in)
 			return fakeEngine{}, nil
 		},
-		"alpha": func(in string, _ workloads.Options) (engines.Engine, error) {
+		"alpha": func(in string, _ engines.Options) (engines.Engine, error) {
 			built = append(built, "alpha "+in)
 			return fakeEngine{}, nil
 		},
@@ -37,8 +44,9 @@ func TestPipelines(t *testing.T) {
 		{"zeta", 4, "", false},
 		{"gamma", 1, `w on "gamma"`, true},
 		{"alpha", 0, "parallelism must be at least 1, got 0", false},
+		{"alpha", -1, "parallelism must be at least 1, got -1", false},
 	} {
-		eng, err := p.Build("w", "in", tc.engine, workloads.Options{Parallelism: tc.parallelism})
+		eng, err := p.Build("w", "in", tc.engine, engines.Options{Parallelism: tc.parallelism, Guarantee: engines.AtLeastOnce})
 		switch {
 		case tc.want == "" && (err != nil || eng == nil):
 			t.Errorf("Build(%s, %d) = %v, %v", tc.engine, tc.parallelism, eng, err)
@@ -50,5 +58,15 @@ func TestPipelines(t *testing.T) {
 	}
 	if !slices.Equal(built, []string{"alpha in", "zeta in"}) {
 		t.Errorf("built %v", built)
+	}
+	// The engine's Spec is checked before the pipeline is built.
+	if _, err := p.Build("w", "in", "alpha", engines.Options{Parallelism: 1, Guarantee: engines.ExactlyOnce}); !errors.Is(err, engines.ErrGuaranteeNotOffered) {
+		t.Errorf("a guarantee alpha does not offer: %v", err)
+	}
+	if _, err := p.Build("w", "in", "alpha", engines.Options{Parallelism: 1, Guarantee: engines.AtLeastOnce, Conf: engines.Conf{"k": "v"}}); err == nil || !strings.Contains(err.Error(), "takes no settings") {
+		t.Errorf("a setting alpha does not know: %v", err)
+	}
+	if len(built) != 2 {
+		t.Errorf("a refused pipeline was built: %v", built)
 	}
 }

@@ -96,23 +96,7 @@ type Instance interface {
 	// Engines lists the engines that have a pipeline for this workload.
 	Engines() []string
 	// Pipeline builds the pipeline for an engine.
-	Pipeline(engine string, opts Options) (engines.Engine, error)
-}
-
-// Options configures a pipeline. Fields an engine has no use for are ignored;
-// the CLI refuses flags that do not apply to the chosen engine.
-type Options struct {
-	Parallelism int
-	Guarantee   engines.Guarantee
-	// BatchInterval is the micro-batch interval (microbatch).
-	BatchInterval time.Duration
-	// BatchSize is the number of records per batch (trident).
-	BatchSize int
-	// ConfigFile is a storm.yaml-style file of engine settings (core, trident).
-	ConfigFile string
-	// State chooses the kind of exactly-once state (trident: transactional
-	// or opaque).
-	State string
+	Pipeline(engine string, opts engines.Options) (engines.Engine, error)
 }
 
 // Key names one result: a key within an event-time window (0 when the

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/harness"
 )
 
@@ -88,7 +89,7 @@ func Main(ctx context.Context, args []string, stdio Stdio) int {
 		names = append(names, c.name)
 	}
 	msg := fmt.Sprintf("unknown command %q (known: %s)", args[0], strings.Join(names, ", "))
-	if best := harness.Closest(args[0], names); best != "" {
+	if best := engines.Closest(args[0], names); best != "" {
 		msg += fmt.Sprintf("; did you mean %q?", best)
 	}
 	fmt.Fprintln(stdio.Err, "streambench:", msg)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/streambench/streambench/engines"
@@ -11,8 +12,9 @@ import (
 
 // runList prints what streambench knows, one line each.
 func runList(_ context.Context, args []string, stdio Stdio) error {
-	fs := newFlagSet("list", "list [--workload NAME]", stdio)
+	fs := newFlagSet("list", "list [--workload NAME | --engine NAME]", stdio)
 	workload := fs.String("workload", "", "list the parameters of this workload")
+	engine := fs.String("engine", "", "list the guarantees and settings of this engine")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -30,8 +32,11 @@ func runList(_ context.Context, args []string, stdio Stdio) error {
 		}
 		return nil
 	}
+	if *engine != "" {
+		return listEngine(tw, *engine)
+	}
 	fmt.Fprintln(tw, "engines:")
-	for _, e := range harness.Engines {
+	for _, e := range engines.Specs() {
 		fmt.Fprintf(tw, "  %s\t%s\n", e.Name, e.Description)
 	}
 	fmt.Fprintln(tw, "workloads:")
@@ -45,6 +50,49 @@ func runList(_ context.Context, args []string, stdio Stdio) error {
 	fmt.Fprintln(tw, "sources:")
 	for _, s := range harness.Sources {
 		fmt.Fprintf(tw, "  %s\t%s\n", s.Name, s.Description)
+	}
+	return nil
+}
+
+// listEngine prints an engine's guarantees, how it gives each, and every
+// setting it knows with its default.
+func listEngine(tw *tabwriter.Writer, name string) error {
+	spec, err := harness.LookupEngine(name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(tw, "%s: %s\n", spec.Name, spec.Description)
+	fmt.Fprintln(tw, "guarantees (set with --guarantee; the first is the default):")
+	for _, o := range spec.Offers {
+		how := o.How
+		for _, k := range o.Conf.Keys() {
+			how += fmt.Sprintf(" (%s=%s)", k, o.Conf[k])
+		}
+		fmt.Fprintf(tw, "  %s\t%s\n", o.Guarantee, how)
+	}
+	if len(spec.Keys) == 0 {
+		fmt.Fprintln(tw, "settings: none")
+		return nil
+	}
+	fmt.Fprintln(tw, "settings (set with --conf key=value, or engine_conf: in a suite):")
+	for _, k := range spec.Keys {
+		def := k.Default
+		if def == "" {
+			def = "(unset)"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", k.Name, def, k.Doc)
+	}
+	var flags []string
+	for _, f := range harness.EngineFlags() {
+		if key, ok := f.Keys[spec.Name]; ok {
+			flags = append(flags, fmt.Sprintf("--%s for %s", f.Name, key))
+		}
+	}
+	if spec.ReadConfigFile != nil {
+		flags = append(flags, "--config FILE for a file of them")
+	}
+	if len(flags) > 0 {
+		fmt.Fprintf(tw, "shorthands: %s\n", strings.Join(flags, ", "))
 	}
 	return nil
 }

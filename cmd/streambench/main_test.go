@@ -28,6 +28,19 @@ func TestList(t *testing.T) {
 			t.Errorf("list output lacks %q:\n%s", want, out)
 		}
 	}
+	code, out, _ = cli(t, "list", "--engine", "core")
+	for _, want := range []string{"at-least-once", "ackers and a replaying spout", "topology.max.spout.pending", "null", "topology.message.timeout.secs", "30", "--config FILE"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("list --engine core: exit %d, lacks %q:\n%s", code, want, out)
+		}
+	}
+	code, out, _ = cli(t, "list", "--engine", "microbatch")
+	if code != 0 || !strings.Contains(out, "spark.streaming.batchDuration") || !strings.Contains(out, "--batch-interval for spark.streaming.batchDuration") {
+		t.Errorf("list --engine microbatch: exit %d\n%s", code, out)
+	}
+	if code, _, errOut := cli(t, "list", "--engine", "stormm"); code != 2 || !strings.Contains(errOut, `did you mean "storm`) && !strings.Contains(errOut, "known: baseline") {
+		t.Errorf("list --engine stormm: exit %d, %s", code, errOut)
+	}
 	code, out, _ = cli(t, "list", "--workload", "wordcount")
 	if code != 0 || !strings.Contains(out, "vocabulary") || !strings.Contains(out, "zipf") {
 		t.Errorf("list --workload: exit %d\n%s", code, out)
@@ -119,6 +132,16 @@ func TestRunBadInput(t *testing.T) {
 		{"stray argument", append(base, "--records", "10", "extra"), `unexpected argument "extra"`},
 		{"unknown flag", append(base, "--records", "10", "--speed", "1"), "unknown flag"},
 		{"unknown command", []string{"rum"}, `did you mean "run"`},
+		{"guarantee not offered", append(base, "--records", "10", "--guarantee", "exactly-once"), "--guarantee exactly-once: baseline offers at-most-once"},
+		{"baseline takes no settings", append(base, "--records", "10", "--conf", "x=1"), "--conf x=1: x: unknown setting: engine baseline takes no settings"},
+		{"conf without =", []string{"run", "--engine", "core", "--workload", "wordcount", "--records", "10", "--conf", "topology.workers"}, "want key=value"},
+		{"unknown conf key", []string{"run", "--engine", "core", "--workload", "wordcount", "--records", "10", "--conf", "topology.max.spout.pendin=9"}, `--conf topology.max.spout.pendin=9: topology.max.spout.pendin: unknown setting: engine core has no such setting; did you mean "topology.max.spout.pending"?`},
+		{"bad conf value", []string{"run", "--engine", "core", "--workload", "wordcount", "--records", "10", "--conf", "topology.max.spout.pending=lots"}, `topology.max.spout.pending: value "lots" is not an integer`},
+		{"a flag the engine does not use", []string{"run", "--engine", "core", "--workload", "wordcount", "--records", "10", "--batch-interval", "2s"}, "--batch-interval sets spark.streaming.batchDuration of engine microbatch; engine core does not use it"},
+		{"bad batch interval", []string{"run", "--engine", "microbatch", "--workload", "wordcount", "--records", "10", "--batch-interval", "1500us"}, `--batch-interval: spark.streaming.batchDuration: value "1500us" is not a positive whole number of milliseconds`},
+		{"bad state", []string{"run", "--engine", "trident", "--workload", "wordcount", "--records", "10", "--state", "snapshot"}, `--state: trident.state: unknown trident state "snapshot"`},
+		{"config for an engine without one", append(base, "--records", "10", "--config", file), "engine baseline reads no configuration file"},
+		{"missing config file", []string{"run", "--engine", "core", "--workload", "wordcount", "--records", "10", "--config", filepath.Join(dir, "none.yaml")}, "none.yaml"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, stderr := cli(t, tc.args...)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -12,10 +13,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/pflag"
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/harness"
 	"github.com/streambench/streambench/harness/resultfile"
-	"github.com/streambench/streambench/workloads"
 )
 
 // runFlags are the flags of "streambench run".
@@ -34,9 +35,11 @@ type runFlags struct {
 	drainTimeout     time.Duration
 	cpuProfile       string
 	configFile       string
-	batchSize        int
-	state            string
-	batchInterval    time.Duration
+	conf             []string
+	// engineFlags holds the engines' spellings of their settings
+	// (--batch-interval), by flag name.
+	engineFlags map[string]*string
+	fs          *pflag.FlagSet
 }
 
 // runRun runs one workload on one engine, prints a summary and writes the
@@ -58,10 +61,13 @@ func runRun(ctx context.Context, args []string, stdio Stdio) error {
 	fs.StringArrayVar(&f.params, "param", nil, "workload parameter name=value, repeatable (see 'streambench list --workload NAME')")
 	fs.Int64Var(&f.backlog, "backlog", 0, "unread records per partition the source holds before the driver falls behind (default: 2s of the rate, at least 65536; 262144 at max rate)")
 	fs.DurationVar(&f.drainTimeout, "drain-timeout", time.Minute, "how long the engine may take to finish once the input has ended")
-	fs.StringVar(&f.configFile, "config", "", "storm.yaml-style file of engine settings, Storm's key names (core, trident)")
-	fs.IntVar(&f.batchSize, "batch-size", 0, "records per batch (trident; default 10000)")
-	fs.StringVar(&f.state, "state", "", "exactly-once state: transactional or opaque (trident; default transactional)")
-	fs.DurationVar(&f.batchInterval, "batch-interval", time.Second, "micro-batch interval, a whole number of milliseconds (microbatch)")
+	fs.StringVar(&f.configFile, "config", "", "file of engine settings in the engine's own format: storm.yaml for core and trident")
+	fs.StringArrayVar(&f.conf, "conf", nil, "engine setting key=value in the engine's own vocabulary, repeatable (topology.max.spout.pending=1000; see 'streambench list --engine NAME')")
+	f.engineFlags = map[string]*string{}
+	for _, ef := range harness.EngineFlags() {
+		f.engineFlags[ef.Name] = fs.String(ef.Name, "", ef.Usage())
+	}
+	f.fs = fs
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (read it with go tool pprof)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -126,13 +132,11 @@ func (f *runFlags) config(args []string) (harness.RunConfig, error) {
 	if err != nil {
 		return harness.RunConfig{}, bad("--rate %q: %v", f.rate, err)
 	}
-	gname := f.guarantee
-	if gname == "" {
-		gname = eng.DefaultGuarantee
-	}
-	g, err := engines.ParseGuarantee(gname)
-	if err != nil {
-		return harness.RunConfig{}, bad("--guarantee: %v", err)
+	g := eng.DefaultGuarantee()
+	if f.guarantee != "" {
+		if g, err = engines.ParseGuarantee(f.guarantee); err != nil {
+			return harness.RunConfig{}, bad("--guarantee: %v", err)
+		}
 	}
 	params := map[string]string{}
 	for _, p := range f.params {
@@ -149,28 +153,69 @@ func (f *runFlags) config(args []string) (harness.RunConfig, error) {
 	if f.drainTimeout <= 0 {
 		return harness.RunConfig{}, bad("--drain-timeout must be positive, got %v", f.drainTimeout)
 	}
-	if f.batchSize < 0 {
-		return harness.RunConfig{}, bad("--batch-size must be positive, got %d", f.batchSize)
-	}
-	if (f.batchSize != 0 || f.state != "") && f.engine != "trident" {
-		return harness.RunConfig{}, bad("--batch-size and --state apply to --engine trident only")
-	}
-	if f.state != "" && f.state != "transactional" && f.state != "opaque" {
-		return harness.RunConfig{}, bad("--state %q: want transactional or opaque", f.state)
-	}
 	if f.backlog < 0 {
 		return harness.RunConfig{}, bad("--backlog must not be negative, got %d", f.backlog)
 	}
-	if f.batchInterval <= 0 || f.batchInterval%time.Millisecond != 0 {
-		return harness.RunConfig{}, bad("--batch-interval must be a positive whole number of milliseconds, got %v", f.batchInterval)
+	conf, err := f.engineConf(g)
+	if err != nil {
+		return harness.RunConfig{}, err
 	}
 	return harness.RunConfig{
 		Engine: f.engine, Workload: f.workload, Params: params,
 		Seed: f.seed, Partitions: partitions, Parallelism: f.parallelism, Guarantee: g,
 		Rate: rate, Records: f.records, Duration: f.duration, Warmup: f.warmup,
-		Options: workloads.Options{ConfigFile: f.configFile, BatchSize: f.batchSize, State: f.state, BatchInterval: f.batchInterval}, Backlog: f.backlog, DrainTimeout: f.drainTimeout,
+		Conf: conf, Backlog: f.backlog, DrainTimeout: f.drainTimeout,
 		Command: append([]string{"streambench", "run"}, args...),
 	}, nil
+}
+
+// engineConf gathers the engine's settings: the --config file's, then the
+// engine flags' (--batch-interval), then each --conf, later ones winning;
+// and checks them with the engine's own configuration code, so a bad key or
+// value is refused naming the flag it came from before anything runs.
+func (f *runFlags) engineConf(g engines.Guarantee) (engines.Conf, error) {
+	bad := func(format string, a ...any) error { return &harness.UsageError{Msg: fmt.Sprintf(format, a...)} }
+	conf := engines.Conf{}
+	from := map[string]string{}
+	if f.configFile != "" {
+		c, err := harness.ReadEngineConfigFile(f.engine, f.configFile)
+		if err != nil {
+			return nil, bad("--config %s: %v", f.configFile, err)
+		}
+		for k, v := range c {
+			conf[k], from[k] = v, "--config "+f.configFile
+		}
+	}
+	for _, ef := range harness.EngineFlags() {
+		if !f.fs.Changed(ef.Name) {
+			continue
+		}
+		key, err := ef.KeyFor(f.engine)
+		if err != nil {
+			return nil, bad("--%s %v", ef.Name, err)
+		}
+		conf[key], from[key] = *f.engineFlags[ef.Name], "--"+ef.Name
+	}
+	for _, kv := range f.conf {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, bad("--conf %q: want key=value (see 'streambench list --engine %s')", kv, f.engine)
+		}
+		conf[k], from[k] = v, "--conf "+kv
+	}
+	err := harness.CheckEngineConf(f.engine, g, conf, func(key string) string {
+		if w := from[key]; w != "" {
+			return w + ": " + key
+		}
+		return key
+	})
+	if errors.Is(err, engines.ErrGuaranteeNotOffered) {
+		return nil, bad("--guarantee %s: %v", g, err)
+	}
+	if err != nil {
+		return nil, bad("%v", err)
+	}
+	return conf, nil
 }
 
 // parseRate parses "max" (0) or a positive rate with an optional k or M.

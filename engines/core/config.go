@@ -3,11 +3,13 @@ package core
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"slices"
 	"sort"
 
+	"github.com/streambench/streambench/engines"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -153,10 +155,13 @@ func (c Config) Validate(source string) error {
 
 // checkKey validates one key and returns its value normalised (integers as
 // int, numbers as float64).
-func checkKey(k string, v any) (any, *ConfigError) {
-	s, ok := keys[k]
+func checkKey(k string, v any) (any, *ConfigError) { return checkIn(keys, k, v) }
+
+// checkIn validates one key against a table of keys.
+func checkIn(table map[string]keySpec, k string, v any) (any, *ConfigError) {
+	s, ok := table[k]
 	if !ok {
-		return nil, &ConfigError{Key: k, Value: v, Reason: "unknown key" + suggest(k)}
+		return nil, &ConfigError{Key: k, Value: v, Reason: "unknown key" + suggestIn(k, table)}
 	}
 	if v == nil {
 		if s.nullable {
@@ -253,37 +258,11 @@ func asFloat(v any) (float64, bool) {
 }
 
 // suggest returns a hint naming the closest known key, for typos.
-func suggest(k string) string {
-	best, bestD := "", 4
-	for name := range keys {
-		if d := editDistance(k, name); d < bestD || (d == bestD && name < best) {
-			best, bestD = name, d
-		}
+func suggestIn(k string, table map[string]keySpec) string {
+	if best := engines.Closest(k, slices.Sorted(maps.Keys(table))); best != "" {
+		return fmt.Sprintf(" (did you mean %q?)", best)
 	}
-	if best == "" {
-		return " (ConfigKeys lists the known keys)"
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return " (ConfigKeys lists the known keys)"
 }
 
 // ReadConfigFile reads a storm.yaml-style file: a YAML mapping from Storm's

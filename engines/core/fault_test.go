@@ -10,8 +10,6 @@ import (
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/core"
 	"github.com/streambench/streambench/engines/enginetest"
-	"github.com/streambench/streambench/workloads"
-	"github.com/streambench/streambench/workloads/wordcount"
 )
 
 // lossyCount is a word-count bolt with a fault: every K-th word it receives
@@ -77,13 +75,13 @@ func TestFaultsAndGuarantees(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			src := enginetest.NewMemSource(3)
-			want := map[workloads.Key]int64{}
+			want := map[wordKey]int64{}
 			var batch []string
 			for i := range records {
 				s := sentences[i%len(sentences)]
 				batch = append(batch, s)
-				for _, w := range wordcount.SplitWords(nil, s) {
-					want[workloads.Key{Key: w}]++
+				for _, w := range strings.Fields(s) {
+					want[wordKey{Key: w}]++
 				}
 			}
 			for i, s := range batch {
@@ -101,8 +99,8 @@ func TestFaultsAndGuarantees(t *testing.T) {
 			clock := core.NewManualClock(time.Unix(1e9, 0))
 			job, err := core.NewJob("faults", nil, conf, func(src engines.Source, sink engines.Sink) (*core.StormTopology, error) {
 				b := core.NewTopologyBuilder()
-				b.SetSpout("spout", &wordcount.SourceSpout{Source: src}, 2)
-				b.SetBolt("split", &wordcount.SplitBolt{}, 2).ShuffleGrouping("spout")
+				b.SetSpout("spout", &core.SourceSpout{Source: src}, 2)
+				b.SetBolt("split", splitBolt{}, 2).ShuffleGrouping("spout")
 				b.SetBolt("count", &lossyCount{K: 7, Drop: tc.drop, Sink: sink}, 2).FieldsGrouping("split", core.NewFields("word"))
 				return b.CreateTopology(), nil
 			}, core.JobClock(clock))
@@ -134,10 +132,10 @@ func TestFaultsAndGuarantees(t *testing.T) {
 				t.Fatal(runErr)
 			}
 
-			got := map[workloads.Key]int64{}
+			got := map[wordKey]int64{}
 			outs := sink.Outputs()
 			for _, o := range outs {
-				got[workloads.Key{Key: o.Key}]++
+				got[wordKey{Key: o.Key}]++
 			}
 			v := verify(want, got)
 			t.Logf("expected %d, lost %d, duplicated %d, wrong %d", v.expected, v.lost, v.duplicated, v.wrong)
@@ -176,7 +174,7 @@ func TestFaultsAndGuarantees(t *testing.T) {
 // does not know wrong.
 type verdict struct{ expected, lost, duplicated, wrong int64 }
 
-func verify(want, got map[workloads.Key]int64) verdict {
+func verify(want, got map[wordKey]int64) verdict {
 	var v verdict
 	for k, w := range want {
 		v.expected += w
@@ -200,12 +198,12 @@ func verify(want, got map[workloads.Key]int64) verdict {
 // trees replay, so words may be counted twice but none is lost.
 func TestJobKillWorker(t *testing.T) {
 	src := enginetest.NewMemSource(4)
-	want := map[workloads.Key]int64{}
+	want := map[wordKey]int64{}
 	publish := func(from, to int) {
 		for i := from; i < to; i++ {
 			s := fmt.Sprintf("w%d w%d common", i%13, i%7)
-			for _, w := range wordcount.SplitWords(nil, s) {
-				want[workloads.Key{Key: w}]++
+			for _, w := range strings.Fields(s) {
+				want[wordKey{Key: w}]++
 			}
 			src.AppendValues(i%4, s)
 		}
@@ -218,9 +216,9 @@ func TestJobKillWorker(t *testing.T) {
 	clock := core.NewManualClock(time.Unix(1e9, 0))
 	job, err := core.NewJob("kill", nil, conf, func(src engines.Source, sink engines.Sink) (*core.StormTopology, error) {
 		b := core.NewTopologyBuilder()
-		b.SetSpout("spout", &wordcount.SourceSpout{Source: src}, 2)
-		b.SetBolt("split", &wordcount.SplitBolt{}, 2).ShuffleGrouping("spout")
-		b.SetBolt("count", &wordcount.CountBolt{Sink: sink}, 2).FieldsGrouping("split", core.NewFields("word"))
+		b.SetSpout("spout", &core.SourceSpout{Source: src}, 2)
+		b.SetBolt("split", splitBolt{}, 2).ShuffleGrouping("spout")
+		b.SetBolt("count", &countBolt{SinkWriter: core.SinkWriter{Sink: sink}}, 2).FieldsGrouping("split", core.NewFields("word"))
 		return b.CreateTopology(), nil
 	}, core.JobClock(clock))
 	if err != nil {
@@ -259,9 +257,9 @@ func TestJobKillWorker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[workloads.Key]int64{}
+	got := map[wordKey]int64{}
 	for _, o := range sink.Outputs() {
-		got[workloads.Key{Key: o.Key}]++
+		got[wordKey{Key: o.Key}]++
 	}
 	v := verify(want, got)
 	t.Logf("expected %d, lost %d, duplicated %d", v.expected, v.lost, v.duplicated)
@@ -300,7 +298,7 @@ func TestJobReturnsReportedError(t *testing.T) {
 		conf.SetNumAckers(i % 2)
 		job, err := core.NewJob("errs", nil, conf, func(src engines.Source, _ engines.Sink) (*core.StormTopology, error) {
 			b := core.NewTopologyBuilder()
-			b.SetSpout("spout", &wordcount.SourceSpout{Source: src}, 1)
+			b.SetSpout("spout", &core.SourceSpout{Source: src}, 1)
 			b.SetBolt("complain", &complainer{}, 1).ShuffleGrouping("spout")
 			return b.CreateTopology(), nil
 		})

@@ -8,7 +8,6 @@ import (
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/core"
 	"github.com/streambench/streambench/engines/enginetest"
-	"github.com/streambench/streambench/workloads/wordcount"
 )
 
 // lastWordFails is a bolt that acks every input and reports an error for
@@ -43,8 +42,8 @@ func TestJobReturnsAnErrorReportedAsItFinishes(t *testing.T) {
 		conf.SetNumAckers(0)
 		job, err := core.NewJob("last", nil, conf, func(src engines.Source, _ engines.Sink) (*core.StormTopology, error) {
 			b := core.NewTopologyBuilder()
-			b.SetSpout("spout", &wordcount.SourceSpout{Source: src}, 1)
-			b.SetBolt("split", &wordcount.SplitBolt{}, 1).ShuffleGrouping("spout")
+			b.SetSpout("spout", &core.SourceSpout{Source: src}, 1)
+			b.SetBolt("split", splitBolt{}, 1).ShuffleGrouping("spout")
 			b.SetBolt("fail", &lastWordFails{Words: 3, Err: boom}, 1).ShuffleGrouping("split")
 			return b.CreateTopology(), nil
 		})

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/streambench/streambench/engines"
 )
 
 // The settings a StreamingContext reads, by Spark's names.
@@ -111,15 +113,21 @@ type settings struct {
 
 func (c *Conf) parse() (settings, error) {
 	var s settings
-	var errs []string
+	var errs, badKeys []string
 	for k := range c.values {
 		if _, ok := confDefaults[k]; !ok && strings.HasPrefix(k, "spark.") {
 			known := slices.Sorted(maps.Keys(confDefaults))
-			errs = append(errs, fmt.Sprintf("unknown setting %q (known: %s)", k, strings.Join(known, ", ")))
+			hint := ""
+			if best := engines.Closest(k, known); best != "" {
+				hint = fmt.Sprintf("; did you mean %q?", best)
+			}
+			errs = append(errs, fmt.Sprintf("unknown setting %q%s (known: %s)", k, hint, strings.Join(known, ", ")))
+			badKeys = append(badKeys, k)
 		}
 	}
 	bad := func(key, want string) {
 		errs = append(errs, fmt.Sprintf("%s=%q must be %s", key, c.Get(key), want))
+		badKeys = append(badKeys, key)
 	}
 	num := func(key string, lo float64) float64 {
 		v, err := strconv.ParseFloat(c.Get(key), 64)
@@ -176,7 +184,7 @@ func (c *Conf) parse() (settings, error) {
 	s.gracefulTimeout = dur(ConfGracefulStopTimeout)
 	if len(errs) > 0 {
 		slices.Sort(errs)
-		return s, fmt.Errorf("%w: %s", ErrInvalidConf, strings.Join(errs, "; "))
+		return s, &engines.ConfError{Key: slices.Min(badKeys), Err: fmt.Errorf("%w: %s", ErrInvalidConf, strings.Join(errs, "; "))}
 	}
 	return s, nil
 }

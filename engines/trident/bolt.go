@@ -1,6 +1,7 @@
 package trident
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/streambench/streambench/engines/core"
@@ -292,6 +293,12 @@ func (b *tridentBolt) sendCoord(tb *trackedBatch, anchor *core.Tuple) {
 
 func (b *tridentBolt) failBatch(tb *trackedBatch, err error) {
 	b.reportErr(err)
+	if errors.Is(err, ErrStopRun) {
+		// Replaying cannot help: the run fails now, with this error,
+		// rather than after trident.max.batch.attempts replays (or never,
+		// for a non-transactional spout whose replays carry new records).
+		b.shared.fail(err)
+	}
 	tb.failed = true
 	if tb.delayedAck != nil {
 		b.collector.Fail(tb.delayedAck)

@@ -30,6 +30,10 @@ type Job struct {
 	txState  txstate.TransactionalState
 	clock    func() time.Time
 
+	// extra are the settings JobFor chose outside the Storm configuration
+	// (the batch size, the state kind), recorded with it.
+	extra engines.Settings
+
 	mu      sync.Mutex
 	ran     bool
 	metrics *JobMetrics
@@ -89,6 +93,9 @@ func (j *Job) Settings() engines.Settings {
 	s[core.TopologyMaxSpoutPending] = j.tconf.maxPending
 	s[TopologyTridentBatchEmitIntervalMillis] = j.tconf.emitInterval.Milliseconds()
 	s[TridentMaxBatchAttempts] = j.tconf.maxAttempts
+	for k, v := range j.extra {
+		s[k] = v
+	}
 	return s
 }
 

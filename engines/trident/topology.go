@@ -14,6 +14,11 @@ import (
 // build time.
 var ErrInvalidTopology = errors.New("invalid trident topology")
 
+// ErrStopRun is wrapped by an error that no replay can mend (a sink that
+// takes no more): a batch failing with it fails the job at once instead of
+// being replayed.
+var ErrStopRun = errors.New("the run cannot go on")
+
 // TridentTopology is the builder of a Trident topology, as Storm's
 // TridentTopology: streams start at spouts (NewStream) or DRPC functions
 // (NewDRPCStream), operations chain on Streams, and Build compiles the

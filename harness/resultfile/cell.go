@@ -25,11 +25,14 @@ type CellSettings struct {
 	Partitions  int               `yaml:"partitions" json:"partitions"`
 	Parallelism int               `yaml:"parallelism" json:"parallelism"`
 	Params      map[string]string `yaml:"params" json:"params,omitempty"`
-	// Engine settings in workloads.Options' terms.
-	BatchInterval Duration `yaml:"batch_interval" json:"batch_interval,omitempty"`
-	BatchSize     int      `yaml:"batch_size" json:"batch_size,omitempty"`
-	State         string   `yaml:"state" json:"state,omitempty"`
-	ConfigFile    string   `yaml:"config_file" json:"config_file,omitempty"`
+	// EngineConf holds the engine's settings in its own vocabulary
+	// (topology.max.spout.pending, spark.streaming.batchDuration): the
+	// suite's engine_conf, its spellings (batch_interval, ...) and the keys
+	// of ConfigFile, merged and checked by the engine when the suite is read.
+	EngineConf map[string]string `yaml:"engine_conf" json:"engine_conf,omitempty"`
+	// ConfigFile is the storm.yaml-style file the settings were read from
+	// (core, trident), recorded as given.
+	ConfigFile string `yaml:"config_file" json:"config_file,omitempty"`
 
 	// The sustainable-rate search: see harness.SearchConfig and Criteria.
 	LatencyBound Duration `yaml:"latency_bound" json:"latency_bound"`

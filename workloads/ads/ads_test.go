@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/workloads"
@@ -110,27 +109,6 @@ func TestOracleHandMade(t *testing.T) {
 		if got.Counts[k] != v {
 			t.Errorf("%v: oracle %d, hand count %d", k, got.Counts[k], v)
 		}
-	}
-}
-
-func TestBaseline(t *testing.T) {
-	for _, par := range []int{1, 2} {
-		t.Run(fmt.Sprint("parallelism=", par), func(t *testing.T) {
-			in := newTest(t, 3, 2, map[string]string{"window": "50ms"})
-			outs := workloadtest.RunPipeline(t, in, "baseline", workloads.Options{Parallelism: par, Guarantee: engines.AtMostOnce}, 2, 500)
-			// A window's updates carry the latest intended time of its views.
-			last := map[workloads.Key]int64{}
-			for _, o := range outs {
-				k := workloads.Key{Key: o.Key, Window: o.Window}
-				if o.Intended < last[k] {
-					t.Fatalf("%v: intended went back from %d to %d", k, last[k], o.Intended)
-				}
-				last[k] = o.Intended
-				if o.Intended < o.Window || o.Intended >= o.Window+int64(50*time.Millisecond) {
-					t.Fatalf("%v: intended %d outside its window", k, o.Intended)
-				}
-			}
-		})
 	}
 }
 

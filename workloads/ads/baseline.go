@@ -7,7 +7,6 @@ import (
 
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/baseline"
-	"github.com/streambench/streambench/workloads"
 )
 
 // windowCount is the running count of one (campaign, window), with the
@@ -41,7 +40,7 @@ func (c counter) add(campaign string, window int64, p int32, offset, intended in
 // baselinePipeline is the Yahoo job as a Go programmer writes it by hand:
 // parse, keep views, look the campaign up, count. With P workers, readers
 // parse and filter, and hand views to the counter that owns the campaign.
-func baselinePipeline(in *Instance, opts workloads.Options) (engines.Engine, error) {
+func baselinePipeline(in *Instance, opts engines.Options) (engines.Engine, error) {
 	if opts.Guarantee != engines.AtMostOnce {
 		return nil, fmt.Errorf("the baseline loop keeps no replay log or durable state, so it offers at-most-once only, not %s", opts.Guarantee)
 	}

@@ -5,8 +5,6 @@ import (
 
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/core"
-	"github.com/streambench/streambench/workloads"
-	"github.com/streambench/streambench/workloads/internal/corepipe"
 )
 
 // corePipeline is the Yahoo job as a Storm user writes it: a spout over the
@@ -25,13 +23,13 @@ import (
 // CampaignProcessor keeps them (and flushes them to Redis), rather than in
 // Storm's windowed bolt, which on event time drops tuples behind the
 // watermark and never evaluates the last windows of a finished input.
-func corePipeline(in *Instance, opts workloads.Options) (engines.Engine, error) {
+func corePipeline(in *Instance, opts engines.Options) (engines.Engine, error) {
 	p := opts.Parallelism
-	return corepipe.NewJob("ads", opts, func(src engines.Source, sink engines.Sink) (*core.StormTopology, error) {
+	return core.JobFor("ads", opts, func(src engines.Source, sink engines.Sink) (*core.StormTopology, error) {
 		b := core.NewTopologyBuilder()
-		b.SetSpout("ad-events", &corepipe.SourceSpout{Source: src}, min(p, src.Partitions()))
+		b.SetSpout("ad-events", &core.SourceSpout{Source: src}, min(p, src.Partitions()))
 		b.SetBolt("views", &ViewBolt{Campaign: in.Campaign, Window: in.Window}, p).ShuffleGrouping("ad-events")
-		b.SetBolt("campaigns", &CampaignBolt{Writer: corepipe.Writer{Sink: sink}}, p).
+		b.SetBolt("campaigns", &CampaignBolt{SinkWriter: core.SinkWriter{Sink: sink}}, p).
 			FieldsGrouping("views", core.NewFields("campaign"))
 		return b.CreateTopology(), nil
 	})
@@ -64,7 +62,7 @@ func (b *ViewBolt) Execute(t *core.Tuple, c *core.BasicOutputCollector) error {
 		return nil // an ad of no campaign: the original drops it too
 	}
 	if len(b.slab) < 3 {
-		b.slab = make([]any, 3*corepipe.MaxHeld)
+		b.slab = make([]any, 3*core.SinkWriterMaxHeld)
 	}
 	v := core.Values(b.slab[:3:3])
 	b.slab = b.slab[3:]
@@ -82,7 +80,7 @@ func (b *ViewBolt) DeclareOutputFields(d core.OutputFieldsDeclarer) {
 // writes the count as it grows.
 type CampaignBolt struct {
 	core.BaseRichBolt
-	corepipe.Writer
+	core.SinkWriter
 
 	counts counter
 }

@@ -3,34 +3,19 @@ package ads
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/enginetest"
-	"github.com/streambench/streambench/workloads"
-	"github.com/streambench/streambench/workloads/internal/corepipe/corepipetest"
-	"github.com/streambench/streambench/workloads/internal/pipelinetest"
+	"github.com/streambench/streambench/workloads/workloadtest"
 )
-
-func TestCoreMatchesOracle(t *testing.T) {
-	in := newTest(t, 3, 2, map[string]string{"window": "50ms"})
-	corepipetest.MatchesOracle(t, in, 2, 500, func(t *testing.T, outs []engines.Output) {
-		pipelinetest.IntendedNeverGoesBack(t, outs)
-		for _, o := range outs {
-			if o.Intended < o.Window || o.Intended >= o.Window+int64(50*time.Millisecond) {
-				t.Fatalf("%q window %d: intended %d outside its window", o.Key, o.Window, o.Intended)
-			}
-		}
-	})
-}
 
 // TestCoreRefusesBadEvents: a record that is not an ad event ends the run
 // with an error naming it; an ad of no campaign is dropped, as the
 // original drops it.
 func TestCoreRefusesBadEvents(t *testing.T) {
 	in := newTest(t, 1, 1, nil)
-	for _, g := range corepipetest.Guarantees {
-		eng, err := in.Pipeline("core", workloads.Options{Parallelism: 1, Guarantee: g})
+	for _, m := range workloadtest.Modes("core") {
+		eng, err := in.Pipeline("core", engines.Options{Parallelism: 1, Guarantee: m.Guarantee})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -40,28 +25,16 @@ func TestCoreRefusesBadEvents(t *testing.T) {
 		sink := &enginetest.CollectSink{}
 		err = eng.Run(t.Context(), src, sink)
 		if err == nil || !strings.Contains(err.Error(), "record 0/1 is not an ad event") {
-			t.Errorf("%s: Run returned %v, want the bad record named", g, err)
+			t.Errorf("%s: Run returned %v, want the bad record named", m, err)
 		}
 		if n := len(sink.Outputs()); n != 0 {
-			t.Errorf("%s: %d outputs for an ad of no campaign", g, n)
+			t.Errorf("%s: %d outputs for an ad of no campaign", m, n)
 		}
 	}
-}
-
-func TestCoreRefuses(t *testing.T) {
-	corepipetest.Refuses(t, newTest(t, 1, 2, nil))
-}
-
-func TestCoreStopsOnCancel(t *testing.T) {
-	corepipetest.StopsOnCancel(t, newTest(t, 1, 2, nil), 2)
-}
-
-func TestCoreSinkFailure(t *testing.T) {
-	corepipetest.SinkFailure(t, newTest(t, 1, 2, nil), 2, 20)
 }
 
 // BenchmarkCore runs the core topology over 200,000 records in memory, to
 // set beside BenchmarkBaseline.
 func BenchmarkCore(b *testing.B) {
-	corepipetest.Benchmark(b, newTest(b, 1, 2, nil), 2, 200000)
+	workloadtest.Benchmark(b, newTest(b, 1, 2, nil), "core", 2, 200000)
 }

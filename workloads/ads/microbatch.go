@@ -6,8 +6,7 @@ import (
 
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/microbatch"
-	"github.com/streambench/streambench/workloads"
-	"github.com/streambench/streambench/workloads/internal/mbpipe"
+	"github.com/streambench/streambench/workloads/internal/wincount"
 )
 
 // microbatchPipeline is the Yahoo Streaming Benchmark's Spark job as its
@@ -24,11 +23,11 @@ import (
 // variable would be. The per-batch reduce turns a batch's views of a
 // (campaign, window) into one update, the way the original's Spark job
 // writes each batch's counts to Redis; counts are per event-time window in
-// mapWithState, since Spark's windows are of batch time (see mbpipe).
-func microbatchPipeline(in *Instance, opts workloads.Options) (engines.Engine, error) {
-	return mbpipe.Engine(opts, func(_ *microbatch.StreamingContext, records *microbatch.DStream[engines.Record], sink engines.Sink) error {
-		views := microbatch.MapPartitions(records, func(recs iter.Seq[engines.Record]) iter.Seq[microbatch.Pair[mbpipe.KeyWindow, mbpipe.Seen]] {
-			return func(yield func(microbatch.Pair[mbpipe.KeyWindow, mbpipe.Seen]) bool) {
+// mapWithState, since Spark's windows are of batch time (see wincount).
+func microbatchPipeline(in *Instance, opts engines.Options) (engines.Engine, error) {
+	return microbatch.EngineFor(opts, func(_ *microbatch.StreamingContext, records *microbatch.DStream[engines.Record], sink engines.Sink) error {
+		views := microbatch.MapPartitions(records, func(recs iter.Seq[engines.Record]) iter.Seq[microbatch.Pair[wincount.KeyWindow, wincount.Seen]] {
+			return func(yield func(microbatch.Pair[wincount.KeyWindow, wincount.Seen]) bool) {
 				for r := range recs {
 					e, ok := Parse(r.Value)
 					if !ok {
@@ -42,12 +41,12 @@ func microbatchPipeline(in *Instance, opts workloads.Options) (engines.Engine, e
 					if !ok {
 						continue // an ad of no campaign: the original drops it too
 					}
-					if !yield(microbatch.KV(mbpipe.KeyWindow{Key: campaign, Window: in.Window(e.TimeMs)}, mbpipe.One(&r, 1))) {
+					if !yield(microbatch.KV(wincount.KeyWindow{Key: campaign, Window: in.Window(e.TimeMs)}, wincount.One(&r, 1))) {
 						return
 					}
 				}
 			}
 		})
-		return mbpipe.Write(mbpipe.WindowCounts(views, opts.Parallelism).DStream, sink)
+		return microbatch.WriteToSink(wincount.Counts(views, opts.Parallelism).DStream, sink)
 	})
 }

@@ -3,34 +3,20 @@ package ads
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/enginetest"
-	"github.com/streambench/streambench/workloads"
-	"github.com/streambench/streambench/workloads/internal/mbpipe/mbpipetest"
-	"github.com/streambench/streambench/workloads/internal/pipelinetest"
+	"github.com/streambench/streambench/engines/microbatch"
+	"github.com/streambench/streambench/workloads/workloadtest"
 )
-
-func TestMicrobatchMatchesOracle(t *testing.T) {
-	in := newTest(t, 3, 2, map[string]string{"window": "50ms"})
-	mbpipetest.MatchesOracle(t, in, 2, 500, func(t *testing.T, outs []engines.Output) {
-		pipelinetest.IntendedNeverGoesBack(t, outs)
-		for _, o := range outs {
-			if o.Intended < o.Window || o.Intended >= o.Window+int64(50*time.Millisecond) {
-				t.Fatalf("%q window %d: intended %d outside its window", o.Key, o.Window, o.Intended)
-			}
-		}
-	})
-}
 
 // TestMicrobatchRefusesBadEvents: a record that is not an ad event ends
 // the run with an error naming it; an ad of no campaign is dropped, as the
 // original drops it.
 func TestMicrobatchRefusesBadEvents(t *testing.T) {
 	in := newTest(t, 1, 1, nil)
-	for _, g := range mbpipetest.Guarantees {
-		eng, err := in.Pipeline("microbatch", workloads.Options{Parallelism: 1, Guarantee: g, BatchInterval: mbpipetest.BatchInterval})
+	for _, m := range workloadtest.Modes("microbatch") {
+		eng, err := in.Pipeline("microbatch", engines.Options{Parallelism: 1, Guarantee: m.Guarantee, Conf: engines.Conf{microbatch.ConfBatchDuration: "20ms"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -40,22 +26,10 @@ func TestMicrobatchRefusesBadEvents(t *testing.T) {
 		sink := &enginetest.CollectSink{}
 		err = eng.Run(t.Context(), src, sink)
 		if err == nil || !strings.Contains(err.Error(), "record 0/1 is not an ad event") {
-			t.Errorf("%s: Run returned %v, want the bad record named", g, err)
+			t.Errorf("%s: Run returned %v, want the bad record named", m, err)
 		}
 		if n := len(sink.Outputs()); n != 0 {
-			t.Errorf("%s: %d outputs for an ad of no campaign", g, n)
+			t.Errorf("%s: %d outputs for an ad of no campaign", m, n)
 		}
 	}
-}
-
-func TestMicrobatchRefuses(t *testing.T) {
-	mbpipetest.Refuses(t, newTest(t, 1, 2, nil))
-}
-
-func TestMicrobatchStopsOnCancel(t *testing.T) {
-	mbpipetest.StopsOnCancel(t, newTest(t, 1, 2, nil), 2)
-}
-
-func TestMicrobatchSinkFailure(t *testing.T) {
-	mbpipetest.SinkFailure(t, newTest(t, 1, 2, nil), 2, 20)
 }

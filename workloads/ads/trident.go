@@ -8,8 +8,7 @@ import (
 	"github.com/streambench/streambench/engines/trident/operation"
 	"github.com/streambench/streambench/engines/trident/spout"
 	"github.com/streambench/streambench/engines/trident/tuple"
-	"github.com/streambench/streambench/workloads"
-	"github.com/streambench/streambench/workloads/internal/tridentpipe"
+	"github.com/streambench/streambench/workloads/internal/wincount"
 )
 
 // tridentPipeline is the Yahoo job as a Trident user writes it:
@@ -25,19 +24,19 @@ import (
 // static campaign table need no grouping, so they are one Each on the
 // spout's tasks, as the other engines fuse them. The count per (campaign,
 // window) is persistentAggregate(Count) written out in its two halves (see
-// tridentpipe.WindowCount), one update per window per batch, reaching the
+// wincount.Combiner), one update per window per batch, reaching the
 // sink when the batch commits.
-func tridentPipeline(in *Instance, opts workloads.Options) (engines.Engine, error) {
-	return tridentpipe.NewJob("ads", opts, func(pl tridentpipe.Plan) (*trident.TridentTopology, error) {
+func tridentPipeline(in *Instance, opts engines.Options) (engines.Engine, error) {
+	return trident.JobFor("ads", opts, func(pl trident.Plan) (*trident.TridentTopology, error) {
 		topo := trident.NewTridentTopology()
 		topo.NewStream("ad-events", pl.Spout).ParallelismHint(pl.SpoutParallelism()).
 			Each(spout.SourceFields, ViewFunction{Campaign: in.Campaign, Window: in.Window}, tuple.NewFields("campaign", "window")).
 			GroupBy(tuple.NewFields("campaign", "window")).
-			Aggregate(tuple.NewFields("record"), tridentpipe.WindowCount{}, tuple.NewFields("partial")).
+			Aggregate(tuple.NewFields("record"), wincount.Combiner{}, tuple.NewFields("partial")).
 			ParallelismHint(pl.Parallelism).
-			PartitionPersist(pl.MapState(), nil, tridentpipe.WindowCountUpdater{}, tridentpipe.WindowCountFields).
+			PartitionPersist(pl.MapState(), nil, wincount.Updater{}, wincount.UpdaterFields).
 			NewValuesStream().
-			PartitionPersist(pl.SinkState(), tridentpipe.OutFields, tridentpipe.WriteOutputs{}, nil)
+			PartitionPersist(pl.SinkState(), trident.OutFields, trident.WriteOutputs{}, nil)
 		return topo, nil
 	})
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/baseline"
-	"github.com/streambench/streambench/workloads"
 )
 
 // baselinePipeline is fraud detection as a Go programmer writes it by hand:
@@ -15,7 +14,7 @@ import (
 // partitioned by the source, so P workers each take a share of the
 // partitions and keep the profiles of their cards, with no exchange between
 // them: every card's transactions reach one worker, in order.
-func baselinePipeline(in *Instance, opts workloads.Options) (engines.Engine, error) {
+func baselinePipeline(in *Instance, opts engines.Options) (engines.Engine, error) {
 	if opts.Guarantee != engines.AtMostOnce {
 		return nil, fmt.Errorf("the baseline loop keeps no replay log or durable state, so it offers at-most-once only, not %s", opts.Guarantee)
 	}

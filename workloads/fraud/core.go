@@ -6,8 +6,6 @@ import (
 
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/core"
-	"github.com/streambench/streambench/workloads"
-	"github.com/streambench/streambench/workloads/internal/corepipe"
 )
 
 // corePipeline is fraud detection as a Storm user writes it: a spout over
@@ -31,18 +29,18 @@ import (
 // judged comes in order. What Storm core cannot give without a state
 // backend is a profile that survives its worker: a killed worker's cards
 // start again with empty profiles.
-func corePipeline(in *Instance, opts workloads.Options) (engines.Engine, error) {
+func corePipeline(in *Instance, opts engines.Options) (engines.Engine, error) {
 	return coreJob(in, opts)
 }
 
 // coreJob builds the core pipeline's job, with options for tests.
-func coreJob(in *Instance, opts workloads.Options, jobOpts ...core.JobOption) (*core.Job, error) {
+func coreJob(in *Instance, opts engines.Options, jobOpts ...core.JobOption) (*core.Job, error) {
 	p := opts.Parallelism
 	rules := in.Rules()
-	return corepipe.NewJob("fraud", opts, func(src engines.Source, sink engines.Sink) (*core.StormTopology, error) {
+	return core.JobFor("fraud", opts, func(src engines.Source, sink engines.Sink) (*core.StormTopology, error) {
 		b := core.NewTopologyBuilder()
-		b.SetSpout("transactions", &corepipe.SourceSpout{Source: src, KeyField: "card", Key: cardOf}, min(p, src.Partitions()))
-		b.SetBolt("detect", &DetectBolt{Writer: corepipe.Writer{Sink: sink}, Rules: rules}, p).
+		b.SetSpout("transactions", &core.SourceSpout{Source: src, KeyField: "card", Key: cardOf}, min(p, src.Partitions()))
+		b.SetBolt("detect", &DetectBolt{SinkWriter: core.SinkWriter{Sink: sink}, Rules: rules}, p).
 			FieldsGrouping("transactions", core.NewFields("card"))
 		return b.CreateTopology(), nil
 	}, jobOpts...)
@@ -61,7 +59,7 @@ func cardOf(r *engines.Record) (string, error) {
 // profile and writes an alert for a flagged one.
 type DetectBolt struct {
 	core.BaseRichBolt
-	corepipe.Writer
+	core.SinkWriter
 	Rules Rules
 
 	cards map[string]*cardState

@@ -8,27 +8,19 @@ import (
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/core"
 	"github.com/streambench/streambench/engines/enginetest"
-	"github.com/streambench/streambench/workloads"
-	"github.com/streambench/streambench/workloads/internal/corepipe/corepipetest"
 	"github.com/streambench/streambench/workloads/workloadtest"
 )
-
-var coreTestParams = map[string]string{"cards": "100", "amount-rate": "0.02", "velocity-rate": "0.01", "country-rate": "0.02"}
-
-func TestCoreMatchesOracle(t *testing.T) {
-	corepipetest.MatchesOracle(t, newTest(t, 3, 2, coreTestParams), 2, 3000, nil)
-}
 
 // TestCoreSpoutOwnsSeveralPartitions: with fewer spout tasks than
 // partitions, a task reads several partitions round-robin, and every card
 // still reaches its detect task in order.
 func TestCoreSpoutOwnsSeveralPartitions(t *testing.T) {
-	workloadtest.NoGoroutinesLeft(t)
+	enginetest.NoGoroutinesLeft(t)
 	in := newTest(t, 5, 5, coreTestParams)
-	for _, g := range corepipetest.Guarantees {
-		outs := workloadtest.RunPipeline(t, in, "core", workloads.Options{Parallelism: 2, Guarantee: g}, 5, 1000)
+	for _, m := range workloadtest.Modes("core") {
+		outs := workloadtest.RunPipeline(t, in, "core", engines.Options{Parallelism: 2, Guarantee: m.Guarantee}, 5, 1000)
 		if len(outs) < 20 {
-			t.Errorf("%s: %d alerts in 5000 transactions", g, len(outs))
+			t.Errorf("%s: %d alerts in 5000 transactions", m, len(outs))
 		}
 	}
 }
@@ -39,14 +31,14 @@ func TestCoreSpoutOwnsSeveralPartitions(t *testing.T) {
 // judging them again, so the alerts are still exactly the oracle's, with
 // none duplicated.
 func TestCoreReplaysJudgedOnce(t *testing.T) {
-	workloadtest.NoGoroutinesLeft(t)
+	enginetest.NoGoroutinesLeft(t)
 	in := newTest(t, 3, 2, coreTestParams)
 	clock := core.NewManualClock(time.Unix(1e9, 0))
-	job, err := coreJob(in, workloads.Options{Parallelism: 2, Guarantee: engines.AtLeastOnce}, core.JobClock(clock))
+	job, err := coreJob(in, engines.Options{Parallelism: 2, Guarantee: engines.AtLeastOnce}, core.JobClock(clock))
 	if err != nil {
 		t.Fatal(err)
 	}
-	outs := corepipetest.RunThroughTimeouts(t, job, clock, workloadtest.Source(in, 2, 3000))
+	outs := workloadtest.RunThroughTimeouts(t, job, clock, workloadtest.Source(in, 2, 3000))
 	if diffs := workloadtest.Diff(in.Expect([]int64{3000, 3000}), workloadtest.Final(outs)); len(diffs) > 0 {
 		t.Errorf("alerts differ from the oracle:\n%s", strings.Join(diffs, "\n"))
 	}
@@ -66,8 +58,8 @@ func TestCoreReplaysJudgedOnce(t *testing.T) {
 // the run with an error naming it.
 func TestCoreRefusesBadTransactions(t *testing.T) {
 	in := newTest(t, 1, 1, nil)
-	for _, g := range corepipetest.Guarantees {
-		eng, err := in.Pipeline("core", workloads.Options{Parallelism: 1, Guarantee: g})
+	for _, m := range workloadtest.Modes("core") {
+		eng, err := in.Pipeline("core", engines.Options{Parallelism: 1, Guarantee: m.Guarantee})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -76,25 +68,13 @@ func TestCoreRefusesBadTransactions(t *testing.T) {
 		src.CloseAll()
 		err = eng.Run(t.Context(), src, &enginetest.CollectSink{})
 		if err == nil || !strings.Contains(err.Error(), "record 0/1") || !strings.Contains(err.Error(), "not a transaction") {
-			t.Errorf("%s: Run returned %v, want the bad record named", g, err)
+			t.Errorf("%s: Run returned %v, want the bad record named", m, err)
 		}
 	}
-}
-
-func TestCoreRefuses(t *testing.T) {
-	corepipetest.Refuses(t, newTest(t, 1, 2, nil))
-}
-
-func TestCoreStopsOnCancel(t *testing.T) {
-	corepipetest.StopsOnCancel(t, newTest(t, 1, 2, nil), 2)
-}
-
-func TestCoreSinkFailure(t *testing.T) {
-	corepipetest.SinkFailure(t, newTest(t, 1, 2, map[string]string{"cards": "10", "amount-rate": "0.5", "min-history": "1"}), 2, 50)
 }
 
 // BenchmarkCore runs the core topology over 200,000 records in memory, to
 // set beside BenchmarkBaseline.
 func BenchmarkCore(b *testing.B) {
-	corepipetest.Benchmark(b, newTest(b, 1, 2, nil), 2, 200000)
+	workloadtest.Benchmark(b, newTest(b, 1, 2, nil), "core", 2, 200000)
 }

@@ -258,7 +258,7 @@ func (in *Instance) Params() map[string]string { return in.params }
 func (in *Instance) Engines() []string { return pipelines.Names() }
 
 // Pipeline implements workloads.Instance.
-func (in *Instance) Pipeline(engine string, opts workloads.Options) (engines.Engine, error) {
+func (in *Instance) Pipeline(engine string, opts engines.Options) (engines.Engine, error) {
 	return pipelines.Build("fraud", in, engine, opts)
 }
 

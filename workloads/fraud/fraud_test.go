@@ -9,7 +9,6 @@ import (
 
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/workloads"
-	"github.com/streambench/streambench/workloads/internal/pipelinetest"
 	"github.com/streambench/streambench/workloads/workloadtest"
 )
 
@@ -230,22 +229,6 @@ func TestPlantedFraudIsCaught(t *testing.T) {
 	t.Logf("planted %v, caught %v, %d alerts (%d ordinary) in %d transactions", planted, caught, len(want), ordinary, P*n)
 }
 
-func TestBaseline(t *testing.T) {
-	for _, par := range []int{1, 2} {
-		t.Run(fmt.Sprint("parallelism=", par), func(t *testing.T) {
-			in := newTest(t, 3, 2, map[string]string{"cards": "100", "amount-rate": "0.02", "velocity-rate": "0.01", "country-rate": "0.02"})
-			outs := workloadtest.RunPipeline(t, in, "baseline", workloads.Options{Parallelism: par, Guarantee: engines.AtMostOnce}, 2, 3000)
-			if len(outs) < 50 {
-				t.Errorf("%d alerts in 6000 transactions", len(outs))
-			}
-		})
-	}
-}
-
-func TestBaselineStopsOnCancel(t *testing.T) {
-	pipelinetest.StopsOnCancel(t, newTest(t, 1, 2, nil), 2)
-}
-
 func TestBadParams(t *testing.T) {
 	for _, tc := range []struct {
 		params     map[string]string
@@ -325,5 +308,5 @@ func FuzzParse(f *testing.F) {
 }
 
 func BenchmarkBaseline(b *testing.B) {
-	pipelinetest.Benchmark(b, newTest(b, 1, 2, nil), 2, 200000)
+	workloadtest.Benchmark(b, newTest(b, 1, 2, nil), "baseline", 2, 200000)
 }

@@ -8,8 +8,6 @@ import (
 
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/microbatch"
-	"github.com/streambench/streambench/workloads"
-	"github.com/streambench/streambench/workloads/internal/mbpipe"
 )
 
 // microbatchPipeline is fraud detection as a Spark Streaming user writes
@@ -29,9 +27,9 @@ import (
 // order. Every card lives in one source partition, so its transactions
 // reach check in offset order, batch after batch; nothing is shuffled
 // before the state.
-func microbatchPipeline(in *Instance, opts workloads.Options) (engines.Engine, error) {
+func microbatchPipeline(in *Instance, opts engines.Options) (engines.Engine, error) {
 	rules := in.Rules()
-	return mbpipe.Engine(opts, func(_ *microbatch.StreamingContext, records *microbatch.DStream[engines.Record], sink engines.Sink) error {
+	return microbatch.EngineFor(opts, func(_ *microbatch.StreamingContext, records *microbatch.DStream[engines.Record], sink engines.Sink) error {
 		txns := microbatch.MapPartitions(records, parseTxns)
 		check := func(_ string, t microbatch.Option[judged], state *microbatch.State[cardProfile]) engines.Output {
 			p := state.Get()
@@ -46,7 +44,7 @@ func microbatchPipeline(in *Instance, opts workloads.Options) (engines.Engine, e
 		}
 		judgedTxns := microbatch.MapWithState(txns, microbatch.StateSpecFunction(check).NumPartitions(opts.Parallelism))
 		alerts := judgedTxns.Filter(func(o engines.Output) bool { return o.Event })
-		return mbpipe.Write(alerts, sink)
+		return microbatch.WriteToSink(alerts, sink)
 	})
 }
 

@@ -6,24 +6,20 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/enginetest"
-	"github.com/streambench/streambench/workloads"
-	"github.com/streambench/streambench/workloads/internal/mbpipe/mbpipetest"
+	"github.com/streambench/streambench/engines/microbatch"
 	"github.com/streambench/streambench/workloads/workloadtest"
 )
-
-func TestMicrobatchMatchesOracle(t *testing.T) {
-	mbpipetest.MatchesOracle(t, newTest(t, 3, 2, coreTestParams), 2, 3000, nil)
-}
 
 // TestMicrobatchManyPartitions: with more source partitions than state
 // partitions, every card still reaches its profile in order.
 func TestMicrobatchManyPartitions(t *testing.T) {
 	in := newTest(t, 5, 5, coreTestParams)
-	for _, g := range mbpipetest.Guarantees {
-		outs := workloadtest.RunPipeline(t, in, "microbatch", workloads.Options{Parallelism: 2, Guarantee: g, BatchInterval: mbpipetest.BatchInterval}, 5, 1000)
+	for _, m := range workloadtest.Modes("microbatch") {
+		outs := workloadtest.RunPipeline(t, in, "microbatch", engines.Options{Parallelism: 2, Guarantee: m.Guarantee, Conf: engines.Conf{microbatch.ConfBatchDuration: "20ms"}}, 5, 1000)
 		if len(outs) < 20 {
-			t.Errorf("%s: %d alerts in 5000 transactions", g, len(outs))
+			t.Errorf("%s: %d alerts in 5000 transactions", m, len(outs))
 		}
 	}
 }
@@ -32,8 +28,8 @@ func TestMicrobatchManyPartitions(t *testing.T) {
 // the run with an error naming it.
 func TestMicrobatchRefusesBadRecords(t *testing.T) {
 	in := newTest(t, 1, 1, nil)
-	for _, g := range mbpipetest.Guarantees {
-		eng, err := in.Pipeline("microbatch", workloads.Options{Parallelism: 1, Guarantee: g, BatchInterval: mbpipetest.BatchInterval})
+	for _, m := range workloadtest.Modes("microbatch") {
+		eng, err := in.Pipeline("microbatch", engines.Options{Parallelism: 1, Guarantee: m.Guarantee, Conf: engines.Conf{microbatch.ConfBatchDuration: "20ms"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -42,21 +38,9 @@ func TestMicrobatchRefusesBadRecords(t *testing.T) {
 		src.CloseAll()
 		err = eng.Run(t.Context(), src, &enginetest.CollectSink{})
 		if err == nil || !strings.Contains(err.Error(), "record 0/0 is not a transaction") {
-			t.Errorf("%s: Run returned %v, want the bad record named", g, err)
+			t.Errorf("%s: Run returned %v, want the bad record named", m, err)
 		}
 	}
-}
-
-func TestMicrobatchRefuses(t *testing.T) {
-	mbpipetest.Refuses(t, newTest(t, 1, 2, nil))
-}
-
-func TestMicrobatchStopsOnCancel(t *testing.T) {
-	mbpipetest.StopsOnCancel(t, newTest(t, 1, 2, nil), 2)
-}
-
-func TestMicrobatchSinkFailure(t *testing.T) {
-	mbpipetest.SinkFailure(t, newTest(t, 1, 2, coreTestParams), 2, 500)
 }
 
 // TestMicrobatchProfileCheckpoints: a card's profile judges the same after

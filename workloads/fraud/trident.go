@@ -11,8 +11,6 @@ import (
 	"github.com/streambench/streambench/engines/trident/spout"
 	"github.com/streambench/streambench/engines/trident/state"
 	"github.com/streambench/streambench/engines/trident/tuple"
-	"github.com/streambench/streambench/workloads"
-	"github.com/streambench/streambench/workloads/internal/tridentpipe"
 )
 
 // tridentPipeline is fraud detection as a Trident user writes it:
@@ -32,16 +30,16 @@ import (
 // raised: a transactional state that already holds a replayed batch
 // returns that value unchanged, and its alerts are written again only if
 // the sink did not commit them the first time.
-func tridentPipeline(in *Instance, opts workloads.Options) (engines.Engine, error) {
-	return tridentpipe.NewJob("fraud", opts, func(pl tridentpipe.Plan) (*trident.TridentTopology, error) {
+func tridentPipeline(in *Instance, opts engines.Options) (engines.Engine, error) {
+	return trident.JobFor("fraud", opts, func(pl trident.Plan) (*trident.TridentTopology, error) {
 		topo := trident.NewTridentTopology()
 		topo.NewStream("transactions", pl.Spout).ParallelismHint(pl.SpoutParallelism()).
 			Each(spout.SourceFields, ParseFunction{}, tuple.NewFields("card", "txn")).
 			PartitionBy(tuple.NewFields("card")).
-			PartitionPersist(pl.MapState(), tuple.NewFields("card", "txn", "record"), DetectUpdater{Rules: in.Rules()}, tridentpipe.OutFields).
+			PartitionPersist(pl.MapState(), tuple.NewFields("card", "txn", "record"), DetectUpdater{Rules: in.Rules()}, trident.OutFields).
 			ParallelismHint(pl.Parallelism).
 			NewValuesStream().
-			PartitionPersist(pl.SinkState(), tridentpipe.OutFields, tridentpipe.WriteOutputs{}, nil)
+			PartitionPersist(pl.SinkState(), trident.OutFields, trident.WriteOutputs{}, nil)
 		return topo, nil
 	})
 }

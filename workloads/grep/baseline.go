@@ -15,7 +15,7 @@ import (
 // P workers: P readers match and write the events themselves (matching
 // needs no coordination), and hand each match's window to the counter that
 // owns it, which counts and writes the update.
-func baselinePipeline(in *Instance, opts workloads.Options) (engines.Engine, error) {
+func baselinePipeline(in *Instance, opts engines.Options) (engines.Engine, error) {
 	if opts.Guarantee != engines.AtMostOnce {
 		return nil, fmt.Errorf("the baseline loop keeps no replay log or durable state, so it offers at-most-once only, not %s", opts.Guarantee)
 	}

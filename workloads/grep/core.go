@@ -3,8 +3,6 @@ package grep
 import (
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/core"
-	"github.com/streambench/streambench/workloads"
-	"github.com/streambench/streambench/workloads/internal/corepipe"
 	"github.com/streambench/streambench/workloads/internal/tally"
 )
 
@@ -23,14 +21,14 @@ import (
 // evaluated, since no later tuple moves the watermark past them. Counting
 // in keyed state gives every window its exact count, updated as matches
 // arrive, which is what the oracle asks of every engine.
-func corePipeline(in *Instance, opts workloads.Options) (engines.Engine, error) {
+func corePipeline(in *Instance, opts engines.Options) (engines.Engine, error) {
 	p := opts.Parallelism
-	return corepipe.NewJob("grep", opts, func(src engines.Source, sink engines.Sink) (*core.StormTopology, error) {
+	return core.JobFor("grep", opts, func(src engines.Source, sink engines.Sink) (*core.StormTopology, error) {
 		b := core.NewTopologyBuilder()
-		b.SetSpout("lines", &corepipe.SourceSpout{Source: src}, min(p, src.Partitions()))
-		b.SetBolt("grep", &GrepBolt{Writer: corepipe.Writer{Sink: sink}, Matcher: in.Matcher(), Window: in.Window}, p).
+		b.SetSpout("lines", &core.SourceSpout{Source: src}, min(p, src.Partitions()))
+		b.SetBolt("grep", &GrepBolt{SinkWriter: core.SinkWriter{Sink: sink}, Matcher: in.Matcher(), Window: in.Window}, p).
 			ShuffleGrouping("lines")
-		b.SetBolt("count", &MatchCountBolt{Writer: corepipe.Writer{Sink: sink}}, p).
+		b.SetBolt("count", &MatchCountBolt{SinkWriter: core.SinkWriter{Sink: sink}}, p).
 			FieldsGrouping("grep", core.NewFields("window"))
 		return b.CreateTopology(), nil
 	})
@@ -40,7 +38,7 @@ func corePipeline(in *Instance, opts workloads.Options) (engines.Engine, error) 
 // ("window", "record") for it, anchored on the line's tuple.
 type GrepBolt struct {
 	core.BaseRichBolt
-	corepipe.Writer
+	core.SinkWriter
 	Matcher Matcher
 	// Window returns the start of the event-time window holding a time.
 	Window func(t int64) int64
@@ -75,7 +73,7 @@ func (b *GrepBolt) DeclareOutputFields(d core.OutputFieldsDeclarer) {
 // count as it grows.
 type MatchCountBolt struct {
 	core.BaseRichBolt
-	corepipe.Writer
+	core.SinkWriter
 
 	counts *tally.Counter
 }

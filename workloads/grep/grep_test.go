@@ -1,14 +1,12 @@
 package grep
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/workloads"
-	"github.com/streambench/streambench/workloads/internal/pipelinetest"
 	"github.com/streambench/streambench/workloads/workloadtest"
 )
 
@@ -127,23 +125,6 @@ func TestWindowEdges(t *testing.T) {
 	}
 }
 
-func TestBaseline(t *testing.T) {
-	for _, par := range []int{1, 2} {
-		t.Run(fmt.Sprint("parallelism=", par), func(t *testing.T) {
-			in := newTest(t, 3, 2, map[string]string{"window": "50ms", "match-rate": "0.05"})
-			outs := workloadtest.RunPipeline(t, in, "baseline", workloads.Options{Parallelism: par, Guarantee: engines.AtMostOnce}, 2, 1000)
-			pipelinetest.IntendedNeverGoesBack(t, outs)
-			if len(outs) < 100 {
-				t.Errorf("%d outputs for 2000 records at 5%% matches", len(outs))
-			}
-		})
-	}
-}
-
-func TestBaselineStopsOnCancel(t *testing.T) {
-	pipelinetest.StopsOnCancel(t, newTest(t, 1, 2, nil), 2)
-}
-
 func TestBadParams(t *testing.T) {
 	for _, tc := range []struct {
 		params map[string]string
@@ -193,5 +174,5 @@ func FuzzMatch(f *testing.F) {
 }
 
 func BenchmarkBaseline(b *testing.B) {
-	pipelinetest.Benchmark(b, newTest(b, 1, 2, nil), 2, 200000)
+	workloadtest.Benchmark(b, newTest(b, 1, 2, nil), "baseline", 2, 200000)
 }

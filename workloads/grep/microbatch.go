@@ -3,8 +3,7 @@ package grep
 import (
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/microbatch"
-	"github.com/streambench/streambench/workloads"
-	"github.com/streambench/streambench/workloads/internal/mbpipe"
+	"github.com/streambench/streambench/workloads/internal/wincount"
 )
 
 // microbatchPipeline is grep as a Spark Streaming user writes it, the
@@ -19,19 +18,19 @@ import (
 // output operations, which Spark runs one after the other in the order
 // they were defined. The counts are kept per (key, window) in mapWithState
 // rather than by reduceByKeyAndWindow, whose windows are of batch time,
-// not of event time (see mbpipe).
-func microbatchPipeline(in *Instance, opts workloads.Options) (engines.Engine, error) {
+// not of event time (see wincount).
+func microbatchPipeline(in *Instance, opts engines.Options) (engines.Engine, error) {
 	p := opts.Parallelism
 	m := in.matcher
-	return mbpipe.Engine(opts, func(_ *microbatch.StreamingContext, records *microbatch.DStream[engines.Record], sink engines.Sink) error {
+	return microbatch.EngineFor(opts, func(_ *microbatch.StreamingContext, records *microbatch.DStream[engines.Record], sink engines.Sink) error {
 		matches := records.Filter(func(r engines.Record) bool { return m.Match(r.Value) }).Cache()
 		events := microbatch.Map(matches, func(r engines.Record) engines.Output { return MatchEvent(&r) })
-		if err := mbpipe.Write(events, sink); err != nil {
+		if err := microbatch.WriteToSink(events, sink); err != nil {
 			return err
 		}
-		perWindow := microbatch.Map(matches, func(r engines.Record) microbatch.Pair[mbpipe.KeyWindow, mbpipe.Seen] {
-			return microbatch.KV(mbpipe.KeyWindow{Key: MatchesKey, Window: in.Window(r.EventTime)}, mbpipe.One(&r, 1))
+		perWindow := microbatch.Map(matches, func(r engines.Record) microbatch.Pair[wincount.KeyWindow, wincount.Seen] {
+			return microbatch.KV(wincount.KeyWindow{Key: MatchesKey, Window: in.Window(r.EventTime)}, wincount.One(&r, 1))
 		})
-		return mbpipe.Write(mbpipe.WindowCounts(perWindow, p).DStream, sink)
+		return microbatch.WriteToSink(wincount.Counts(perWindow, p).DStream, sink)
 	})
 }

@@ -5,8 +5,7 @@ import (
 	"github.com/streambench/streambench/engines/trident"
 	"github.com/streambench/streambench/engines/trident/operation"
 	"github.com/streambench/streambench/engines/trident/tuple"
-	"github.com/streambench/streambench/workloads"
-	"github.com/streambench/streambench/workloads/internal/tridentpipe"
+	"github.com/streambench/streambench/workloads/internal/wincount"
 )
 
 // tridentPipeline is grep as a Trident user writes it:
@@ -23,22 +22,22 @@ import (
 //
 // Matching and the match events stay on the spout's tasks; the count per
 // window is persistentAggregate(Count) on (key, window) written out in its
-// two halves (see tridentpipe.WindowCount), one update per window per
+// two halves (see wincount.Combiner), one update per window per
 // batch. Events and counts reach the sink when their batch commits.
-func tridentPipeline(in *Instance, opts workloads.Options) (engines.Engine, error) {
-	return tridentpipe.NewJob("grep", opts, func(pl tridentpipe.Plan) (*trident.TridentTopology, error) {
+func tridentPipeline(in *Instance, opts engines.Options) (engines.Engine, error) {
+	return trident.JobFor("grep", opts, func(pl trident.Plan) (*trident.TridentTopology, error) {
 		topo := trident.NewTridentTopology()
 		matches := topo.NewStream("lines", pl.Spout).ParallelismHint(pl.SpoutParallelism()).
 			Filter(tuple.NewFields("value"), GrepFilter{Matcher: in.Matcher()})
-		matches.Each(tuple.NewFields("record"), MatchEventFunction{}, tridentpipe.OutFields).
-			PartitionPersist(pl.SinkState(), tridentpipe.OutFields, tridentpipe.WriteOutputs{}, nil)
+		matches.Each(tuple.NewFields("record"), MatchEventFunction{}, trident.OutFields).
+			PartitionPersist(pl.SinkState(), trident.OutFields, trident.WriteOutputs{}, nil)
 		matches.Each(tuple.NewFields("record"), MatchWindowFunction{Window: in.Window}, tuple.NewFields("key", "window")).
 			GroupBy(tuple.NewFields("key", "window")).
-			Aggregate(tuple.NewFields("record"), tridentpipe.WindowCount{}, tuple.NewFields("partial")).
+			Aggregate(tuple.NewFields("record"), wincount.Combiner{}, tuple.NewFields("partial")).
 			ParallelismHint(pl.Parallelism).
-			PartitionPersist(pl.MapState(), nil, tridentpipe.WindowCountUpdater{}, tridentpipe.WindowCountFields).
+			PartitionPersist(pl.MapState(), nil, wincount.Updater{}, wincount.UpdaterFields).
 			NewValuesStream().
-			PartitionPersist(pl.SinkState(), tridentpipe.OutFields, tridentpipe.WriteOutputs{}, nil)
+			PartitionPersist(pl.SinkState(), trident.OutFields, trident.WriteOutputs{}, nil)
 		return topo, nil
 	})
 }

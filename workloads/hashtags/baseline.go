@@ -57,7 +57,7 @@ func (rk *ranker) update(outs []engines.Output, tag string, window, count int64,
 // that owns it (by hash of the tag); P counters count and hand each new
 // count to the ranker that owns its window (by hash of the window); P
 // rankers rank.
-func baselinePipeline(in *Instance, opts workloads.Options) (engines.Engine, error) {
+func baselinePipeline(in *Instance, opts engines.Options) (engines.Engine, error) {
 	if opts.Guarantee != engines.AtMostOnce {
 		return nil, fmt.Errorf("the baseline loop keeps no replay log or durable state, so it offers at-most-once only, not %s", opts.Guarantee)
 	}

@@ -5,8 +5,6 @@ import (
 
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/core"
-	"github.com/streambench/streambench/workloads"
-	"github.com/streambench/streambench/workloads/internal/corepipe"
 	"github.com/streambench/streambench/workloads/internal/tally"
 )
 
@@ -27,17 +25,17 @@ import (
 // (partitions read at different paces reach it out of timestamp order) and
 // never evaluates the last windows of a finished input: keyed state gives
 // every window its exact count, updated as tags arrive, as the oracle asks.
-func corePipeline(in *Instance, opts workloads.Options) (engines.Engine, error) {
+func corePipeline(in *Instance, opts engines.Options) (engines.Engine, error) {
 	p := opts.Parallelism
 	spam := in.SpamList()
-	return corepipe.NewJob("hashtags", opts, func(src engines.Source, sink engines.Sink) (*core.StormTopology, error) {
+	return core.JobFor("hashtags", opts, func(src engines.Source, sink engines.Sink) (*core.StormTopology, error) {
 		b := core.NewTopologyBuilder()
-		b.SetSpout("tweets", &corepipe.SourceSpout{Source: src}, min(p, src.Partitions()))
+		b.SetSpout("tweets", &core.SourceSpout{Source: src}, min(p, src.Partitions()))
 		b.SetBolt("parse", &ParseBolt{SpamList: spam, Window: in.Window}, p).
 			ShuffleGrouping("tweets")
-		b.SetBolt("count", &TagCountBolt{Writer: corepipe.Writer{Sink: sink}}, p).
+		b.SetBolt("count", &TagCountBolt{SinkWriter: core.SinkWriter{Sink: sink}}, p).
 			FieldsGrouping("parse", core.NewFields("tag"))
-		b.SetBolt("rank", &RankBolt{Writer: corepipe.Writer{Sink: sink}}, p).
+		b.SetBolt("rank", &RankBolt{SinkWriter: core.SinkWriter{Sink: sink}}, p).
 			FieldsGrouping("count", core.NewFields("window"))
 		return b.CreateTopology(), nil
 	})
@@ -80,7 +78,7 @@ func (b *ParseBolt) Execute(t *core.Tuple, c *core.BasicOutputCollector) error {
 	w := b.Window(r.EventTime)
 	for _, tag := range tags {
 		if len(b.slab) < 3 {
-			b.slab = make([]any, 3*corepipe.MaxHeld)
+			b.slab = make([]any, 3*core.SinkWriterMaxHeld)
 		}
 		v := core.Values(b.slab[:3:3])
 		b.slab = b.slab[3:]
@@ -101,7 +99,7 @@ func (b *ParseBolt) DeclareOutputFields(d core.OutputFieldsDeclarer) {
 // occurrences of the tag.
 type TagCountBolt struct {
 	core.BaseRichBolt
-	corepipe.Writer
+	core.SinkWriter
 
 	collector *core.OutputCollector
 	counts    *tally.Counter
@@ -133,7 +131,7 @@ func (b *TagCountBolt) DeclareOutputFields(d core.OutputFieldsDeclarer) {
 // every rank whose count changed.
 type RankBolt struct {
 	core.BaseRichBolt
-	corepipe.Writer
+	core.SinkWriter
 
 	ranker *ranker
 	outs   []engines.Output

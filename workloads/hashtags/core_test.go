@@ -6,18 +6,8 @@ import (
 
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/enginetest"
-	"github.com/streambench/streambench/workloads"
-	"github.com/streambench/streambench/workloads/internal/corepipe/corepipetest"
-	"github.com/streambench/streambench/workloads/internal/pipelinetest"
 	"github.com/streambench/streambench/workloads/workloadtest"
 )
-
-func TestCoreMatchesOracle(t *testing.T) {
-	in := newTest(t, 3, 2, map[string]string{"window": "100ms", "hashtags": "300", "users": "500", "spam-users": "0.2"})
-	corepipetest.MatchesOracle(t, in, 2, 1000, func(t *testing.T, outs []engines.Output) {
-		pipelinetest.IntendedNeverGoesBack(t, outs)
-	})
-}
 
 // TestCoreDropsSpam: with every user on the spam list, nothing is counted.
 func TestCoreDropsSpam(t *testing.T) {
@@ -25,8 +15,8 @@ func TestCoreDropsSpam(t *testing.T) {
 	if len(in.SpamList()) != 50 {
 		t.Fatalf("%d users on the spam list, want all 50", len(in.SpamList()))
 	}
-	for _, g := range corepipetest.Guarantees {
-		eng, err := in.Pipeline("core", workloads.Options{Parallelism: 2, Guarantee: g})
+	for _, m := range workloadtest.Modes("core") {
+		eng, err := in.Pipeline("core", engines.Options{Parallelism: 2, Guarantee: m.Guarantee})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -35,7 +25,7 @@ func TestCoreDropsSpam(t *testing.T) {
 			t.Fatal(err)
 		}
 		if n := len(sink.Outputs()); n != 0 {
-			t.Errorf("%s: %d outputs from spam only", g, n)
+			t.Errorf("%s: %d outputs from spam only", m, n)
 		}
 	}
 }
@@ -44,8 +34,8 @@ func TestCoreDropsSpam(t *testing.T) {
 // an error naming it.
 func TestCoreRefusesBadTweets(t *testing.T) {
 	in := newTest(t, 1, 1, nil)
-	for _, g := range corepipetest.Guarantees {
-		eng, err := in.Pipeline("core", workloads.Options{Parallelism: 1, Guarantee: g})
+	for _, m := range workloadtest.Modes("core") {
+		eng, err := in.Pipeline("core", engines.Options{Parallelism: 1, Guarantee: m.Guarantee})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,25 +44,13 @@ func TestCoreRefusesBadTweets(t *testing.T) {
 		src.CloseAll()
 		err = eng.Run(t.Context(), src, &enginetest.CollectSink{})
 		if err == nil || !strings.Contains(err.Error(), "record 0/1 is not a tweet") {
-			t.Errorf("%s: Run returned %v, want the bad record named", g, err)
+			t.Errorf("%s: Run returned %v, want the bad record named", m, err)
 		}
 	}
-}
-
-func TestCoreRefuses(t *testing.T) {
-	corepipetest.Refuses(t, newTest(t, 1, 2, nil))
-}
-
-func TestCoreStopsOnCancel(t *testing.T) {
-	corepipetest.StopsOnCancel(t, newTest(t, 1, 2, nil), 2)
-}
-
-func TestCoreSinkFailure(t *testing.T) {
-	corepipetest.SinkFailure(t, newTest(t, 1, 2, nil), 2, 20)
 }
 
 // BenchmarkCore runs the core topology over 200,000 records in memory, to
 // set beside BenchmarkBaseline.
 func BenchmarkCore(b *testing.B) {
-	corepipetest.Benchmark(b, newTest(b, 1, 2, nil), 2, 200000)
+	workloadtest.Benchmark(b, newTest(b, 1, 2, nil), "core", 2, 200000)
 }

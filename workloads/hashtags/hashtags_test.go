@@ -10,7 +10,6 @@ import (
 
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/workloads"
-	"github.com/streambench/streambench/workloads/internal/pipelinetest"
 	"github.com/streambench/streambench/workloads/workloadtest"
 )
 
@@ -218,20 +217,6 @@ func TestOracleHandMade(t *testing.T) {
 	}
 }
 
-func TestBaseline(t *testing.T) {
-	for _, par := range []int{1, 2} {
-		t.Run(fmt.Sprint("parallelism=", par), func(t *testing.T) {
-			in := newTest(t, 3, 2, map[string]string{"window": "100ms", "hashtags": "300", "users": "500", "spam-users": "0.2"})
-			outs := workloadtest.RunPipeline(t, in, "baseline", workloads.Options{Parallelism: par, Guarantee: engines.AtMostOnce}, 2, 1000)
-			pipelinetest.IntendedNeverGoesBack(t, outs)
-		})
-	}
-}
-
-func TestBaselineStopsOnCancel(t *testing.T) {
-	pipelinetest.StopsOnCancel(t, newTest(t, 1, 2, nil), 2)
-}
-
 func TestBadParams(t *testing.T) {
 	for _, tc := range []struct {
 		params map[string]string
@@ -304,5 +289,5 @@ func FuzzParse(f *testing.F) {
 }
 
 func BenchmarkBaseline(b *testing.B) {
-	pipelinetest.Benchmark(b, newTest(b, 1, 2, nil), 2, 200000)
+	workloadtest.Benchmark(b, newTest(b, 1, 2, nil), "baseline", 2, 200000)
 }

@@ -9,8 +9,7 @@ import (
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/microbatch"
 	"github.com/streambench/streambench/engines/microbatch/rdd"
-	"github.com/streambench/streambench/workloads"
-	"github.com/streambench/streambench/workloads/internal/mbpipe"
+	"github.com/streambench/streambench/workloads/internal/wincount"
 )
 
 // microbatchPipeline is the deck's Spark example as its user writes it:
@@ -29,11 +28,11 @@ import (
 // RDD like any other (the deck's "join incoming tweets with a spam HDFS
 // file"). The counts and the rankings are mapWithState per (tag, window)
 // and per window: Spark's window operators cut windows by batch time, not
-// by event time (see mbpipe). Each batch's new counts feed the window's
+// by event time (see wincount). Each batch's new counts feed the window's
 // Rankings, which write the ranks that changed.
-func microbatchPipeline(in *Instance, opts workloads.Options) (engines.Engine, error) {
+func microbatchPipeline(in *Instance, opts engines.Options) (engines.Engine, error) {
 	p := opts.Parallelism
-	return mbpipe.Engine(opts, func(ssc *microbatch.StreamingContext, records *microbatch.DStream[engines.Record], sink engines.Sink) error {
+	return microbatch.EngineFor(opts, func(ssc *microbatch.StreamingContext, records *microbatch.DStream[engines.Record], sink engines.Sink) error {
 		spam := in.SpamList()
 		pairs := make([]microbatch.Pair[string, bool], len(spam))
 		for i, u := range spam {
@@ -56,21 +55,21 @@ func microbatchPipeline(in *Instance, opts workloads.Options) (engines.Engine, e
 				return kv.Value.Key
 			}), nil
 		})
-		occurrences := microbatch.FlatMap(clean, func(tw parsedTweet) []microbatch.Pair[mbpipe.KeyWindow, mbpipe.Seen] {
+		occurrences := microbatch.FlatMap(clean, func(tw parsedTweet) []microbatch.Pair[wincount.KeyWindow, wincount.Seen] {
 			w := in.Window(tw.rec.EventTime)
-			out := make([]microbatch.Pair[mbpipe.KeyWindow, mbpipe.Seen], len(tw.tags))
+			out := make([]microbatch.Pair[wincount.KeyWindow, wincount.Seen], len(tw.tags))
 			for i, tag := range tw.tags {
-				out[i] = microbatch.KV(mbpipe.KeyWindow{Key: tag, Window: w}, mbpipe.One(&tw.rec, 1))
+				out[i] = microbatch.KV(wincount.KeyWindow{Key: tag, Window: w}, wincount.One(&tw.rec, 1))
 			}
 			return out
 		})
-		counts := mbpipe.WindowCounts(occurrences, p).DStream.Cache()
-		if err := mbpipe.Write(counts, sink); err != nil {
+		counts := wincount.Counts(occurrences, p).DStream.Cache()
+		if err := microbatch.WriteToSink(counts, sink); err != nil {
 			return err
 		}
 		byWindow := microbatch.Map(counts, func(o engines.Output) microbatch.Pair[int64, engines.Output] { return microbatch.KV(o.Window, o) })
 		ranks := microbatch.MapWithState(byWindow, microbatch.StateSpecFunction(rank).NumPartitions(p))
-		return mbpipe.Write(microbatch.FlatMap(ranks.DStream, func(outs []engines.Output) []engines.Output { return outs }), sink)
+		return microbatch.WriteToSink(microbatch.FlatMap(ranks.DStream, func(outs []engines.Output) []engines.Output { return outs }), sink)
 	})
 }
 

@@ -4,30 +4,7 @@ import (
 	"bytes"
 	"encoding/gob"
 	"testing"
-
-	"github.com/streambench/streambench/engines"
-	"github.com/streambench/streambench/workloads/internal/mbpipe/mbpipetest"
-	"github.com/streambench/streambench/workloads/internal/pipelinetest"
 )
-
-func TestMicrobatchMatchesOracle(t *testing.T) {
-	in := newTest(t, 3, 2, map[string]string{"window": "200ms"})
-	mbpipetest.MatchesOracle(t, in, 2, 600, func(t *testing.T, outs []engines.Output) {
-		pipelinetest.IntendedNeverGoesBack(t, outs)
-	})
-}
-
-func TestMicrobatchRefuses(t *testing.T) {
-	mbpipetest.Refuses(t, newTest(t, 1, 2, nil))
-}
-
-func TestMicrobatchStopsOnCancel(t *testing.T) {
-	mbpipetest.StopsOnCancel(t, newTest(t, 1, 2, nil), 2)
-}
-
-func TestMicrobatchSinkFailure(t *testing.T) {
-	mbpipetest.SinkFailure(t, newTest(t, 1, 2, nil), 2, 20)
-}
 
 // TestMicrobatchRankStateCheckpoints: a window's ranking survives the gob
 // round trip a checkpoint puts it through, ranks and intended time alike.

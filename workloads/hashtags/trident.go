@@ -10,8 +10,7 @@ import (
 	"github.com/streambench/streambench/engines/trident/spout"
 	"github.com/streambench/streambench/engines/trident/state"
 	"github.com/streambench/streambench/engines/trident/tuple"
-	"github.com/streambench/streambench/workloads"
-	"github.com/streambench/streambench/workloads/internal/tridentpipe"
+	"github.com/streambench/streambench/workloads/internal/wincount"
 )
 
 // tridentPipeline is the hashtag job as a Trident user writes it, with the
@@ -33,32 +32,32 @@ import (
 //	      .PartitionPersist(sink, ["rank"], WriteOutputs)
 //
 // The count per (tag, window) is persistentAggregate(Count) written out in
-// its two halves (see tridentpipe.WindowCount), one update per tag and
+// its two halves (see wincount.Combiner), one update per tag and
 // window per batch; the new counts are repartitioned by window, so one
 // partition ranks each window, keeping its Rankings in a map state across
 // batches, as storm-starter's total ranker keeps its rankings.
-func tridentPipeline(in *Instance, opts workloads.Options) (engines.Engine, error) {
-	return tridentpipe.NewJob("hashtags", opts, func(pl tridentpipe.Plan) (*trident.TridentTopology, error) {
+func tridentPipeline(in *Instance, opts engines.Options) (engines.Engine, error) {
+	return trident.JobFor("hashtags", opts, func(pl trident.Plan) (*trident.TridentTopology, error) {
 		topo := trident.NewTridentTopology()
-		spam := topo.NewStaticState(&tridentpipe.StaticState{Lookup: func(user any) (any, bool) {
+		spam := topo.NewStaticState(&trident.StaticState{Lookup: func(user any) (any, bool) {
 			return true, in.IsSpam(user.(string))
 		}})
 		counts := topo.NewStream("tweets", pl.Spout).ParallelismHint(pl.SpoutParallelism()).
 			Each(spout.SourceFields, &ParseFunction{Window: in.Window}, tuple.NewFields("user", "tag", "window")).
-			StateQuery(spam, tuple.NewFields("user"), tridentpipe.Get{}, tuple.NewFields("spam")).
+			StateQuery(spam, tuple.NewFields("user"), trident.StaticLookup{}, tuple.NewFields("spam")).
 			Filter(tuple.NewFields("spam"), operation.FilterFunc(func(t tuple.Tuple) bool { return t.Get(0) == nil })).
 			GroupBy(tuple.NewFields("tag", "window")).
-			Aggregate(tuple.NewFields("record"), tridentpipe.WindowCount{}, tuple.NewFields("partial")).
+			Aggregate(tuple.NewFields("record"), wincount.Combiner{}, tuple.NewFields("partial")).
 			ParallelismHint(pl.Parallelism).
-			PartitionPersist(pl.MapState(), nil, tridentpipe.WindowCountUpdater{}, tridentpipe.WindowCountFields).
+			PartitionPersist(pl.MapState(), nil, wincount.Updater{}, wincount.UpdaterFields).
 			NewValuesStream()
-		counts.PartitionPersist(pl.SinkState(), tridentpipe.OutFields, tridentpipe.WriteOutputs{}, nil)
+		counts.PartitionPersist(pl.SinkState(), trident.OutFields, trident.WriteOutputs{}, nil)
 		counts.Each(tuple.NewFields("out"), WindowOfFunction{}, tuple.NewFields("ranked")).
 			PartitionBy(tuple.NewFields("ranked")).
 			PartitionPersist(pl.MapState(), tuple.NewFields("out"), RankUpdater{}, tuple.NewFields("rank")).
 			ParallelismHint(pl.Parallelism).
 			NewValuesStream().
-			PartitionPersist(pl.SinkState(), tuple.NewFields("rank"), tridentpipe.WriteOutputs{}, nil)
+			PartitionPersist(pl.SinkState(), tuple.NewFields("rank"), trident.WriteOutputs{}, nil)
 		return topo, nil
 	})
 }

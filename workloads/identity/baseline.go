@@ -6,12 +6,11 @@ import (
 
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/baseline"
-	"github.com/streambench/streambench/workloads"
 )
 
 // baselinePipeline reads batches and writes each record out as it came: P
 // workers, each with its share of the partitions, nothing shared.
-func baselinePipeline(_ *Instance, opts workloads.Options) (engines.Engine, error) {
+func baselinePipeline(_ *Instance, opts engines.Options) (engines.Engine, error) {
 	if opts.Guarantee != engines.AtMostOnce {
 		return nil, fmt.Errorf("the baseline loop keeps no replay log or durable state, so it offers at-most-once only, not %s", opts.Guarantee)
 	}

@@ -3,8 +3,6 @@ package identity
 import (
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/core"
-	"github.com/streambench/streambench/workloads"
-	"github.com/streambench/streambench/workloads/internal/corepipe"
 )
 
 // corePipeline is Storm's ConstSpout -> NullBolt made to deliver: a spout
@@ -12,17 +10,17 @@ import (
 // writes each record out as it came. What it measures is Storm's cost per
 // tuple: an emit, a hand-off between executors, an execute, and at
 // at-least-once the acker's bookkeeping.
-func corePipeline(_ *Instance, opts workloads.Options) (engines.Engine, error) {
+func corePipeline(_ *Instance, opts engines.Options) (engines.Engine, error) {
 	return coreJob(opts)
 }
 
 // coreJob builds the core pipeline's job, with options for tests.
-func coreJob(opts workloads.Options, jobOpts ...core.JobOption) (*core.Job, error) {
+func coreJob(opts engines.Options, jobOpts ...core.JobOption) (*core.Job, error) {
 	p := opts.Parallelism
-	return corepipe.NewJob("identity", opts, func(src engines.Source, sink engines.Sink) (*core.StormTopology, error) {
+	return core.JobFor("identity", opts, func(src engines.Source, sink engines.Sink) (*core.StormTopology, error) {
 		b := core.NewTopologyBuilder()
-		b.SetSpout("records", &corepipe.SourceSpout{Source: src}, min(p, src.Partitions()))
-		b.SetBolt("pass", &PassBolt{Writer: corepipe.Writer{Sink: sink}}, p).ShuffleGrouping("records")
+		b.SetSpout("records", &core.SourceSpout{Source: src}, min(p, src.Partitions()))
+		b.SetBolt("pass", &PassBolt{SinkWriter: core.SinkWriter{Sink: sink}}, p).ShuffleGrouping("records")
 		return b.CreateTopology(), nil
 	}, jobOpts...)
 }
@@ -30,7 +28,7 @@ func coreJob(opts workloads.Options, jobOpts ...core.JobOption) (*core.Job, erro
 // PassBolt writes every record it receives as its output, untouched.
 type PassBolt struct {
 	core.BaseRichBolt
-	corepipe.Writer
+	core.SinkWriter
 }
 
 // Prepare readies the task's writer.

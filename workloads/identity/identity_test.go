@@ -1,7 +1,6 @@
 package identity
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 
@@ -50,18 +49,6 @@ func TestOracleHandMade(t *testing.T) {
 		if want[k.Key] != v {
 			t.Errorf("%q: oracle %d, hand count %d", k.Key, v, want[k.Key])
 		}
-	}
-}
-
-func TestBaseline(t *testing.T) {
-	for _, par := range []int{1, 2} {
-		t.Run(fmt.Sprint("parallelism=", par), func(t *testing.T) {
-			in, _ := New(workloadtest.Config(3, 2, nil))
-			outs := workloadtest.RunPipeline(t, in, "baseline", workloads.Options{Parallelism: par, Guarantee: engines.AtMostOnce}, 2, 500)
-			if len(outs) != 1000 {
-				t.Errorf("%d outputs for 1000 records", len(outs))
-			}
-		})
 	}
 }
 

@@ -3,8 +3,6 @@ package identity
 import (
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/microbatch"
-	"github.com/streambench/streambench/workloads"
-	"github.com/streambench/streambench/workloads/internal/mbpipe"
 )
 
 // microbatchPipeline is identity as a Spark Streaming user writes it: the
@@ -15,9 +13,9 @@ import (
 // with no shuffle at all: each block of received records is one task that
 // writes its records out. What it measures is the engine's cost of cutting
 // blocks, scheduling one job per batch interval and running its tasks.
-func microbatchPipeline(_ *Instance, opts workloads.Options) (engines.Engine, error) {
-	return mbpipe.Engine(opts, func(_ *microbatch.StreamingContext, records *microbatch.DStream[engines.Record], sink engines.Sink) error {
+func microbatchPipeline(_ *Instance, opts engines.Options) (engines.Engine, error) {
+	return microbatch.EngineFor(opts, func(_ *microbatch.StreamingContext, records *microbatch.DStream[engines.Record], sink engines.Sink) error {
 		outs := microbatch.Map(records, func(r engines.Record) engines.Output { return Output(&r) })
-		return mbpipe.Write(outs, sink)
+		return microbatch.WriteToSink(outs, sink)
 	})
 }

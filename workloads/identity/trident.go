@@ -5,8 +5,6 @@ import (
 	"github.com/streambench/streambench/engines/trident"
 	"github.com/streambench/streambench/engines/trident/operation"
 	"github.com/streambench/streambench/engines/trident/tuple"
-	"github.com/streambench/streambench/workloads"
-	"github.com/streambench/streambench/workloads/internal/tridentpipe"
 )
 
 // tridentPipeline is identity as a Trident user writes it:
@@ -18,12 +16,12 @@ import (
 // repartition, and the batch's outputs are written when it commits. What
 // it measures is Trident's cost per record: the batch coordination, one
 // Each, and the commit.
-func tridentPipeline(_ *Instance, opts workloads.Options) (engines.Engine, error) {
-	return tridentpipe.NewJob("identity", opts, func(pl tridentpipe.Plan) (*trident.TridentTopology, error) {
+func tridentPipeline(_ *Instance, opts engines.Options) (engines.Engine, error) {
+	return trident.JobFor("identity", opts, func(pl trident.Plan) (*trident.TridentTopology, error) {
 		topo := trident.NewTridentTopology()
 		topo.NewStream("records", pl.Spout).ParallelismHint(pl.SpoutParallelism()).
-			Each(tuple.NewFields("record"), PassFunction{}, tridentpipe.OutFields).
-			PartitionPersist(pl.SinkState(), tridentpipe.OutFields, tridentpipe.WriteOutputs{}, nil)
+			Each(tuple.NewFields("record"), PassFunction{}, trident.OutFields).
+			PartitionPersist(pl.SinkState(), trident.OutFields, trident.WriteOutputs{}, nil)
 		return topo, nil
 	})
 }

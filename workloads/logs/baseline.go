@@ -8,7 +8,6 @@ import (
 
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/baseline"
-	"github.com/streambench/streambench/workloads"
 )
 
 // monitor keeps the counts and flags of the services it owns.
@@ -58,7 +57,7 @@ func (m *monitor) add(outs []engines.Output, service string, window int64, isErr
 // One worker: parse, count the line in its service's window, re-judge the
 // flags it affects. P workers: readers parse and hand each line to the
 // monitor that owns its service.
-func baselinePipeline(in *Instance, opts workloads.Options) (engines.Engine, error) {
+func baselinePipeline(in *Instance, opts engines.Options) (engines.Engine, error) {
 	if opts.Guarantee != engines.AtMostOnce {
 		return nil, fmt.Errorf("the baseline loop keeps no replay log or durable state, so it offers at-most-once only, not %s", opts.Guarantee)
 	}

@@ -5,8 +5,6 @@ import (
 
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/core"
-	"github.com/streambench/streambench/workloads"
-	"github.com/streambench/streambench/workloads/internal/corepipe"
 )
 
 // corePipeline is log monitoring as a Storm user writes it: a spout over
@@ -22,14 +20,14 @@ import (
 // order) and never evaluates the last windows of a finished input. A flag
 // also depends on the windows before it, which a sliding window of the
 // raw lines would recount at every slide; the monitor keeps their counts.
-func corePipeline(in *Instance, opts workloads.Options) (engines.Engine, error) {
+func corePipeline(in *Instance, opts engines.Options) (engines.Engine, error) {
 	p := opts.Parallelism
 	detector := in.Detector()
-	return corepipe.NewJob("logs", opts, func(src engines.Source, sink engines.Sink) (*core.StormTopology, error) {
+	return core.JobFor("logs", opts, func(src engines.Source, sink engines.Sink) (*core.StormTopology, error) {
 		b := core.NewTopologyBuilder()
-		b.SetSpout("lines", &corepipe.SourceSpout{Source: src}, min(p, src.Partitions()))
+		b.SetSpout("lines", &core.SourceSpout{Source: src}, min(p, src.Partitions()))
 		b.SetBolt("parse", &ParseBolt{Window: in.Window}, p).ShuffleGrouping("lines")
-		b.SetBolt("monitor", &MonitorBolt{Writer: corepipe.Writer{Sink: sink}, Detector: detector}, p).
+		b.SetBolt("monitor", &MonitorBolt{SinkWriter: core.SinkWriter{Sink: sink}, Detector: detector}, p).
 			FieldsGrouping("parse", core.NewFields("service"))
 		return b.CreateTopology(), nil
 	})
@@ -53,7 +51,7 @@ func (b *ParseBolt) Execute(t *core.Tuple, c *core.BasicOutputCollector) error {
 		return core.ReportedFailure(fmt.Errorf("record %d/%d is not a log line: %.60q", r.Partition, r.Offset, r.Value))
 	}
 	if len(b.slab) < 4 {
-		b.slab = make([]any, 4*corepipe.MaxHeld)
+		b.slab = make([]any, 4*core.SinkWriterMaxHeld)
 	}
 	v := core.Values(b.slab[:4:4])
 	b.slab = b.slab[4:]
@@ -72,7 +70,7 @@ func (b *ParseBolt) DeclareOutputFields(d core.OutputFieldsDeclarer) {
 // changes.
 type MonitorBolt struct {
 	core.BaseRichBolt
-	corepipe.Writer
+	core.SinkWriter
 	Detector Detector
 
 	monitor *monitor

@@ -7,8 +7,7 @@ import (
 
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/microbatch"
-	"github.com/streambench/streambench/workloads"
-	"github.com/streambench/streambench/workloads/internal/mbpipe"
+	"github.com/streambench/streambench/workloads/internal/wincount"
 )
 
 // microbatchPipeline is log monitoring as a Spark Streaming user writes it:
@@ -23,27 +22,27 @@ import (
 // every folded count to Detector.Add, which re-judges the windows it
 // affects, and writes the window's counts and every flag that changed. The
 // windows are event-time windows kept in the state, since Spark's window
-// operators cut windows by batch time (see mbpipe).
-func microbatchPipeline(in *Instance, opts workloads.Options) (engines.Engine, error) {
+// operators cut windows by batch time (see wincount).
+func microbatchPipeline(in *Instance, opts engines.Options) (engines.Engine, error) {
 	p := opts.Parallelism
 	d := in.Detector()
-	return mbpipe.Engine(opts, func(_ *microbatch.StreamingContext, records *microbatch.DStream[engines.Record], sink engines.Sink) error {
-		lines := microbatch.Map(records, func(r engines.Record) microbatch.Pair[mbpipe.KeyWindow, lineCount] {
+	return microbatch.EngineFor(opts, func(_ *microbatch.StreamingContext, records *microbatch.DStream[engines.Record], sink engines.Sink) error {
+		lines := microbatch.Map(records, func(r engines.Record) microbatch.Pair[wincount.KeyWindow, lineCount] {
 			l, ok := Parse(r.Value)
 			if !ok {
 				// An exception in a Spark task fails the job with it.
 				panic(fmt.Errorf("record %d/%d is not a log line: %.60q", r.Partition, r.Offset, r.Value))
 			}
-			c := lineCount{seen: mbpipe.One(&r, 1)}
+			c := lineCount{seen: wincount.One(&r, 1)}
 			if l.IsError() {
 				c.errors = 1
 			}
-			return microbatch.KV(mbpipe.KeyWindow{Key: l.Service, Window: in.Window(l.TimeMs * 1e6)}, c)
+			return microbatch.KV(wincount.KeyWindow{Key: l.Service, Window: in.Window(l.TimeMs * 1e6)}, c)
 		})
 		perBatch := microbatch.ReduceByKey(lines, func(a, b lineCount) lineCount {
-			return lineCount{seen: mbpipe.Fold(a.seen, b.seen), errors: a.errors + b.errors}
+			return lineCount{seen: wincount.Fold(a.seen, b.seen), errors: a.errors + b.errors}
 		}, p)
-		byService := microbatch.Map(perBatch, func(kv microbatch.Pair[mbpipe.KeyWindow, lineCount]) microbatch.Pair[string, windowCount] {
+		byService := microbatch.Map(perBatch, func(kv microbatch.Pair[wincount.KeyWindow, lineCount]) microbatch.Pair[string, windowCount] {
 			return microbatch.KV(kv.Key.Key, windowCount{window: kv.Key.Window, lineCount: kv.Value})
 		})
 		detect := func(service string, c microbatch.Option[windowCount], state *microbatch.State[*serviceWindows]) []engines.Output {
@@ -55,14 +54,14 @@ func microbatchPipeline(in *Instance, opts workloads.Options) (engines.Engine, e
 			return s.add(d, service, c.Value)
 		}
 		updates := microbatch.MapWithState(byService, microbatch.StateSpecFunction(detect).NumPartitions(p))
-		return mbpipe.Write(microbatch.FlatMap(updates.DStream, func(outs []engines.Output) []engines.Output { return outs }), sink)
+		return microbatch.WriteToSink(microbatch.FlatMap(updates.DStream, func(outs []engines.Output) []engines.Output { return outs }), sink)
 	})
 }
 
 // lineCount is a batch's lines of one (service, window): how many, how
 // many of them errors, and the records they came from.
 type lineCount struct {
-	seen   mbpipe.Seen
+	seen   wincount.Seen
 	errors int64
 }
 

@@ -8,34 +8,17 @@ import (
 
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/enginetest"
-	"github.com/streambench/streambench/workloads"
-	"github.com/streambench/streambench/workloads/internal/mbpipe"
-	"github.com/streambench/streambench/workloads/internal/mbpipe/mbpipetest"
-	"github.com/streambench/streambench/workloads/internal/pipelinetest"
+	"github.com/streambench/streambench/engines/microbatch"
+	"github.com/streambench/streambench/workloads/internal/wincount"
+	"github.com/streambench/streambench/workloads/workloadtest"
 )
-
-func TestMicrobatchMatchesOracle(t *testing.T) {
-	in := newTest(t, 3, 2, map[string]string{"window": "20ms", "services": "8", "baseline-windows": "3", "incident-rate": "0.2"})
-	mbpipetest.MatchesOracle(t, in, 2, 2000, func(t *testing.T, outs []engines.Output) {
-		pipelinetest.IntendedNeverGoesBack(t, outs)
-		flags := 0
-		for _, o := range outs {
-			if strings.HasPrefix(o.Key, AnomalyPrefix) && o.Value == 1 {
-				flags++
-			}
-		}
-		if flags == 0 {
-			t.Error("no window was flagged")
-		}
-	})
-}
 
 // TestMicrobatchRefusesBadLines: a record that is not a log line ends the
 // run with an error naming it.
 func TestMicrobatchRefusesBadLines(t *testing.T) {
 	in := newTest(t, 1, 1, nil)
-	for _, g := range mbpipetest.Guarantees {
-		eng, err := in.Pipeline("microbatch", workloads.Options{Parallelism: 1, Guarantee: g, BatchInterval: mbpipetest.BatchInterval})
+	for _, m := range workloadtest.Modes("microbatch") {
+		eng, err := in.Pipeline("microbatch", engines.Options{Parallelism: 1, Guarantee: m.Guarantee, Conf: engines.Conf{microbatch.ConfBatchDuration: "20ms"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -44,21 +27,9 @@ func TestMicrobatchRefusesBadLines(t *testing.T) {
 		src.CloseAll()
 		err = eng.Run(t.Context(), src, &enginetest.CollectSink{})
 		if err == nil || !strings.Contains(err.Error(), "record 0/1 is not a log line") {
-			t.Errorf("%s: Run returned %v, want the bad record named", g, err)
+			t.Errorf("%s: Run returned %v, want the bad record named", m, err)
 		}
 	}
-}
-
-func TestMicrobatchRefuses(t *testing.T) {
-	mbpipetest.Refuses(t, newTest(t, 1, 2, nil))
-}
-
-func TestMicrobatchStopsOnCancel(t *testing.T) {
-	mbpipetest.StopsOnCancel(t, newTest(t, 1, 2, nil), 2)
-}
-
-func TestMicrobatchSinkFailure(t *testing.T) {
-	mbpipetest.SinkFailure(t, newTest(t, 1, 2, nil), 2, 20)
 }
 
 // TestMicrobatchServiceCheckpoints: a service's windows judge the same
@@ -66,7 +37,7 @@ func TestMicrobatchSinkFailure(t *testing.T) {
 func TestMicrobatchServiceCheckpoints(t *testing.T) {
 	d := Detector{FactorMilli: 3000, Windows: 2}
 	a, b := &serviceWindows{}, &serviceWindows{}
-	for _, c := range []windowCount{{window: 10, lineCount: lineCount{seen: mbpipe.Seen{N: 100}, errors: 2}}, {window: 20, lineCount: lineCount{seen: mbpipe.Seen{N: 100}, errors: 1}}} {
+	for _, c := range []windowCount{{window: 10, lineCount: lineCount{seen: wincount.Seen{N: 100}, errors: 2}}, {window: 20, lineCount: lineCount{seen: wincount.Seen{N: 100}, errors: 1}}} {
 		a.add(d, "svc", c)
 		b.add(d, "svc", c)
 	}
@@ -78,7 +49,7 @@ func TestMicrobatchServiceCheckpoints(t *testing.T) {
 	if err := gob.NewDecoder(&buf).Decode(&got); err != nil {
 		t.Fatal(err)
 	}
-	next := windowCount{window: 30, lineCount: lineCount{seen: mbpipe.Seen{N: 100}, errors: 40}}
+	next := windowCount{window: 30, lineCount: lineCount{seen: wincount.Seen{N: 100}, errors: 40}}
 	want, have := b.add(d, "svc", next), got["svc"].add(d, "svc", next)
 	if len(want) != len(have) {
 		t.Fatalf("%d updates after the round trip, %d without", len(have), len(want))

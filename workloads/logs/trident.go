@@ -11,8 +11,6 @@ import (
 	"github.com/streambench/streambench/engines/trident/spout"
 	"github.com/streambench/streambench/engines/trident/state"
 	"github.com/streambench/streambench/engines/trident/tuple"
-	"github.com/streambench/streambench/workloads"
-	"github.com/streambench/streambench/workloads/internal/tridentpipe"
 )
 
 // tridentPipeline is log monitoring as a Trident user writes it:
@@ -31,16 +29,16 @@ import (
 // replay of a batch the state already holds writes those outputs again
 // rather than nothing. The flags are right whatever order the windows'
 // lines come in (see Detector), so nothing here needs per-key order.
-func tridentPipeline(in *Instance, opts workloads.Options) (engines.Engine, error) {
-	return tridentpipe.NewJob("logs", opts, func(pl tridentpipe.Plan) (*trident.TridentTopology, error) {
+func tridentPipeline(in *Instance, opts engines.Options) (engines.Engine, error) {
+	return trident.JobFor("logs", opts, func(pl trident.Plan) (*trident.TridentTopology, error) {
 		topo := trident.NewTridentTopology()
 		topo.NewStream("lines", pl.Spout).ParallelismHint(pl.SpoutParallelism()).
 			Each(spout.SourceFields, ParseFunction{Window: in.Window}, tuple.NewFields("service", "window", "error")).
 			PartitionBy(tuple.NewFields("service")).
-			PartitionPersist(pl.MapState(), tuple.NewFields("service", "window", "error", "record"), MonitorUpdater{Detector: in.Detector()}, tridentpipe.OutFields).
+			PartitionPersist(pl.MapState(), tuple.NewFields("service", "window", "error", "record"), MonitorUpdater{Detector: in.Detector()}, trident.OutFields).
 			ParallelismHint(pl.Parallelism).
 			NewValuesStream().
-			PartitionPersist(pl.SinkState(), tridentpipe.OutFields, tridentpipe.WriteOutputs{}, nil)
+			PartitionPersist(pl.SinkState(), trident.OutFields, trident.WriteOutputs{}, nil)
 		return topo, nil
 	})
 }

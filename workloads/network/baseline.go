@@ -7,7 +7,6 @@ import (
 
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/baseline"
-	"github.com/streambench/streambench/workloads"
 	"github.com/streambench/streambench/workloads/internal/tally"
 )
 
@@ -37,7 +36,7 @@ func (lc loadCounter) add(outs []engines.Output, tower string, window int64, p i
 // hand. One worker: parse, count the tower's load in its window, allocate
 // when the load reaches capacity. P workers: readers parse and hand each
 // record's tower and window to the counter that owns the tower.
-func baselinePipeline(in *Instance, opts workloads.Options) (engines.Engine, error) {
+func baselinePipeline(in *Instance, opts engines.Options) (engines.Engine, error) {
 	if opts.Guarantee != engines.AtMostOnce {
 		return nil, fmt.Errorf("the baseline loop keeps no replay log or durable state, so it offers at-most-once only, not %s", opts.Guarantee)
 	}

@@ -5,8 +5,6 @@ import (
 
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/core"
-	"github.com/streambench/streambench/workloads"
-	"github.com/streambench/streambench/workloads/internal/corepipe"
 	"github.com/streambench/streambench/workloads/internal/tally"
 )
 
@@ -22,13 +20,13 @@ import (
 // read at different paces reach it out of timestamp order) and never
 // evaluates the last windows of a finished input; and an allocate decision
 // is wanted the moment the load crosses, not when the window closes.
-func corePipeline(in *Instance, opts workloads.Options) (engines.Engine, error) {
+func corePipeline(in *Instance, opts engines.Options) (engines.Engine, error) {
 	p := opts.Parallelism
-	return corepipe.NewJob("network", opts, func(src engines.Source, sink engines.Sink) (*core.StormTopology, error) {
+	return core.JobFor("network", opts, func(src engines.Source, sink engines.Sink) (*core.StormTopology, error) {
 		b := core.NewTopologyBuilder()
-		b.SetSpout("cdrs", &corepipe.SourceSpout{Source: src}, min(p, src.Partitions()))
+		b.SetSpout("cdrs", &core.SourceSpout{Source: src}, min(p, src.Partitions()))
 		b.SetBolt("parse", &ParseBolt{Window: in.Window}, p).ShuffleGrouping("cdrs")
-		b.SetBolt("load", &LoadBolt{Writer: corepipe.Writer{Sink: sink}, Instance: in}, p).
+		b.SetBolt("load", &LoadBolt{SinkWriter: core.SinkWriter{Sink: sink}, Instance: in}, p).
 			FieldsGrouping("parse", core.NewFields("tower"))
 		return b.CreateTopology(), nil
 	})
@@ -51,7 +49,7 @@ func (b *ParseBolt) Execute(t *core.Tuple, c *core.BasicOutputCollector) error {
 		return core.ReportedFailure(fmt.Errorf("record %d/%d is not a CDR: %.60q", r.Partition, r.Offset, r.Value))
 	}
 	if len(b.slab) < 3 {
-		b.slab = make([]any, 3*corepipe.MaxHeld)
+		b.slab = make([]any, 3*core.SinkWriterMaxHeld)
 	}
 	v := core.Values(b.slab[:3:3])
 	b.slab = b.slab[3:]
@@ -70,7 +68,7 @@ func (b *ParseBolt) DeclareOutputFields(d core.OutputFieldsDeclarer) {
 // allocate decision.
 type LoadBolt struct {
 	core.BaseRichBolt
-	corepipe.Writer
+	core.SinkWriter
 	// Instance holds the capacity table.
 	Instance *Instance
 

@@ -6,8 +6,7 @@ import (
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/microbatch"
 	"github.com/streambench/streambench/engines/microbatch/rdd"
-	"github.com/streambench/streambench/workloads"
-	"github.com/streambench/streambench/workloads/internal/mbpipe"
+	"github.com/streambench/streambench/workloads/internal/wincount"
 )
 
 // microbatchPipeline is tower allocation as a Spark Streaming user writes
@@ -26,10 +25,10 @@ import (
 // capacity. The capacity table is a static RDD joined every batch through
 // transform; a tower missing from it fails the job naming the tower. Loads
 // are per event-time window in mapWithState, since Spark's windows are of
-// batch time (see mbpipe).
-func microbatchPipeline(in *Instance, opts workloads.Options) (engines.Engine, error) {
+// batch time (see wincount).
+func microbatchPipeline(in *Instance, opts engines.Options) (engines.Engine, error) {
 	p := opts.Parallelism
-	return mbpipe.Engine(opts, func(ssc *microbatch.StreamingContext, records *microbatch.DStream[engines.Record], sink engines.Sink) error {
+	return microbatch.EngineFor(opts, func(ssc *microbatch.StreamingContext, records *microbatch.DStream[engines.Record], sink engines.Sink) error {
 		table := make([]microbatch.Pair[string, int64], len(in.towers))
 		for i, t := range in.towers {
 			table[i] = microbatch.KV(t, in.capacities[i])
@@ -40,17 +39,17 @@ func microbatchPipeline(in *Instance, opts workloads.Options) (engines.Engine, e
 		}
 		capacities := rdd.PartitionBy(rdd.Parallelize(ssc.SparkContext(), table, p), part).Cache()
 
-		perWindow := microbatch.Map(records, func(r engines.Record) microbatch.Pair[mbpipe.KeyWindow, mbpipe.Seen] {
+		perWindow := microbatch.Map(records, func(r engines.Record) microbatch.Pair[wincount.KeyWindow, wincount.Seen] {
 			c, ok := Parse(r.Value)
 			if !ok {
 				// An exception in a Spark task fails the job with it.
 				panic(fmt.Errorf("record %d/%d is not a CDR: %.60q", r.Partition, r.Offset, r.Value))
 			}
-			return microbatch.KV(mbpipe.KeyWindow{Key: c.Tower, Window: in.Window(r.EventTime)}, mbpipe.One(&r, 1))
+			return microbatch.KV(wincount.KeyWindow{Key: c.Tower, Window: in.Window(r.EventTime)}, wincount.One(&r, 1))
 		})
-		perBatch := microbatch.ReduceByKey(perWindow, mbpipe.Fold, p)
+		perBatch := microbatch.ReduceByKey(perWindow, wincount.Fold, p)
 		loads := microbatch.MapWithState(perBatch, microbatch.StateSpecFunction(load).NumPartitions(p)).DStream.Cache()
-		if err := mbpipe.Write(microbatch.Map(loads, func(l step) engines.Output { return l.Update }), sink); err != nil {
+		if err := microbatch.WriteToSink(microbatch.Map(loads, func(l step) engines.Output { return l.Update }), sink); err != nil {
 			return err
 		}
 		byTower := microbatch.Map(loads, func(l step) microbatch.Pair[string, step] { return microbatch.KV(l.Update.Key, l) })
@@ -69,7 +68,7 @@ func microbatchPipeline(in *Instance, opts workloads.Options) (engines.Engine, e
 					Partition: u.Partition, Offset: u.Offset, Intended: u.Intended}}
 			}), nil
 		})
-		return mbpipe.Write(allocations, sink)
+		return microbatch.WriteToSink(allocations, sink)
 	})
 }
 
@@ -80,9 +79,9 @@ type step struct {
 	Before int64
 }
 
-// load is the mapWithState function of the loads: mbpipe.WindowCount, also
+// load is the mapWithState function of the loads: wincount.Update, also
 // returning the load the batch started from.
-func load(k mbpipe.KeyWindow, batch microbatch.Option[mbpipe.Seen], state *microbatch.State[mbpipe.Count]) step {
+func load(k wincount.KeyWindow, batch microbatch.Option[wincount.Seen], state *microbatch.State[wincount.Count]) step {
 	before := state.Get().N
-	return step{Update: mbpipe.WindowCount(k, batch, state), Before: before}
+	return step{Update: wincount.Update(k, batch, state), Before: before}
 }

@@ -1,7 +1,6 @@
 package network
 
 import (
-	"fmt"
 	"maps"
 	"strconv"
 	"strings"
@@ -9,7 +8,6 @@ import (
 
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/workloads"
-	"github.com/streambench/streambench/workloads/internal/pipelinetest"
 	"github.com/streambench/streambench/workloads/workloadtest"
 )
 
@@ -149,33 +147,6 @@ func TestOracleHandMade(t *testing.T) {
 	}
 }
 
-func TestBaseline(t *testing.T) {
-	for _, par := range []int{1, 2} {
-		t.Run(fmt.Sprint("parallelism=", par), func(t *testing.T) {
-			in := newTest(t, 3, 2, map[string]string{"window": "100ms", "towers": "30"})
-			outs := workloadtest.RunPipeline(t, in, "baseline", workloads.Options{Parallelism: par, Guarantee: engines.AtMostOnce}, 2, 1000)
-			pipelinetest.IntendedNeverGoesBack(t, outs)
-			// The allocate decision is timed like the load update that
-			// crossed: from the latest record of its window so far.
-			load := map[workloads.Key]engines.Output{}
-			for _, o := range outs {
-				if !o.Event {
-					load[workloads.Key{Key: o.Key, Window: o.Window}] = o
-					continue
-				}
-				l := load[workloads.Key{Key: strings.TrimPrefix(o.Key, AllocatePrefix), Window: o.Window}]
-				if c, _ := in.Capacity(l.Key); l.Value != c || l.Intended != o.Intended || l.Offset != o.Offset {
-					t.Fatalf("allocate %+v after load %+v of capacity %d", o, l, c)
-				}
-			}
-		})
-	}
-}
-
-func TestBaselineStopsOnCancel(t *testing.T) {
-	pipelinetest.StopsOnCancel(t, newTest(t, 1, 2, nil), 2)
-}
-
 func TestBadParams(t *testing.T) {
 	for _, tc := range []struct {
 		params map[string]string
@@ -226,5 +197,5 @@ func FuzzParse(f *testing.F) {
 }
 
 func BenchmarkBaseline(b *testing.B) {
-	pipelinetest.Benchmark(b, newTest(b, 1, 2, nil), 2, 200000)
+	workloadtest.Benchmark(b, newTest(b, 1, 2, nil), "baseline", 2, 200000)
 }

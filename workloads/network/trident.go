@@ -8,8 +8,7 @@ import (
 	"github.com/streambench/streambench/engines/trident/operation"
 	"github.com/streambench/streambench/engines/trident/spout"
 	"github.com/streambench/streambench/engines/trident/tuple"
-	"github.com/streambench/streambench/workloads"
-	"github.com/streambench/streambench/workloads/internal/tridentpipe"
+	"github.com/streambench/streambench/workloads/internal/wincount"
 )
 
 // tridentPipeline is tower allocation as a Trident user writes it:
@@ -26,28 +25,28 @@ import (
 //	      .PartitionPersist(sink, ["write"], WriteOutputs)
 //
 // The load per (tower, window) is persistentAggregate(Count) written out
-// in its two halves (see tridentpipe.WindowCount), one update per window
+// in its two halves (see wincount.Combiner), one update per window
 // per batch. Each update carries the load before the batch, so Allocate
 // decides once, in the batch whose records made the load reach the
 // capacity, however many of them there were.
-func tridentPipeline(in *Instance, opts workloads.Options) (engines.Engine, error) {
-	return tridentpipe.NewJob("network", opts, func(pl tridentpipe.Plan) (*trident.TridentTopology, error) {
+func tridentPipeline(in *Instance, opts engines.Options) (engines.Engine, error) {
+	return trident.JobFor("network", opts, func(pl trident.Plan) (*trident.TridentTopology, error) {
 		topo := trident.NewTridentTopology()
-		capacities := topo.NewStaticState(&tridentpipe.StaticState{Lookup: func(tower any) (any, bool) {
+		capacities := topo.NewStaticState(&trident.StaticState{Lookup: func(tower any) (any, bool) {
 			c, ok := in.Capacity(tower.(string))
 			return c, ok
 		}})
 		topo.NewStream("cdrs", pl.Spout).ParallelismHint(pl.SpoutParallelism()).
 			Each(spout.SourceFields, ParseFunction{Window: in.Window}, tuple.NewFields("tower", "window")).
 			GroupBy(tuple.NewFields("tower", "window")).
-			Aggregate(tuple.NewFields("record"), tridentpipe.WindowCount{}, tuple.NewFields("partial")).
+			Aggregate(tuple.NewFields("record"), wincount.Combiner{}, tuple.NewFields("partial")).
 			ParallelismHint(pl.Parallelism).
-			PartitionPersist(pl.MapState(), nil, tridentpipe.WindowCountUpdater{}, tridentpipe.WindowCountFields).
+			PartitionPersist(pl.MapState(), nil, wincount.Updater{}, wincount.UpdaterFields).
 			NewValuesStream().
 			Each(tuple.NewFields("out"), TowerFunction{}, tuple.NewFields("updated")).
-			StateQuery(capacities, tuple.NewFields("updated"), tridentpipe.Get{}, tuple.NewFields("capacity")).
+			StateQuery(capacities, tuple.NewFields("updated"), trident.StaticLookup{}, tuple.NewFields("capacity")).
 			Each(tuple.NewFields("out", "before", "capacity"), AllocateFunction{}, tuple.NewFields("write")).
-			PartitionPersist(pl.SinkState(), tuple.NewFields("write"), tridentpipe.WriteOutputs{}, nil)
+			PartitionPersist(pl.SinkState(), tuple.NewFields("write"), trident.WriteOutputs{}, nil)
 		return topo, nil
 	})
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/baseline"
-	"github.com/streambench/streambench/workloads"
 	"github.com/streambench/streambench/workloads/internal/tally"
 )
 
@@ -33,7 +32,7 @@ func alerts(roads *Roads, outs []engines.Output, e Event, r *engines.Record) ([]
 // readers parse, check and write alerts (a join with static tables needs
 // no coordination), and hand each violating event to the counter that owns
 // the driver.
-func baselinePipeline(in *Instance, opts workloads.Options) (engines.Engine, error) {
+func baselinePipeline(in *Instance, opts engines.Options) (engines.Engine, error) {
 	if opts.Guarantee != engines.AtMostOnce {
 		return nil, fmt.Errorf("the baseline loop keeps no replay log or durable state, so it offers at-most-once only, not %s", opts.Guarantee)
 	}

@@ -5,8 +5,6 @@ import (
 
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/core"
-	"github.com/streambench/streambench/workloads"
-	"github.com/streambench/streambench/workloads/internal/corepipe"
 	"github.com/streambench/streambench/workloads/internal/tally"
 )
 
@@ -22,14 +20,14 @@ import (
 // (partitions read at different paces reach it out of timestamp order) and
 // never evaluates the last windows of a finished input: keyed state gives
 // every window its exact count, updated as violations arrive.
-func corePipeline(in *Instance, opts workloads.Options) (engines.Engine, error) {
+func corePipeline(in *Instance, opts engines.Options) (engines.Engine, error) {
 	p := opts.Parallelism
-	return corepipe.NewJob("trucking", opts, func(src engines.Source, sink engines.Sink) (*core.StormTopology, error) {
+	return core.JobFor("trucking", opts, func(src engines.Source, sink engines.Sink) (*core.StormTopology, error) {
 		b := core.NewTopologyBuilder()
-		b.SetSpout("positions", &corepipe.SourceSpout{Source: src}, min(p, src.Partitions()))
-		b.SetBolt("join", &JoinBolt{Writer: corepipe.Writer{Sink: sink}, Roads: in.Roads(), Window: in.Window}, p).
+		b.SetSpout("positions", &core.SourceSpout{Source: src}, min(p, src.Partitions()))
+		b.SetBolt("join", &JoinBolt{SinkWriter: core.SinkWriter{Sink: sink}, Roads: in.Roads(), Window: in.Window}, p).
 			ShuffleGrouping("positions")
-		b.SetBolt("violations", &ViolationsBolt{Writer: corepipe.Writer{Sink: sink}}, p).
+		b.SetBolt("violations", &ViolationsBolt{SinkWriter: core.SinkWriter{Sink: sink}}, p).
 			FieldsGrouping("join", core.NewFields("driver"))
 		return b.CreateTopology(), nil
 	})
@@ -40,7 +38,7 @@ func corePipeline(in *Instance, opts workloads.Options) (engines.Engine, error) 
 // "record") for an event with any.
 type JoinBolt struct {
 	core.BaseRichBolt
-	corepipe.Writer
+	core.SinkWriter
 	// Roads are the static tables, read-only and shared by every task.
 	Roads *Roads
 	// Window returns the start of the event-time window holding a time.
@@ -82,7 +80,7 @@ func (b *JoinBolt) DeclareOutputFields(d core.OutputFieldsDeclarer) {
 // writes the count as it grows.
 type ViolationsBolt struct {
 	core.BaseRichBolt
-	corepipe.Writer
+	core.SinkWriter
 
 	counts *tally.Counter
 	keys   map[string]string // driver -> its violations key, made once

@@ -5,8 +5,7 @@ import (
 
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/microbatch"
-	"github.com/streambench/streambench/workloads"
-	"github.com/streambench/streambench/workloads/internal/mbpipe"
+	"github.com/streambench/streambench/workloads/internal/wincount"
 )
 
 // microbatchPipeline is the trucking job as a Spark Streaming user writes
@@ -24,10 +23,10 @@ import (
 // shuffle every event by segment and again by route for two lookups
 // Roads.Check makes in memory. Violations are counted per event-time
 // window in mapWithState, since Spark's windows are of batch time (see
-// mbpipe).
-func microbatchPipeline(in *Instance, opts workloads.Options) (engines.Engine, error) {
+// wincount).
+func microbatchPipeline(in *Instance, opts engines.Options) (engines.Engine, error) {
 	roads := in.Roads()
-	return mbpipe.Engine(opts, func(_ *microbatch.StreamingContext, records *microbatch.DStream[engines.Record], sink engines.Sink) error {
+	return microbatch.EngineFor(opts, func(_ *microbatch.StreamingContext, records *microbatch.DStream[engines.Record], sink engines.Sink) error {
 		judged := microbatch.Map(records, func(r engines.Record) checked {
 			e, ok := Parse(r.Value)
 			if !ok {
@@ -45,11 +44,11 @@ func microbatchPipeline(in *Instance, opts workloads.Options) (engines.Engine, e
 			outs, _ := alerts(roads, nil, c.event, &c.rec)
 			return outs
 		})
-		if err := mbpipe.Write(alerts, sink); err != nil {
+		if err := microbatch.WriteToSink(alerts, sink); err != nil {
 			return err
 		}
 		violating := judged.Filter(func(c checked) bool { return c.speeding || c.deviation })
-		perWindow := microbatch.Map(violating, func(c checked) microbatch.Pair[mbpipe.KeyWindow, mbpipe.Seen] {
+		perWindow := microbatch.Map(violating, func(c checked) microbatch.Pair[wincount.KeyWindow, wincount.Seen] {
 			n := int64(0)
 			if c.speeding {
 				n++
@@ -57,9 +56,9 @@ func microbatchPipeline(in *Instance, opts workloads.Options) (engines.Engine, e
 			if c.deviation {
 				n++
 			}
-			return microbatch.KV(mbpipe.KeyWindow{Key: ViolationsPrefix + c.event.Driver, Window: in.Window(c.event.TimeMs * 1e6)}, mbpipe.One(&c.rec, n))
+			return microbatch.KV(wincount.KeyWindow{Key: ViolationsPrefix + c.event.Driver, Window: in.Window(c.event.TimeMs * 1e6)}, wincount.One(&c.rec, n))
 		})
-		return mbpipe.Write(mbpipe.WindowCounts(perWindow, opts.Parallelism).DStream, sink)
+		return microbatch.WriteToSink(wincount.Counts(perWindow, opts.Parallelism).DStream, sink)
 	})
 }
 

@@ -8,8 +8,7 @@ import (
 	"github.com/streambench/streambench/engines/trident/operation"
 	"github.com/streambench/streambench/engines/trident/spout"
 	"github.com/streambench/streambench/engines/trident/tuple"
-	"github.com/streambench/streambench/workloads"
-	"github.com/streambench/streambench/workloads/internal/tridentpipe"
+	"github.com/streambench/streambench/workloads/internal/wincount"
 )
 
 // tridentPipeline is the trucking job as a Trident user writes it:
@@ -28,19 +27,19 @@ import (
 // table in prepare, rather than querying a state per event. It emits one
 // tuple per violation: its alert, and the driver and window it counts
 // under. The count per (driver, window) is persistentAggregate(Count)
-// written out in its two halves (see tridentpipe.WindowCount).
-func tridentPipeline(in *Instance, opts workloads.Options) (engines.Engine, error) {
-	return tridentpipe.NewJob("trucking", opts, func(pl tridentpipe.Plan) (*trident.TridentTopology, error) {
+// written out in its two halves (see wincount.Combiner).
+func tridentPipeline(in *Instance, opts engines.Options) (engines.Engine, error) {
+	return trident.JobFor("trucking", opts, func(pl trident.Plan) (*trident.TridentTopology, error) {
 		topo := trident.NewTridentTopology()
 		violations := topo.NewStream("positions", pl.Spout).ParallelismHint(pl.SpoutParallelism()).
 			Each(spout.SourceFields, &JudgeFunction{Roads: in.Roads(), Window: in.Window}, tuple.NewFields("alert", "driver", "window"))
-		violations.PartitionPersist(pl.SinkState(), tuple.NewFields("alert"), tridentpipe.WriteOutputs{}, nil)
+		violations.PartitionPersist(pl.SinkState(), tuple.NewFields("alert"), trident.WriteOutputs{}, nil)
 		violations.GroupBy(tuple.NewFields("driver", "window")).
-			Aggregate(tuple.NewFields("record"), tridentpipe.WindowCount{}, tuple.NewFields("partial")).
+			Aggregate(tuple.NewFields("record"), wincount.Combiner{}, tuple.NewFields("partial")).
 			ParallelismHint(pl.Parallelism).
-			PartitionPersist(pl.MapState(), nil, tridentpipe.WindowCountUpdater{}, tridentpipe.WindowCountFields).
+			PartitionPersist(pl.MapState(), nil, wincount.Updater{}, wincount.UpdaterFields).
 			NewValuesStream().
-			PartitionPersist(pl.SinkState(), tridentpipe.OutFields, tridentpipe.WriteOutputs{}, nil)
+			PartitionPersist(pl.SinkState(), trident.OutFields, trident.WriteOutputs{}, nil)
 		return topo, nil
 	})
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/baseline"
-	"github.com/streambench/streambench/workloads"
 )
 
 // baselinePipeline is word count as a Go programmer writes it by hand. One
@@ -18,7 +17,7 @@ import (
 //
 // The loop keeps no replay log and no durable state, so it offers
 // at-most-once only; on a run without failures it loses nothing.
-func baselinePipeline(_ *Instance, opts workloads.Options) (engines.Engine, error) {
+func baselinePipeline(_ *Instance, opts engines.Options) (engines.Engine, error) {
 	if opts.Guarantee != engines.AtMostOnce {
 		return nil, fmt.Errorf("the baseline loop keeps no replay log or durable state, so it offers at-most-once only, not %s", opts.Guarantee)
 	}

@@ -2,12 +2,9 @@ package wordcount
 
 import (
 	"iter"
-	"slices"
 
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/microbatch"
-	"github.com/streambench/streambench/engines/microbatch/rdd"
-	"github.com/streambench/streambench/workloads"
 )
 
 // microbatchPipeline is word count as a Spark Streaming user writes it,
@@ -27,26 +24,13 @@ import (
 // reliable receiver with the write-ahead log (at-least-once), or a direct
 // stream read by offset ranges with checkpointed state (exactly-once; the
 // output is idempotent, a word's running count after a batch).
-func microbatchPipeline(_ *Instance, opts workloads.Options) (engines.Engine, error) {
+func microbatchPipeline(_ *Instance, opts engines.Options) (engines.Engine, error) {
 	p := opts.Parallelism
-	return microbatch.NewEngine(microbatch.EngineConfig{
-		BatchInterval: opts.BatchInterval,
-		Guarantee:     opts.Guarantee,
-		Parallelism:   p,
-	}, func(ssc *microbatch.StreamingContext, records *microbatch.DStream[engines.Record], sink engines.Sink) error {
+	return microbatch.EngineFor(opts, func(ssc *microbatch.StreamingContext, records *microbatch.DStream[engines.Record], sink engines.Sink) error {
 		words := microbatch.MapPartitions(records, splitRecords)
 		perBatch := microbatch.ReduceByKey(words, older, p)
 		spec := microbatch.StateSpecFunction(runningCount).NumPartitions(p)
-		counts := microbatch.MapWithState(perBatch, spec)
-		return counts.ForeachRDD(func(r *rdd.RDD[engines.Output], _ microbatch.Time) error {
-			return r.ForeachPartition(func(_ int, outs iter.Seq[engines.Output]) error {
-				batch := slices.Collect(outs)
-				if len(batch) == 0 {
-					return nil
-				}
-				return sink.Write(batch)
-			})
-		})
+		return microbatch.WriteToSink(microbatch.MapWithState(perBatch, spec).DStream, sink)
 	})
 }
 

@@ -214,7 +214,7 @@ func (in *Instance) Expect(published []int64) workloads.Expected {
 func (in *Instance) Engines() []string { return pipelines.Names() }
 
 // Pipeline implements workloads.Instance.
-func (in *Instance) Pipeline(engine string, opts workloads.Options) (engines.Engine, error) {
+func (in *Instance) Pipeline(engine string, opts engines.Options) (engines.Engine, error) {
 	return pipelines.Build("wordcount", in, engine, opts)
 }
 

@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"sort"
 	"testing"
 	"time"
@@ -46,27 +45,6 @@ func OpenSource(inst workloads.Instance, partitions int, n int64) *enginetest.Me
 		src.Append(p, recs...)
 	}
 	return src
-}
-
-// NoGoroutinesLeft fails t if goroutines started during it are still
-// running ten seconds after it ends.
-func NoGoroutinesLeft(t *testing.T) {
-	t.Helper()
-	before := runtime.NumGoroutine()
-	t.Cleanup(func() {
-		WaitFor(t, fmt.Sprintf("goroutines back to %d", before), func() bool { return runtime.NumGoroutine() <= before })
-	})
-}
-
-// WaitFor polls cond until it holds, failing t after ten seconds.
-func WaitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !cond(); {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting: %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
 }
 
 // Final returns the results a run's outputs leave in the harness's sink:
@@ -114,7 +92,7 @@ func Diff(want workloads.Expected, got map[workloads.Key]int64) []string {
 }
 
 // pipeline builds inst's pipeline for engine, failing t if it cannot.
-func pipeline(t *testing.T, inst workloads.Instance, engine string, opts workloads.Options) engines.Engine {
+func pipeline(t *testing.T, inst workloads.Instance, engine string, opts engines.Options) engines.Engine {
 	t.Helper()
 	eng, err := inst.Pipeline(engine, opts)
 	if err != nil {
@@ -126,7 +104,7 @@ func pipeline(t *testing.T, inst workloads.Instance, engine string, opts workloa
 // RunPipeline runs inst's pipeline for engine over its first n records of
 // each partition and fails t unless the final results equal the oracle's.
 // It returns the outputs.
-func RunPipeline(t *testing.T, inst workloads.Instance, engine string, opts workloads.Options, partitions int, n int64) []engines.Output {
+func RunPipeline(t *testing.T, inst workloads.Instance, engine string, opts engines.Options, partitions int, n int64) []engines.Output {
 	t.Helper()
 	eng := pipeline(t, inst, engine, opts)
 	sink := &enginetest.CollectSink{}
@@ -148,15 +126,15 @@ func RunPipeline(t *testing.T, inst workloads.Instance, engine string, opts work
 // source holding the first n records of each partition, waits until every
 // partition's records were read, cancels the run, and fails t unless Run
 // returns context.Canceled and every goroutine the run started has stopped.
-func StopsOnCancel(t *testing.T, inst workloads.Instance, engine string, opts workloads.Options, partitions int, n int64) {
+func StopsOnCancel(t *testing.T, inst workloads.Instance, engine string, opts engines.Options, partitions int, n int64) {
 	t.Helper()
-	NoGoroutinesLeft(t)
+	enginetest.NoGoroutinesLeft(t)
 	eng := pipeline(t, inst, engine, opts)
 	src := OpenSource(inst, partitions, n)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- eng.Run(ctx, src, &enginetest.CollectSink{}) }()
-	WaitFor(t, "every partition read", func() bool {
+	enginetest.WaitFor(t, "every partition read", func() bool {
 		for p := range partitions {
 			if src.Read(p) < n {
 				return false
@@ -179,9 +157,9 @@ func StopsOnCancel(t *testing.T, inst workloads.Instance, engine string, opts wo
 // over the first n records of each partition, with a sink that refuses every
 // write, ends with the sink's error and leaves no goroutine behind. n must be
 // enough records for the pipeline to write something.
-func SinkFailure(t *testing.T, inst workloads.Instance, engine string, opts workloads.Options, partitions int, n int64) {
+func SinkFailure(t *testing.T, inst workloads.Instance, engine string, opts engines.Options, partitions int, n int64) {
 	t.Helper()
-	NoGoroutinesLeft(t)
+	enginetest.NoGoroutinesLeft(t)
 	eng := pipeline(t, inst, engine, opts)
 	boom := errors.New("sink closed")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

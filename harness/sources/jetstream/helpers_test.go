@@ -108,3 +108,25 @@ func wantRecord(t testing.TB, r engines.Record, p int32, o int64) {
 		t.Fatalf("record at %d/%d = %+v, want %+v", p, o, r, want)
 	}
 }
+
+// readAll reads partition p of s from offset 0 until it is closed and
+// checks every record; it returns how many there were.
+func readAll(t testing.TB, s *Source, p int) int64 {
+	t.Helper()
+	var next int64
+	buf := make([]engines.Record, 100)
+	err := engines.ReadPartition(testContext(t), s, p, 0, buf, func(b []engines.Record) error {
+		for _, r := range b {
+			if r.Offset != next {
+				return fmt.Errorf("partition %d: offset %d after %d", p, r.Offset, next-1)
+			}
+			wantRecord(t, r, int32(p), next)
+			next++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return next
+}

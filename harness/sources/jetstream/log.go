@@ -185,8 +185,8 @@ func (l *Log) Publish(p int, end int64, intended func(offset int64) int64) error
 			// A record takes at most three 10-byte varints besides its value.
 			if l.enc.size()+30+len(r.Value) > l.limit {
 				if l.enc.count == 0 {
-					return fmt.Errorf("%w: record %d/%d has a value of %d bytes, more than the server's max_payload %d allows: raise max_payload or shrink the value",
-						ErrRecordTooLarge, p, o, len(r.Value), l.conn.nc.MaxPayload())
+					return l.fail(fmt.Errorf("%w: record %d/%d has a value of %d bytes, more than the server's max_payload %d allows: raise max_payload or shrink the value",
+						ErrRecordTooLarge, p, o, len(r.Value), l.conn.nc.MaxPayload()))
 				}
 				break
 			}
@@ -199,7 +199,7 @@ func (l *Log) Publish(p int, end int64, intended func(offset int64) int64) error
 		}
 		buf = l.enc.appendTo(buf[:0], int32(p), first)
 		if err := l.publish(lp.subject, buf); err != nil {
-			return fmt.Errorf("publish %s offsets %d-%d: %w", lp.subject, first, first+int64(l.enc.count)-1, err)
+			return l.fail(fmt.Errorf("publish %s offsets %d-%d: %w", lp.subject, first, first+int64(l.enc.count)-1, err))
 		}
 		lp.next = first + int64(l.enc.count)
 	}
@@ -267,12 +267,15 @@ func (l *Log) failedPublish(_ js.JetStream, m *nats.Msg, err error) {
 	l.fail(fmt.Errorf("publish to %s of stream %q (offsets %d-%d): %w", m.Subject, l.stream, h.first, h.end()-1, err))
 }
 
-func (l *Log) fail(err error) {
+// fail records err as the log's failure, unless one came first, and
+// returns the log's failure: a log with a gap in its offsets stays broken.
+func (l *Log) fail(err error) error {
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	if l.failed == nil {
 		l.failed = err
 	}
-	l.mu.Unlock()
+	return l.failed
 }
 
 func (l *Log) err() error {

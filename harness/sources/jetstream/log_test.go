@@ -118,10 +118,10 @@ func TestLogReturnsPublishErrors(t *testing.T) {
 	checkGoroutines(t)
 	_, c := startServer(t, MemoryStore)
 	for _, tc := range []struct {
-		name  string
+		name   string
 		break_ func(t *testing.T, name string)
-		fill  func(*engines.Record)
-		want  error
+		fill   func(*engines.Record)
+		want   error
 	}{
 		{
 			name:   "stream deleted under the log",

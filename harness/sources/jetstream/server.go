@@ -171,6 +171,9 @@ func Connect(url string) (*Conn, error) {
 		// minutes of reconnect attempts.
 		nats.MaxReconnects(5),
 		nats.ReconnectWait(200*time.Millisecond),
+		// The library prints asynchronous errors (a slow consumer) by
+		// default; FeedSubscription.Dropped counts them instead.
+		nats.ErrorHandler(func(*nats.Conn, *nats.Subscription, error) {}),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("%w: nats-server at %s: %v (start one with `nats-server -js`, or use the embedded server)", ErrUnreachable, url, err)

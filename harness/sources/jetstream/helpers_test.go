@@ -99,34 +99,44 @@ func openTestSource(t testing.TB, c *Conn, stream string, opts SourceOptions) *S
 	return s
 }
 
-// wantRecord checks r is the record fillValue and intendedAt make at p/o.
-func wantRecord(t testing.TB, r engines.Record, p int32, o int64) {
-	t.Helper()
+// recordMismatch says how r differs from the record fillValue and
+// intendedAt make at p/o, or returns nil.
+func recordMismatch(r engines.Record, p int32, o int64) error {
 	want := engines.Record{Partition: p, Offset: o, Intended: intendedAt(o)}
 	fillValue(&want)
 	if r != want {
-		t.Fatalf("record at %d/%d = %+v, want %+v", p, o, r, want)
+		return fmt.Errorf("record at %d/%d = %+v, want %+v", p, o, r, want)
+	}
+	return nil
+}
+
+// wantRecord fails the test unless r is the record at p/o; call it from
+// the test's goroutine.
+func wantRecord(t testing.TB, r engines.Record, p int32, o int64) {
+	t.Helper()
+	if err := recordMismatch(r, p, o); err != nil {
+		t.Fatal(err)
 	}
 }
 
 // readAll reads partition p of s from offset 0 until it is closed and
-// checks every record; it returns how many there were.
+// checks every record; it returns how many there were. It may run on any
+// goroutine.
 func readAll(t testing.TB, s *Source, p int) int64 {
 	t.Helper()
 	var next int64
 	buf := make([]engines.Record, 100)
 	err := engines.ReadPartition(testContext(t), s, p, 0, buf, func(b []engines.Record) error {
 		for _, r := range b {
-			if r.Offset != next {
-				return fmt.Errorf("partition %d: offset %d after %d", p, r.Offset, next-1)
+			if err := recordMismatch(r, int32(p), next); err != nil {
+				return err
 			}
-			wantRecord(t, r, int32(p), next)
 			next++
 		}
 		return nil
 	})
 	if err != nil {
-		t.Fatal(err)
+		t.Error(err)
 	}
 	return next
 }

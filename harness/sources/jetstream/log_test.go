@@ -13,20 +13,22 @@ func TestLogBatches(t *testing.T) {
 	checkGoroutines(t)
 	_, c := startServer(t, MemoryStore)
 	for _, tc := range []struct {
-		name      string
-		batch     int
-		publishes []int64 // successive ends of partition 0
-		wantMsgs  uint64  // data messages, without the closing markers
+		name       string
+		batch      int
+		maxPending int
+		publishes  []int64 // successive ends of partition 0
+		wantMsgs   uint64  // data messages, without the closing markers
 	}{
-		{"one full batch", 256, []int64{256}, 1},
-		{"cut at the batch size", 256, []int64{1000}, 4},
-		{"every publish sends what it has", 256, []int64{1, 2, 3, 10}, 4},
-		{"one record a message", 1, []int64{5}, 5},
-		{"nothing new", 16, []int64{10, 10, 10}, 1},
+		{"one full batch", 256, 2, []int64{256}, 1},
+		{"cut at the batch size", 256, 2, []int64{1000}, 4},
+		{"every publish sends what it has", 256, 2, []int64{1, 2, 3, 10}, 4},
+		{"one record a message", 1, 2, []int64{5}, 5},
+		{"nothing new", 16, 2, []int64{10, 10, 10}, 1},
+		{"a window of one message waits for every ack", 1, 1, []int64{300}, 300},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			name := streamName("batches")
-			l := newTestLog(t, c, LogConfig{Stream: name, Partitions: 2, BatchRecords: tc.batch, MaxPending: 2})
+			l := newTestLog(t, c, LogConfig{Stream: name, Partitions: 2, BatchRecords: tc.batch, MaxPending: tc.maxPending})
 			for _, end := range tc.publishes {
 				if err := l.Publish(0, end, intendedAt); err != nil {
 					t.Fatal(err)

@@ -54,7 +54,13 @@ type Source struct {
 	stream js.Stream
 	opts   SourceOptions
 	parts  []*srcPartition
-	loads  chan loadRequest
+
+	// Replays waiting for the loader: a queue, not a bounded channel, so a
+	// request is never dropped while its Wait sleeps on its partition.
+	loadMu    sync.Mutex
+	loadQueue []loadRequest
+	loadKick  chan struct{}
+	progress  chan struct{}
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -124,7 +130,7 @@ func OpenSource(ctx context.Context, c *Conn, stream string, opts SourceOptions)
 	if err != nil {
 		return nil, err
 	}
-	s := &Source{name: stream, stream: st, opts: opts, loads: make(chan loadRequest, 64)}
+	s := &Source{name: stream, stream: st, opts: opts, loadKick: make(chan struct{}, 1), progress: make(chan struct{}, 1)}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	for p := range n {
 		sp := &srcPartition{
@@ -354,7 +360,14 @@ func (s *Source) Fetch(p int, offset int64, buf []engines.Record) (int, error) {
 	}
 	for {
 		read := sp.read.Load()
-		if offset+int64(n) <= read || sp.read.CompareAndSwap(read, offset+int64(n)) {
+		if offset+int64(n) <= read {
+			break
+		}
+		if sp.read.CompareAndSwap(read, offset+int64(n)) {
+			select {
+			case s.progress <- struct{}{}:
+			default:
+			}
 			break
 		}
 	}
@@ -430,11 +443,13 @@ func (s *Source) requestLoad(sp *srcPartition, offset int64) {
 	if i+1 < len(sp.index) {
 		end = sp.index[i+1].first
 	}
+	sp.loading[at.seq] = true
+	s.loadMu.Lock()
+	s.loadQueue = append(s.loadQueue, loadRequest{sp: sp, at: at, end: end})
+	s.loadMu.Unlock()
 	select {
-	case s.loads <- loadRequest{sp: sp, at: at, end: end}:
-		sp.loading[at.seq] = true
+	case s.loadKick <- struct{}{}:
 	default:
-		// The loader is busy; Wait asks again on the next change.
 	}
 }
 
@@ -443,11 +458,21 @@ func (s *Source) requestLoad(sp *srcPartition, offset int64) {
 func (s *Source) loadReplays() {
 	defer s.wg.Done()
 	for {
+		s.loadMu.Lock()
 		var req loadRequest
-		select {
-		case req = <-s.loads:
-		case <-s.ctx.Done():
-			return
+		queued := len(s.loadQueue) > 0
+		if queued {
+			req = s.loadQueue[0]
+			s.loadQueue = s.loadQueue[1:]
+		}
+		s.loadMu.Unlock()
+		if !queued {
+			select {
+			case <-s.loadKick:
+			case <-s.ctx.Done():
+				return
+			}
+			continue
 		}
 		b := &srcBatch{first: req.at.first, last: req.end, seq: req.at.seq}
 		m, err := s.stream.GetMsg(s.ctx, req.at.seq)
@@ -492,6 +517,12 @@ func (s *Source) ReadOffsets() []int64 {
 	}
 	return out
 }
+
+// Progress returns a channel that receives (without blocking the sender)
+// when a consumer fetches past its partition's furthest offset: a driver
+// holding back for a full backlog waits on it, as it does on the
+// GeneratorSource's.
+func (s *Source) Progress() <-chan struct{} { return s.progress }
 
 // Read returns how many distinct records have been fetched, over every
 // partition (a replayed record counts once).

@@ -134,6 +134,33 @@ func TestSourceReplaysAnyOffset(t *testing.T) {
 	}
 }
 
+// Every partition replays from the start at once, all of it reread by
+// sequence, with Progress signalled on the way.
+func TestSourceConcurrentReplays(t *testing.T) {
+	checkGoroutines(t)
+	_, c := startServer(t, MemoryStore)
+	name := streamName("replays")
+	l := newTestLog(t, c, LogConfig{Stream: name, Partitions: 4, BatchRecords: 7})
+	publishClosed(t, l, 500)
+	s := openTestSource(t, c, name, SourceOptions{Prefetch: 8, Retain: 1})
+	for round := range 2 { // the first reads, the second replays
+		done := make(chan int64, 4)
+		for p := range 4 {
+			go func() { done <- readAll(t, s, p) }()
+		}
+		for range 4 {
+			if n := <-done; n != 500 {
+				t.Errorf("round %d: a partition read %d records, want 500", round, n)
+			}
+		}
+	}
+	select {
+	case <-s.Progress():
+	default:
+		t.Error("no progress signalled after reading 2000 records")
+	}
+}
+
 // A consumer resuming far ahead (from a checkpoint) is not held up by the
 // reader's bounded prefetch.
 func TestSourceWaitFarAhead(t *testing.T) {

@@ -98,3 +98,64 @@ func BenchmarkThroughput(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLive reads while publishing, as a run does: records/s from the
+// first publish to the last record fetched, over 4 partitions and batches
+// of DefaultBatchRecords.
+func BenchmarkLive(b *testing.B) {
+	const (
+		partitions   = 4
+		benchRecords = 1 << 20
+		per          = benchRecords / partitions
+		step         = 1024
+	)
+	_, c := startServer(b, FileStore)
+	var elapsed time.Duration
+	b.ReportAllocs()
+	for b.Loop() {
+		name := streamName("live")
+		l, err := CreateLog(testContext(b), c, LogConfig{Stream: name, Partitions: partitions}, benchFill)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s, err := OpenSource(testContext(b), c, name, SourceOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		var wg sync.WaitGroup
+		for p := range partitions {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				buf := make([]engines.Record, 512)
+				var got int64
+				err := engines.ReadPartition(context.Background(), s, p, 0, buf, func(r []engines.Record) error {
+					got += int64(len(r))
+					return nil
+				})
+				if err != nil || got != per {
+					b.Errorf("partition %d: read %d of %d: %v", p, got, per, err)
+				}
+			}()
+		}
+		for end := int64(0); end < per; {
+			end = min(end+step, per)
+			for p := range partitions {
+				if err := l.Publish(p, end, func(o int64) int64 { return o }); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		if err := l.Close(testContext(b)); err != nil {
+			b.Fatal(err)
+		}
+		wg.Wait()
+		elapsed += time.Since(start)
+		s.Close()
+		if err := c.DeleteStream(testContext(b), name); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(benchRecords)*float64(b.N)/elapsed.Seconds(), "records/s")
+}

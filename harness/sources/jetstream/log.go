@@ -308,24 +308,27 @@ func (l *Log) Flush(ctx context.Context) error {
 // failed publish's error; later Publish calls return ErrLogClosed. The
 // stream stays on the server for consumers to read.
 func (l *Log) Close(ctx context.Context) error {
-	if err := l.err(); err != nil {
-		if errors.Is(err, ErrLogClosed) {
-			return nil
-		}
+	err := l.err()
+	if errors.Is(err, ErrLogClosed) {
+		return nil
+	}
+	defer func() {
+		l.mu.Lock()
+		l.closed = true
+		l.mu.Unlock()
+		// Unsubscribes from the acks; anything still pending fails.
+		l.js.CleanupPublisher()
+	}()
+	if err != nil {
 		return err
 	}
 	for p := range l.parts {
 		lp := &l.parts[p]
 		if err := l.publish(lp.subject, closedMarker(int32(p), lp.next)); err != nil {
-			return fmt.Errorf("close %s at offset %d: %w", lp.subject, lp.next, err)
+			return l.fail(fmt.Errorf("close %s at offset %d: %w", lp.subject, lp.next, err))
 		}
 	}
-	err := l.Flush(ctx)
-	l.mu.Lock()
-	l.closed = true
-	l.mu.Unlock()
-	l.js.CleanupPublisher()
-	return err
+	return l.Flush(ctx)
 }
 
 // Published returns each partition's acked records: offsets below

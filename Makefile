@@ -7,7 +7,7 @@ BIN     := bin/streambench
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/streambench/streambench/harness.Version=$(VERSION)
 
-.PHONY: all build test testrace deps chromium bench gobench report lint clean
+.PHONY: all build test testrace deps chromium nats-server bench gobench report lint clean
 
 all: build
 
@@ -29,8 +29,18 @@ chromium:
 	  { $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends chromium; } >/dev/null 2>&1 \
 	    || echo "chromium could not be installed: the report's browser test will skip"; }
 
+# nats-server installs Debian's nats-server for the JetStream source's
+# external-server test when it is missing, like chromium above: quiet, a
+# no-op once it is there, and a skip (a failure in CI) if it cannot be.
+nats-server:
+	@command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || { \
+	  sudo=; [ "$$(id -u)" = 0 ] || sudo="sudo -n"; \
+	  echo "installing Debian's nats-server for the JetStream source's external-server test"; \
+	  { $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends nats-server; } >/dev/null 2>&1 \
+	    || echo "nats-server could not be installed: the external-server test will skip"; }
+
 # test: vet, then every test with the race detector.
-test: deps chromium
+test: deps chromium nats-server
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 9m ./...
 

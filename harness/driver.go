@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -27,10 +28,10 @@ type DriverConfig struct {
 	Tick time.Duration
 }
 
-// Driver publishes a plan's records to a GeneratorSource.
+// Driver publishes a plan's records to a Log.
 type Driver struct {
 	cfg   DriverConfig
-	src   *GeneratorSource
+	src   Log
 	clock Clock
 	delay *resultfile.Histogram // send delay: actual publish time minus intended
 
@@ -39,11 +40,13 @@ type Driver struct {
 	parts int64
 	// finishedAt is when the plan completed; read it after Run returns.
 	finishedAt int64
+	err        error // the first failed publish
+
 }
 
 // NewDriver returns a driver for the plan, starting at start (nanoseconds
 // since the Unix epoch).
-func NewDriver(cfg DriverConfig, src *GeneratorSource, clock Clock, start int64) *Driver {
+func NewDriver(cfg DriverConfig, src Log, clock Clock, start int64) *Driver {
 	if cfg.Tick <= 0 {
 		cfg.Tick = 200 * time.Microsecond
 	}
@@ -98,8 +101,9 @@ func (d *Driver) Step(now int64) int64 {
 		target = min(target, int64(d.cfg.Duration.Seconds()*d.cfg.Rate))
 	}
 	// Records stay in stream order: stop at the first whose partition is full.
-	for p := range d.parts {
-		limit := d.src.parts[p].read.Load() + d.cfg.Backlog // offsets below limit fit
+	for p, read := range d.src.ReadOffsets() {
+		p := int64(p)
+		limit := read + d.cfg.Backlog // offsets below limit fit
 		if g := limit*d.parts + p; g < target {
 			target = g
 		}
@@ -114,10 +118,14 @@ func (d *Driver) Step(now int64) int64 {
 	}
 	for p := range d.parts {
 		end := (target + d.parts - 1 - p) / d.parts // records of p among the first target
+		var err error
 		if d.cfg.Rate > 0 {
-			d.src.publish(int(p), end, func(o int64) int64 { return d.intended(o*d.parts + p) })
+			err = d.src.Publish(int(p), end, func(o int64) int64 { return d.intended(o*d.parts + p) })
 		} else {
-			d.src.publish(int(p), end, func(int64) int64 { return now })
+			err = d.src.Publish(int(p), end, func(int64) int64 { return now })
+		}
+		if err != nil && d.err == nil {
+			d.err = fmt.Errorf("publish to partition %d: %w", p, err)
 		}
 	}
 	d.sent.Store(target)
@@ -125,15 +133,23 @@ func (d *Driver) Step(now int64) int64 {
 }
 
 // Run publishes the plan until it is complete, then closes the source. It
-// returns ctx.Err() if ctx ends first (the source is closed then too).
-func (d *Driver) Run(ctx context.Context) error {
-	defer d.src.Close()
+// returns ctx.Err() if ctx ends first (the source is closed then too), and
+// the source's error if a publish or the close fails.
+func (d *Driver) Run(ctx context.Context) (err error) {
+	defer func() {
+		if cerr := d.src.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("close the source: %w", cerr)
+		}
+	}()
 	if err := d.sleep(ctx, time.Duration(d.start-d.clock.Now())); err != nil {
 		return err
 	}
 	for {
 		now := d.clock.Now()
 		d.Step(now)
+		if d.err != nil {
+			return d.err
+		}
 		sent := d.sent.Load()
 		if d.finished(now, sent) {
 			d.finishedAt = now
@@ -150,7 +166,7 @@ func (d *Driver) Run(ctx context.Context) error {
 		// The source is full (or the plan is "as fast as taken"): wait for
 		// the engine to fetch, or a tick.
 		select {
-		case <-d.src.progress:
+		case <-d.src.Progress():
 		case <-d.clock.After(d.cfg.Tick):
 		case <-ctx.Done():
 			return ctx.Err()

@@ -193,7 +193,7 @@ func TestSourceFetchAndWait(t *testing.T) {
 	// Wait blocks until a publish, and returns at once afterwards.
 	woke := make(chan error, 1)
 	go func() { woke <- src.Wait(context.Background(), 0, 0) }()
-	src.publish(0, 3, func(o int64) int64 { return 100 + o })
+	src.Publish(0, 3, func(o int64) int64 { return 100 + o })
 	if err := <-woke; err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +210,7 @@ func TestSourceFetchAndWait(t *testing.T) {
 		t.Errorf("replay differs: %+v vs %+v", buf[2], buf[0])
 	}
 	// Retention: 8 records; offset 0 falls out once 9 are published.
-	src.publish(0, 9, func(o int64) int64 { return o })
+	src.Publish(0, 9, func(o int64) int64 { return o })
 	if _, err := src.Fetch(0, 0, buf); !errors.Is(err, engines.ErrOffsetOutOfRange) {
 		t.Errorf("offset out of retention: %v", err)
 	}

@@ -12,7 +12,7 @@ import (
 type meter struct {
 	start, warmupEnd int64
 	driver           *Driver
-	src              *GeneratorSource
+	src              Log
 	rec              *Recorder
 
 	timeline  []resultfile.TimelinePoint
@@ -25,7 +25,7 @@ type meter struct {
 	warmupSampled             bool
 }
 
-func newMeter(start int64, warmup time.Duration, d *Driver, src *GeneratorSource, rec *Recorder) *meter {
+func newMeter(start int64, warmup time.Duration, d *Driver, src Log, rec *Recorder) *meter {
 	return &meter{start: start, warmupEnd: start + int64(warmup), driver: d, src: src, rec: rec, lastAt: start}
 }
 

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -46,6 +47,9 @@ type RunConfig struct {
 	// once the input has ended (0: one minute).
 	Backlog      int64
 	DrainTimeout time.Duration
+	// Source chooses the log the engine reads: the in-process generator
+	// (the default) or a JetStream stream.
+	Source SourceConfig
 	// Command is the command line, recorded in the result.
 	Command []string
 	// Clock is the harness's time (nil: the system clock).
@@ -98,10 +102,22 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 		eventRate = MaxRateEventRate
 	}
 
+	backlog := cfg.Backlog
+	if backlog == 0 {
+		backlog = DefaultBacklog(cfg.Rate, cfg.Partitions)
+	}
+	// The log is set up first (a broker takes a moment to start); it fills
+	// records with the instance built below, before anything is published.
+	var inst workloads.Instance
+	ol, err := openLog(ctx, cfg, func(r *engines.Record) { inst.Fill(r) }, backlog, cfg.Clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	defer ol.close()
+
 	// The plan starts shortly after setup; if setup overran the start,
 	// build again with a later one, so the first records are not born late.
 	var (
-		inst  workloads.Instance
 		eng   engines.Engine
 		start int64
 	)
@@ -127,11 +143,7 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 		lead *= 2
 	}
 
-	backlog := cfg.Backlog
-	if backlog == 0 {
-		backlog = DefaultBacklog(cfg.Rate, cfg.Partitions)
-	}
-	src := NewGeneratorSource(cfg.Partitions, 4*backlog, inst.Fill)
+	src := ol.Log
 	rec := NewRecorder(cfg.Clock)
 	drv := NewDriver(DriverConfig{Rate: cfg.Rate, Records: cfg.Records, Duration: cfg.Duration, Backlog: backlog}, src, cfg.Clock, start)
 	warmup := time.Duration((int64(cfg.Warmup) + int64(time.Second) - 1) / int64(time.Second) * int64(time.Second))
@@ -152,7 +164,8 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 		RecordBytes:    inst.RecordBytes(),
 		Seed:           cfg.Seed,
 		Guarantee:      cfg.Guarantee,
-		Source:         "generator",
+		Source:         cmp.Or(cfg.Source.Name, "generator"),
+		SourceSettings: ol.settings,
 		Partitions:     cfg.Partitions,
 		Parallelism:    cfg.Parallelism,
 		Rate:           resultfile.RateFigures{Asked: cfg.Rate, Max: cfg.Rate == 0},
@@ -185,7 +198,7 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 
 // run drives the engine and samples it until the engine has drained the
 // input, failed, or overrun the drain timeout.
-func run(ctx context.Context, cfg RunConfig, eng engines.Engine, src *GeneratorSource, rec *Recorder, drv *Driver, m *meter) error {
+func run(ctx context.Context, cfg RunConfig, eng engines.Engine, src Log, rec *Recorder, drv *Driver, m *meter) error {
 	engCtx, stopEngine := context.WithCancel(ctx)
 	defer stopEngine()
 	drvCtx, stopDriver := context.WithCancel(ctx)
@@ -270,7 +283,7 @@ func runEngine(ctx context.Context, eng engines.Engine, src engines.Source, sink
 }
 
 // figures fills the throughput and latency of a result from the meter.
-func figures(res *resultfile.Result, m *meter, src *GeneratorSource, got recorded) {
+func figures(res *resultfile.Result, m *meter, src Log, got recorded) {
 	end := got.lastWrite
 	if n := len(m.intervals); n > 0 && end < m.intervals[n-1].Start {
 		end = m.intervals[n-1].End
@@ -310,6 +323,9 @@ func figures(res *resultfile.Result, m *meter, src *GeneratorSource, got recorde
 
 func (cfg *RunConfig) check() error {
 	bad := func(format string, a ...any) error { return &UsageError{Msg: fmt.Sprintf(format, a...)} }
+	if err := cfg.Source.check(); err != nil {
+		return err
+	}
 	switch {
 	case (cfg.Records > 0) == (cfg.Duration > 0):
 		return bad("give exactly one of --records and --duration")

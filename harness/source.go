@@ -124,15 +124,17 @@ func (s *GeneratorSource) Wait(ctx context.Context, p int, offset int64) error {
 	}
 }
 
-// publish makes the records of partition p up to end visible, with intended
-// emit times from intended(offset).
-func (s *GeneratorSource) publish(p int, end int64, intended func(offset int64) int64) {
+// Publish makes the records of partition p up to end visible, with intended
+// emit times from intended(offset). It never blocks or fails: the driver
+// bounds the backlog itself.
+func (s *GeneratorSource) Publish(p int, end int64, intended func(offset int64) int64) error {
 	sp := &s.parts[p]
 	for o := sp.end.Load(); o < end; o++ {
 		sp.intended[o&s.mask].Store(intended(o))
 	}
 	sp.end.Store(end)
 	s.wake(sp)
+	return nil
 }
 
 func (s *GeneratorSource) wake(sp *sourcePartition) {
@@ -143,12 +145,25 @@ func (s *GeneratorSource) wake(sp *sourcePartition) {
 }
 
 // Close closes every partition: the run's input is over.
-func (s *GeneratorSource) Close() {
+func (s *GeneratorSource) Close() error {
 	for i := range s.parts {
 		s.parts[i].closed.Store(true)
 		s.wake(&s.parts[i])
 	}
+	return nil
 }
+
+// ReadOffsets returns per partition the highest offset fetched + 1.
+func (s *GeneratorSource) ReadOffsets() []int64 {
+	out := make([]int64, len(s.parts))
+	for i := range s.parts {
+		out[i] = s.parts[i].read.Load()
+	}
+	return out
+}
+
+// Progress receives a value when the engine fetches.
+func (s *GeneratorSource) Progress() <-chan struct{} { return s.progress }
 
 // Published returns the records published to each partition.
 func (s *GeneratorSource) Published() []int64 {

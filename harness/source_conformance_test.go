@@ -11,8 +11,8 @@ func TestGeneratorSourceConformance(t *testing.T) {
 		s := NewGeneratorSource(partitions, 64, fillValue)
 		return enginetest.Log{
 			Source:  s,
-			Publish: func(p int, n int64) { s.publish(p, n, func(o int64) int64 { return o }) },
-			Close:   s.Close,
+			Publish: func(p int, n int64) { s.Publish(p, n, func(o int64) int64 { return o }) },
+			Close:   func() { s.Close() },
 		}
 	})
 }

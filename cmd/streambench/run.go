@@ -34,6 +34,7 @@ type runFlags struct {
 	backlog          int64
 	drainTimeout     time.Duration
 	cpuProfile       string
+	source           harness.SourceConfig
 	configFile       string
 	conf             []string
 	// engineFlags holds the engines' spellings of their settings
@@ -61,6 +62,9 @@ func runRun(ctx context.Context, args []string, stdio Stdio) error {
 	fs.StringArrayVar(&f.params, "param", nil, "workload parameter name=value, repeatable (see 'streambench list --workload NAME')")
 	fs.Int64Var(&f.backlog, "backlog", 0, "unread records per partition the source holds before the driver falls behind (default: 2s of the rate, at least 65536; 262144 at max rate)")
 	fs.DurationVar(&f.drainTimeout, "drain-timeout", time.Minute, "how long the engine may take to finish once the input has ended")
+	fs.StringVar(&f.source.Name, "source", "generator", "where the engine reads records: generator (in process, the engine alone) or jetstream (a durable log; the figures include the broker)")
+	fs.StringVar(&f.source.NATSURL, "nats-url", "", "jetstream: an external nats-server started with -js (default: one embedded in this process, on 127.0.0.1)")
+	fs.StringVar(&f.source.NATSStore, "nats-store", "", "jetstream: the embedded server's store, file (default) or memory")
 	fs.StringVar(&f.configFile, "config", "", "file of engine settings in the engine's own format: storm.yaml for core and trident")
 	fs.StringArrayVar(&f.conf, "conf", nil, "engine setting key=value in the engine's own vocabulary, repeatable (topology.max.spout.pending=1000; see 'streambench list --engine NAME')")
 	f.engineFlags = map[string]*string{}
@@ -164,7 +168,7 @@ func (f *runFlags) config(args []string) (harness.RunConfig, error) {
 		Engine: f.engine, Workload: f.workload, Params: params,
 		Seed: f.seed, Partitions: partitions, Parallelism: f.parallelism, Guarantee: g,
 		Rate: rate, Records: f.records, Duration: f.duration, Warmup: f.warmup,
-		Conf: conf, Backlog: f.backlog, DrainTimeout: f.drainTimeout,
+		Conf: conf, Backlog: f.backlog, DrainTimeout: f.drainTimeout, Source: f.source,
 		Command: append([]string{"streambench", "run"}, args...),
 	}, nil
 }
@@ -260,6 +264,12 @@ func printSummary(w io.Writer, r *resultfile.Result, out string) {
 	}
 	fmt.Fprintf(w, "streambench run: %s on %s (%s), seed %d, %d partitions, parallelism %d\n",
 		r.Engine, r.Workload, r.Guarantee, r.Seed, r.Partitions, r.Parallelism)
+	if r.Source == "jetstream" {
+		fmt.Fprintf(w, "  source        jetstream: %v at %v, stream %v; the figures include the broker\n",
+			r.SourceSettings["where"], r.SourceSettings["url"], r.SourceSettings["stream"])
+	} else {
+		fmt.Fprintf(w, "  source        %s: the engine alone, no broker\n", r.Source)
+	}
 	fmt.Fprintf(w, "  records       %s published (%s), %s measured over %.2fs after %gs warm-up\n",
 		count(float64(r.Records)), rate, count(float64(r.RecordsMeasured)), r.DurationS, r.WarmupS)
 	if r.WarmupNote != "" {

@@ -37,8 +37,11 @@ type Result struct {
 	Seed           uint64            `json:"seed"`
 	Guarantee      engines.Guarantee `json:"guarantee"`
 	Source         string            `json:"source"`
-	Partitions     int               `json:"partitions"`
-	Parallelism    int               `json:"parallelism"`
+	// SourceSettings says how the source was set up and where it ran (a
+	// broker's URL, whether the harness started it, its store).
+	SourceSettings map[string]any `json:"source_settings,omitempty"`
+	Partitions     int            `json:"partitions"`
+	Parallelism    int            `json:"parallelism"`
 
 	Rate RateFigures `json:"rate"`
 	// Records is how many records were published; RecordsMeasured how many

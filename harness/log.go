@@ -1,0 +1,36 @@
+package harness
+
+import "github.com/streambench/streambench/engines"
+
+// Log is a run's source as the harness sees it: the engines.Source the
+// engine reads, with the producer side the driver publishes into and the
+// counters the meter reads. GeneratorSource is the in-process one; a
+// JetStream stream is the durable one (harness/sources/jetstream).
+//
+// Publish, Close and Published are called by the driver's goroutine and
+// the run after it; ReadOffsets, Read and Progress are safe for concurrent
+// use with everything.
+type Log interface {
+	engines.Source
+	// Publish appends the records of partition p up to offset end, with
+	// intended emit times from intended(offset). It may block while the log
+	// is full (a broker's window of unacknowledged messages), which the
+	// driver counts as send delay. An error ends the run.
+	Publish(p int, end int64, intended func(offset int64) int64) error
+	// Close ends every partition: the run's input is over. It returns once
+	// everything published is in the log.
+	Close() error
+	// Published returns the records in the log per partition: what the
+	// oracle is asked about.
+	Published() []int64
+	// ReadOffsets returns per partition the highest offset the engine
+	// fetched + 1, from which the driver bounds the backlog.
+	ReadOffsets() []int64
+	// Read returns how many distinct records the engine has fetched.
+	Read() int64
+	// Progress receives a value (without blocking the sender) when the
+	// engine fetches, to wake a driver waiting for room.
+	Progress() <-chan struct{}
+}
+
+var _ Log = (*GeneratorSource)(nil)

@@ -1,0 +1,146 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/streambench/streambench/engines"
+	"github.com/streambench/streambench/harness/sources/jetstream"
+)
+
+// SourceConfig chooses a run's source.
+type SourceConfig struct {
+	// Name is generator (the default) or jetstream.
+	Name string
+	// NATSURL is an external JetStream server (nats-server -js); empty
+	// starts one in this process. NATSStore is the embedded server's store:
+	// file (the default) or memory.
+	NATSURL   string
+	NATSStore string
+}
+
+// check refuses a source or setting the harness does not have.
+func (c SourceConfig) check() error {
+	switch c.Name {
+	case "", "generator":
+		if c.NATSURL != "" || c.NATSStore != "" {
+			return &UsageError{Msg: "--nats-url and --nats-store apply to --source jetstream"}
+		}
+	case "jetstream":
+		if c.NATSStore != "" && c.NATSStore != "file" && c.NATSStore != "memory" {
+			return &UsageError{Msg: fmt.Sprintf("--nats-store %q: want file or memory", c.NATSStore)}
+		}
+		if c.NATSURL != "" && c.NATSStore != "" {
+			return &UsageError{Msg: "--nats-store applies to the embedded server; an external one (--nats-url) keeps its own store"}
+		}
+	default:
+		names := make([]string, len(Sources))
+		for i, s := range Sources {
+			names[i] = s.Name
+		}
+		return unknown("source", c.Name, names)
+	}
+	return nil
+}
+
+// openedLog is a run's Log with what it was set up as and how to take it
+// down once the run is over.
+type openedLog struct {
+	Log
+	settings map[string]any
+	close    func()
+}
+
+// openLog sets up the run's source: the in-process generator log, or a
+// JetStream stream of its own on the embedded or an external server. An
+// unreachable server or a stream that cannot be made is a *UsageError,
+// before anything runs.
+func openLog(ctx context.Context, cfg RunConfig, fill func(*engines.Record), backlog int64, start int64) (*openedLog, error) {
+	if cfg.Source.Name != "jetstream" {
+		return &openedLog{Log: NewGeneratorSource(cfg.Partitions, 4*backlog, fill),
+			settings: map[string]any{"where": "in process"}, close: func() {}}, nil
+	}
+	var (
+		srv  *jetstream.Server
+		conn *jetstream.Conn
+		err  error
+	)
+	settings := map[string]any{}
+	if cfg.Source.NATSURL == "" {
+		store := jetstream.FileStore
+		if cfg.Source.NATSStore == "memory" {
+			store = jetstream.MemoryStore
+		}
+		if srv, err = jetstream.StartEmbedded(jetstream.ServerOptions{Store: store}); err != nil {
+			return nil, fmt.Errorf("start the embedded nats-server: %w", err)
+		}
+		if conn, err = srv.Connect(); err != nil {
+			srv.Close()
+			return nil, fmt.Errorf("connect to the embedded nats-server: %w", err)
+		}
+		settings["where"] = "embedded nats-server, in process"
+		settings["url"] = srv.ClientURL()
+		settings["store"] = string(store)
+	} else {
+		if conn, err = jetstream.Connect(cfg.Source.NATSURL); err != nil {
+			return nil, &UsageError{Msg: fmt.Sprintf("--nats-url: %v", err)}
+		}
+		settings["where"] = "external nats-server"
+		settings["url"] = cfg.Source.NATSURL
+	}
+	down := func() {
+		conn.Close()
+		if srv != nil {
+			srv.Close()
+		}
+	}
+	stream := fmt.Sprintf("streambench-%s-%s-%s", cfg.Engine, cfg.Workload, strconv.FormatInt(start, 36))
+	stream = strings.ReplaceAll(stream, ".", "_")
+	log, err := jetstream.CreateLog(ctx, conn, jetstream.LogConfig{Stream: stream, Partitions: cfg.Partitions}, fill)
+	if err != nil {
+		down()
+		return nil, &UsageError{Msg: fmt.Sprintf("--source jetstream: %v", err)}
+	}
+	src, err := jetstream.OpenSource(ctx, conn, stream, jetstream.SourceOptions{})
+	if err != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		conn.DeleteStream(ctx, stream)
+		cancel()
+		down()
+		return nil, &UsageError{Msg: fmt.Sprintf("--source jetstream: %v", err)}
+	}
+	settings["stream"] = stream
+	settings["batch_records"] = jetstream.DefaultBatchRecords
+	settings["max_pending_messages"] = jetstream.DefaultMaxPending
+	return &openedLog{Log: &jetstreamLog{log: log, Source: src}, settings: settings, close: func() {
+		src.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		conn.DeleteStream(ctx, stream) // a run's stream is its own
+		down()
+	}}, nil
+}
+
+// jetstreamLog is a JetStream stream as a run's Log: the driver publishes
+// through the producer (record batches, acknowledged asynchronously) and
+// the engine reads through the consumer, as it would any Kafka topic.
+type jetstreamLog struct {
+	log *jetstream.Log
+	*jetstream.Source
+}
+
+func (l *jetstreamLog) Publish(p int, end int64, intended func(offset int64) int64) error {
+	return l.log.Publish(p, end, intended)
+}
+
+// Close publishes the closing markers and waits for every acknowledgement.
+func (l *jetstreamLog) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	return l.log.Close(ctx)
+}
+
+func (l *jetstreamLog) Published() []int64 { return l.log.Published() }

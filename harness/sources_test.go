@@ -1,0 +1,86 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/streambench/streambench/engines"
+	"github.com/streambench/streambench/engines/enginetest"
+)
+
+// TestRunOnJetStream runs word count on every engine through a JetStream
+// stream on the embedded server: each gives the oracle's answer at its
+// guarantees, the result names the source and where it ran, and nothing
+// is left behind (goroutines, the server's store directory).
+func TestRunOnJetStream(t *testing.T) {
+	stores := func() []string {
+		m, _ := filepath.Glob(filepath.Join(os.TempDir(), "streambench-jetstream-*"))
+		return m
+	}
+	before := len(stores())
+	for _, tc := range []struct {
+		engine    string
+		guarantee engines.Guarantee
+		store     string
+	}{
+		{"baseline", engines.AtMostOnce, ""},
+		{"core", engines.AtLeastOnce, ""},
+		{"core", engines.AtMostOnce, "memory"},
+		{"trident", engines.ExactlyOnce, ""},
+		{"microbatch", engines.AtLeastOnce, ""},
+		{"microbatch", engines.ExactlyOnce, "memory"},
+	} {
+		t.Run(tc.engine+"/"+tc.guarantee.String(), func(t *testing.T) {
+			enginetest.NoGoroutinesLeft(t)
+			m, err := Run(context.Background(), RunConfig{Engine: tc.engine, Workload: "wordcount", Seed: 3,
+				Partitions: 2, Parallelism: 2, Guarantee: tc.guarantee, Rate: 20000, Records: 4000,
+				DrainTimeout: 30 * time.Second, Source: SourceConfig{Name: "jetstream", NATSStore: tc.store},
+				Conf: map[string]map[string]string{"microbatch": {"spark.streaming.batchDuration": "100ms"}}[tc.engine]})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := m.Result
+			if v := r.Verification; !v.OK || v.Lost != 0 || v.Duplicated != 0 || v.Wrong != 0 || v.Expected == 0 {
+				t.Errorf("verification %+v", v)
+			}
+			if r.Source != "jetstream" || !strings.HasPrefix(r.SourceSettings["url"].(string), "nats://127.0.0.1:") || r.Records != 4000 {
+				t.Errorf("source %q, settings %v, records %d", r.Source, r.SourceSettings, r.Records)
+			}
+			if want := map[string]string{"": "file", "memory": "memory"}[tc.store]; r.SourceSettings["store"] != want {
+				t.Errorf("store %v, want %s", r.SourceSettings["store"], want)
+			}
+		})
+	}
+	if after := len(stores()); after > before {
+		t.Errorf("%d JetStream store directories left behind", after-before)
+	}
+}
+
+// TestRunSourceRefuses: a source the harness lacks, JetStream settings
+// without JetStream, and an unreachable server are usage errors before
+// anything runs.
+func TestRunSourceRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		src  SourceConfig
+		want string
+	}{
+		{SourceConfig{Name: "kafka"}, `unknown source "kafka"`},
+		{SourceConfig{Name: "generator", NATSURL: "nats://127.0.0.1:4222"}, "apply to --source jetstream"},
+		{SourceConfig{Name: "jetstream", NATSStore: "disk"}, `--nats-store "disk": want file or memory`},
+		{SourceConfig{Name: "jetstream", NATSURL: "nats://127.0.0.1:1"}, "--nats-url: nats-server unreachable"},
+	} {
+		t.Run(tc.want, func(t *testing.T) {
+			_, err := Run(context.Background(), RunConfig{Engine: "baseline", Workload: "wordcount", Seed: 1, Partitions: 1,
+				Parallelism: 1, Guarantee: engines.AtMostOnce, Records: 10, DrainTimeout: time.Second, Source: tc.src})
+			var ue *UsageError
+			if !errors.As(err, &ue) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want a usage error with %q", err, tc.want)
+			}
+		})
+	}
+}

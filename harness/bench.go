@@ -471,6 +471,7 @@ func CellRunConfig(c *resultfile.CellRecord, rate float64, calibration bool) (Ru
 		Seed: c.Seed, Partitions: c.Partitions, Parallelism: c.Parallelism, Guarantee: g,
 		Rate: rate, Duration: publish, Warmup: warmup,
 		Conf:    engines.Conf(c.EngineConf).Clone(),
+		Source:  SourceConfig{Name: c.Source},
 		Backlog: backlog, DrainTimeout: c.DrainTimeout.D(),
 	}
 	cfg.Command = runCommand(c, cfg)
@@ -494,6 +495,9 @@ func runCommand(c *resultfile.CellRecord, cfg RunConfig) []string {
 		cmd = append(cmd, "--backlog", strconv.FormatInt(cfg.Backlog, 10))
 	}
 	cmd = append(cmd, "--drain-timeout", cfg.DrainTimeout.String())
+	if cfg.Source.Name != "" && cfg.Source.Name != "generator" {
+		cmd = append(cmd, "--source", cfg.Source.Name)
+	}
 	// A setting with a shorthand flag is written with it (--batch-interval
 	// 1s); any other as --conf key=value.
 	flags := map[string]string{}

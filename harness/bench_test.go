@@ -369,6 +369,11 @@ cells:
 	if got := strings.Join(cfg.Command, " "); got != want {
 		t.Errorf("command\n%s\nwant\n%s", got, want)
 	}
+	js := c
+	js.Source = "jetstream"
+	if cfg, _, _ := CellRunConfig(&js, 80000, false); cfg.Source.Name != "jetstream" || !strings.Contains(strings.Join(cfg.Command, " "), "--drain-timeout 30s --source jetstream --batch-interval 1s") {
+		t.Errorf("a jetstream cell runs on %q: %v", cfg.Source.Name, cfg.Command)
+	}
 	cal, publish, _ := CellRunConfig(&c, 0, true)
 	if publish != 2*time.Second || cal.Warmup != 0 || cal.Backlog != 4096 || !slices.Contains(cal.Command, "max") {
 		t.Errorf("calibration %+v", cal)

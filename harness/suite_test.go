@@ -69,6 +69,7 @@ cells:
   - engine: microbatch
     name: mb-500ms
     batch_interval: 500ms
+    source: jetstream
     workload: wordcount
     loads: [0.5]
     start: 20k
@@ -85,6 +86,9 @@ cells:
 	}
 	if s.Cells[1].ID != "core-at-least-once/grep" {
 		t.Errorf("cell 1: %s", s.Cells[1].ID)
+	}
+	if c.Source != "" || s.Cells[2].Source != "jetstream" {
+		t.Errorf("sources %q and %q, want the generator's default and jetstream", c.Source, s.Cells[2].Source)
 	}
 	if len(c.EngineConf) != 0 || s.Cells[2].EngineConf["spark.streaming.blockInterval"] != "50ms" {
 		t.Errorf("the defaults' engine settings apply to the engines that know them: core has %v, microbatch %v", c.EngineConf, s.Cells[2].EngineConf)
@@ -117,6 +121,7 @@ func TestParseSuiteErrors(t *testing.T) {
 		{"a spelling the engine does not use", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    batch_interval: 1s\n", `s.yaml:5: cells[0].batch_interval: sets spark.streaming.batchDuration of engine microbatch; engine core does not use it`},
 		{"unknown engine setting", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    engine_conf:\n      topology.max.spout.pendin: 10\n", `s.yaml:6: cells[0].engine_conf.topology.max.spout.pendin: topology.max.spout.pendin: unknown setting: engine core has no such setting; did you mean "topology.max.spout.pending"?`},
 		{"bad engine setting", "name: x\ncells:\n  - engine: trident\n    workload: wordcount\n    engine_conf: {trident.state: snapshot}\n", `s.yaml:5: cells[0].engine_conf.trident.state: trident.state: unknown trident state "snapshot"`},
+		{"unknown source", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    source: kafka\n", `s.yaml:5: cells[0].source: unknown source "kafka"`},
 		{"engine_conf not a map", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    engine_conf: [a]\n", `cells[0].engine_conf: want a mapping`},
 		{"duration range", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    probe: 100ms\n", `s.yaml:5: cells[0].probe: 100ms is out of range`},
 		{"bad guarantee", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    guarantee: twice\n", `s.yaml:5: cells[0].guarantee: unknown guarantee "twice"`},

@@ -30,6 +30,9 @@ type CellSettings struct {
 	// suite's engine_conf, its spellings (batch_interval, ...) and the keys
 	// of ConfigFile, merged and checked by the engine when the suite is read.
 	EngineConf map[string]string `yaml:"engine_conf" json:"engine_conf,omitempty"`
+	// Source is where the runs read records: generator (when empty) or
+	// jetstream, on a JetStream server embedded in each run.
+	Source string `yaml:"source" json:"source,omitempty"`
 	// ConfigFile is the storm.yaml-style file the settings were read from
 	// (core, trident), recorded as given.
 	ConfigFile string `yaml:"config_file" json:"config_file,omitempty"`

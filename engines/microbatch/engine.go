@@ -105,13 +105,13 @@ func NewEngine(cfg EngineConfig, pipeline Pipeline) (*Engine, error) {
 		e.input = "unreliable receiver"
 	case engines.AtLeastOnce:
 		if walExplicit && walSet != "true" {
-			return nil, fmt.Errorf("at-least-once needs %s=true: without the write-ahead log, blocks a receiver stored but no batch processed are lost with the process", ConfWALEnable)
+			return nil, &engines.ConfError{Key: ConfWALEnable, Err: fmt.Errorf("at-least-once needs %s=true: without the write-ahead log, blocks a receiver stored but no batch processed are lost with the process", ConfWALEnable)}
 		}
 		conf.Set(ConfWALEnable, "true")
 		e.input = "reliable receiver + write-ahead log"
 	case engines.ExactlyOnce:
 		if walExplicit && walSet == "true" {
-			return nil, fmt.Errorf("exactly-once reads the source directly by offset ranges and has no receiver: %s=true does not apply; remove it", ConfWALEnable)
+			return nil, &engines.ConfError{Key: ConfWALEnable, Err: fmt.Errorf("exactly-once reads the source directly by offset ranges and has no receiver: %s=true does not apply; remove it", ConfWALEnable)}
 		}
 		e.input = "direct stream + checkpointed offsets and state"
 	default:

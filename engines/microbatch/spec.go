@@ -1,7 +1,6 @@
 package microbatch
 
 import (
-	"errors"
 	"fmt"
 	"iter"
 	"maps"
@@ -104,24 +103,7 @@ func EngineFor(opts engines.Options, pipeline Pipeline) (*Engine, error) {
 		}
 		cfg.Conf.Set(k, v)
 	}
-	e, err := NewEngine(cfg, pipeline)
-	var ce *engines.ConfError
-	if err != nil && !errors.As(err, &ce) && !errors.Is(err, engines.ErrGuaranteeNotOffered) {
-		if k := confKeyOf(err); k != "" {
-			return nil, &engines.ConfError{Key: k, Err: err}
-		}
-	}
-	return e, err
-}
-
-// confKeyOf names the setting a NewEngine error is about, if it names one.
-func confKeyOf(err error) string {
-	for _, k := range []string{ConfWALEnable, ConfBackpressure} {
-		if strings.Contains(err.Error(), k) {
-			return k
-		}
-	}
-	return ""
+	return NewEngine(cfg, pipeline)
 }
 
 // WriteToSink registers the output operation a harness pipeline ends with:

@@ -108,6 +108,9 @@ type Spec struct {
 	// ("batch-interval" for spark.streaming.batchDuration); a suite spells
 	// them with underscores (batch_interval).
 	Flags map[string]string
+	// Connectors lists the kinds of source other than the log the engine
+	// reads, and the guarantees it gives over each (see CheckSource).
+	Connectors []Connector
 }
 
 // DefaultGuarantee returns the guarantee a run gets when it asks for none.

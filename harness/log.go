@@ -8,10 +8,14 @@ import "github.com/streambench/streambench/engines"
 // JetStream stream is the durable one (harness/sources/jetstream).
 //
 // Publish, Close and Published are called by the driver's goroutine and
-// the run after it; ReadOffsets, Read and Progress are safe for concurrent
+// the run after it; Input, ReadOffsets, Read and Progress are safe for concurrent
 // use with everything.
 type Log interface {
-	engines.Source
+	// Partitions returns the number of partitions.
+	Partitions() int
+	// Input returns the source as the engine reads it: a replayable log
+	// (engines.Source) or another kind, with its connector's handle.
+	Input() engines.Input
 	// Publish appends the records of partition p up to offset end, with
 	// intended emit times from intended(offset). It may block while the log
 	// is full (a broker's window of unacknowledged messages), which the

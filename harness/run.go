@@ -93,8 +93,14 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := LookupEngine(cfg.Engine); err != nil {
+	spec, err := LookupEngine(cfg.Engine)
+	if err != nil {
 		return nil, err
+	}
+	if kind := cfg.Source.Kind(); kind != engines.KindLog {
+		if err := spec.CheckSource(kind, cfg.Guarantee); err != nil {
+			return nil, &UsageError{Msg: fmt.Sprintf("--source %s: %v", cfg.Source.Describe(), err)}
+		}
 	}
 	opts := engines.Options{Parallelism: cfg.Parallelism, Guarantee: cfg.Guarantee, Conf: cfg.Conf}
 	eventRate := cfg.Rate
@@ -273,13 +279,13 @@ func run(ctx context.Context, cfg RunConfig, eng engines.Engine, src Log, rec *R
 }
 
 // runEngine runs the engine, turning a panic into an error.
-func runEngine(ctx context.Context, eng engines.Engine, src engines.Source, sink engines.Sink) (err error) {
+func runEngine(ctx context.Context, eng engines.Engine, src Log, sink engines.Sink) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("panic: %v", p)
 		}
 	}()
-	return eng.Run(ctx, src, sink)
+	return engines.RunInput(ctx, eng, src.Input(), sink)
 }
 
 // figures fills the throughput and latency of a result from the meter.

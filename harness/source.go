@@ -62,6 +62,9 @@ func NewGeneratorSource(partitions int, retention int64, fill func(*engines.Reco
 // Partitions implements engines.Source.
 func (s *GeneratorSource) Partitions() int { return len(s.parts) }
 
+// Input returns the source as the engine reads it: a replayable log.
+func (s *GeneratorSource) Input() engines.Input { return engines.LogInput(s) }
+
 // Retention returns how many records per partition stay fetchable behind a
 // partition's end.
 func (s *GeneratorSource) Retention() int64 { return s.mask + 1 }

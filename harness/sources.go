@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strconv"
@@ -20,18 +21,53 @@ type SourceConfig struct {
 	// file (the default) or memory.
 	NATSURL   string
 	NATSStore string
+	// NATSClass is the kind of source JetStream plays: log (the default:
+	// a replayable log read by offset), queue (a durable consumer with
+	// acks and redelivery) or feed (plain subjects, fire and forget).
+	NATSClass string
+}
+
+// Describe names the source as the command line chooses it.
+func (c SourceConfig) Describe() string {
+	if c.Name == "jetstream" && c.NATSClass != "" && c.NATSClass != "log" {
+		return "jetstream --nats-class " + c.NATSClass
+	}
+	return cmp.Or(c.Name, "generator")
+}
+
+// Kind returns the kind of source the engine reads.
+func (c SourceConfig) Kind() engines.SourceKind {
+	switch c.Name {
+	case "jetstream":
+		switch c.NATSClass {
+		case "queue":
+			return engines.KindQueue
+		case "feed":
+			return engines.KindFeed
+		}
+	case "socket":
+		return engines.KindSocket
+	case "files":
+		return engines.KindFiles
+	}
+	return engines.KindLog
 }
 
 // check refuses a source or setting the harness does not have.
 func (c SourceConfig) check() error {
 	switch c.Name {
 	case "", "generator":
-		if c.NATSURL != "" || c.NATSStore != "" {
-			return &UsageError{Msg: "--nats-url and --nats-store apply to --source jetstream"}
+		if c.NATSURL != "" || c.NATSStore != "" || c.NATSClass != "" {
+			return &UsageError{Msg: "--nats-url, --nats-store and --nats-class apply to --source jetstream"}
 		}
 	case "jetstream":
 		if c.NATSStore != "" && c.NATSStore != "file" && c.NATSStore != "memory" {
 			return &UsageError{Msg: fmt.Sprintf("--nats-store %q: want file or memory", c.NATSStore)}
+		}
+		switch c.NATSClass {
+		case "", "log", "queue", "feed":
+		default:
+			return &UsageError{Msg: fmt.Sprintf("--nats-class %q: want log (a replayable log read by offset), queue (acks and redelivery) or feed (fire and forget)", c.NATSClass)}
 		}
 		if c.NATSURL != "" && c.NATSStore != "" {
 			return &UsageError{Msg: "--nats-store applies to the embedded server; an external one (--nats-url) keeps its own store"}
@@ -144,3 +180,5 @@ func (l *jetstreamLog) Close() error {
 }
 
 func (l *jetstreamLog) Published() []int64 { return l.log.Published() }
+
+func (l *jetstreamLog) Input() engines.Input { return engines.LogInput(l.Source) }

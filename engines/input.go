@@ -215,3 +215,37 @@ func joinWords(words []string) string {
 	}
 	return out + " and " + words[len(words)-1]
 }
+
+// InputSource returns in as a Source, for code that is handed a Source and
+// passes it on to a connector (a topology's build function handing it to
+// its spout): a log is itself; any other kind is a Source whose Fetch and
+// Wait refuse with an error wrapping ErrSourceKind, and which InputOf
+// turns back into in.
+func InputSource(in Input) Source {
+	if in.Kind == KindLog || in.Kind == "" {
+		return in.Log
+	}
+	return inputSource{in}
+}
+
+// InputOf returns the Input a Source stands for: the one InputSource was
+// given, or the log src itself.
+func InputOf(src Source) Input {
+	if s, ok := src.(inputSource); ok {
+		return s.in
+	}
+	return LogInput(src)
+}
+
+// inputSource carries a non-log Input through code that takes a Source.
+type inputSource struct{ in Input }
+
+func (s inputSource) Partitions() int { return s.in.NumPartitions() }
+
+func (s inputSource) Fetch(int, int64, []Record) (int, error) {
+	return 0, fmt.Errorf("%w: a %s cannot be read by offset; its connector reads it", ErrSourceKind, s.in.Kind)
+}
+
+func (s inputSource) Wait(context.Context, int, int64) error {
+	return fmt.Errorf("%w: a %s cannot be read by offset; its connector reads it", ErrSourceKind, s.in.Kind)
+}

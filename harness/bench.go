@@ -471,7 +471,7 @@ func CellRunConfig(c *resultfile.CellRecord, rate float64, calibration bool) (Ru
 		Seed: c.Seed, Partitions: c.Partitions, Parallelism: c.Parallelism, Guarantee: g,
 		Rate: rate, Duration: publish, Warmup: warmup,
 		Conf:    engines.Conf(c.EngineConf).Clone(),
-		Source:  SourceConfig{Name: c.Source},
+		Source:  SourceConfig{Name: c.Source, NATSClass: c.NATSClass},
 		Backlog: backlog, DrainTimeout: c.DrainTimeout.D(),
 	}
 	cfg.Command = runCommand(c, cfg)
@@ -497,6 +497,9 @@ func runCommand(c *resultfile.CellRecord, cfg RunConfig) []string {
 	cmd = append(cmd, "--drain-timeout", cfg.DrainTimeout.String())
 	if cfg.Source.Name != "" && cfg.Source.Name != "generator" {
 		cmd = append(cmd, "--source", cfg.Source.Name)
+	}
+	if cfg.Source.NATSClass != "" {
+		cmd = append(cmd, "--nats-class", cfg.Source.NATSClass)
 	}
 	// A setting with a shorthand flag is written with it (--batch-interval
 	// 1s); any other as --conf key=value.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/streambench/streambench/engines"
@@ -135,27 +136,58 @@ func openLog(ctx context.Context, cfg RunConfig, fill func(*engines.Record), bac
 	}
 	stream := fmt.Sprintf("streambench-%s-%s-%s", cfg.Engine, cfg.Workload, strconv.FormatInt(start, 36))
 	stream = strings.ReplaceAll(stream, ".", "_")
+	if cfg.Source.Kind() == engines.KindFeed {
+		// A feed is plain subjects: no stream, nothing kept.
+		feed := jetstream.NewFeed(conn, stream, cfg.Partitions, 0, fill)
+		in := jetstream.NewFeedInput(conn, stream, cfg.Partitions, 0)
+		settings["class"] = "feed"
+		settings["subjects"] = stream + ".<partition>"
+		settings["batch_records"] = jetstream.DefaultBatchRecords
+		settings["receiver_pending_messages"] = jetstream.DefaultFeedPending
+		fl := &feedLog{feed: feed, in: in, stop: make(chan struct{})}
+		return &openedLog{Log: fl, settings: settings, close: func() { fl.stopResending(); down() }}, nil
+	}
 	log, err := jetstream.CreateLog(ctx, conn, jetstream.LogConfig{Stream: stream, Partitions: cfg.Partitions}, fill)
 	if err != nil {
 		down()
 		return nil, &UsageError{Msg: fmt.Sprintf("--source jetstream: %v", err)}
 	}
-	src, err := jetstream.OpenSource(ctx, conn, stream, jetstream.SourceOptions{})
-	if err != nil {
+	deleteStream := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		conn.DeleteStream(ctx, stream)
-		cancel()
-		down()
-		return nil, &UsageError{Msg: fmt.Sprintf("--source jetstream: %v", err)}
+		defer cancel()
+		conn.DeleteStream(ctx, stream) // a run's stream is its own
 	}
 	settings["stream"] = stream
 	settings["batch_records"] = jetstream.DefaultBatchRecords
 	settings["max_pending_messages"] = jetstream.DefaultMaxPending
+	if cfg.Source.Kind() == engines.KindQueue {
+		q, err := jetstream.OpenQueue(ctx, conn, stream, jetstream.QueueConfig{Durable: "streambench"})
+		if err != nil {
+			deleteStream()
+			down()
+			return nil, &UsageError{Msg: fmt.Sprintf("--source jetstream --nats-class queue: %v", err)}
+		}
+		settings["class"] = "queue"
+		settings["consumers"] = "streambench_<partition>, explicit acks"
+		settings["ack_wait"] = jetstream.DefaultAckWait.String()
+		settings["max_ack_pending_messages"] = jetstream.DefaultMaxAckPending
+		in := jetstream.NewQueueInput(q)
+		return &openedLog{Log: &queueLog{log: log, QueueInput: in}, settings: settings, close: func() {
+			in.Close()
+			deleteStream()
+			down()
+		}}, nil
+	}
+	src, err := jetstream.OpenSource(ctx, conn, stream, jetstream.SourceOptions{})
+	if err != nil {
+		deleteStream()
+		down()
+		return nil, &UsageError{Msg: fmt.Sprintf("--source jetstream: %v", err)}
+	}
+	settings["class"] = "log"
 	return &openedLog{Log: &jetstreamLog{log: log, Source: src}, settings: settings, close: func() {
 		src.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		conn.DeleteStream(ctx, stream) // a run's stream is its own
+		deleteStream()
 		down()
 	}}, nil
 }
@@ -182,3 +214,113 @@ func (l *jetstreamLog) Close() error {
 func (l *jetstreamLog) Published() []int64 { return l.log.Published() }
 
 func (l *jetstreamLog) Input() engines.Input { return engines.LogInput(l.Source) }
+
+// queueLog is a JetStream stream read as a reliable queue: the driver
+// publishes as to the log, and the engine's connector takes deliveries
+// from durable consumers and acks them.
+type queueLog struct {
+	log *jetstream.Log
+	*jetstream.QueueInput
+}
+
+func (l *queueLog) Input() engines.Input {
+	return engines.Input{Kind: engines.KindQueue, Queue: l.QueueInput}
+}
+
+func (l *queueLog) Publish(p int, end int64, intended func(offset int64) int64) error {
+	return l.log.Publish(p, end, intended)
+}
+
+func (l *queueLog) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	return l.log.Close(ctx)
+}
+
+func (l *queueLog) Published() []int64 { return l.log.Published() }
+
+// feedLog is an unreliable feed: plain NATS subjects, published fire and
+// forget. It never holds the driver back (a feed has no backpressure), and
+// what the engine's receivers did not take is counted as dropped.
+type feedLog struct {
+	feed   *jetstream.Feed
+	in     *jetstream.FeedInput
+	ready  bool
+	stop   chan struct{}
+	resend sync.WaitGroup
+	once   sync.Once
+}
+
+// feedReadyTimeout bounds the wait for the engine's receivers to subscribe
+// before the first publish.
+const feedReadyTimeout = 30 * time.Second
+
+func (l *feedLog) Partitions() int      { return l.in.Partitions() }
+func (l *feedLog) Input() engines.Input { return engines.Input{Kind: engines.KindFeed, Feed: l.in} }
+
+// Publish sends the records. The first call waits for every partition's
+// receiver: a feed keeps nothing for a receiver that subscribes late, and
+// an engine's start-up is not what the run measures.
+func (l *feedLog) Publish(p int, end int64, intended func(offset int64) int64) error {
+	if !l.ready {
+		ctx, cancel := context.WithTimeout(context.Background(), feedReadyTimeout)
+		err := l.in.WaitReady(ctx)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("no receiver subscribed to every partition of the feed within %v", feedReadyTimeout)
+		}
+		l.ready = true
+	}
+	return l.feed.Publish(p, end, intended)
+}
+
+// Close sends the closing markers, and sends them again every 100 ms until
+// the run is over: a marker is a message like any other and can be dropped
+// by a receiver that is behind.
+func (l *feedLog) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := l.feed.Close(ctx); err != nil {
+		return err
+	}
+	l.resend.Go(func() {
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-l.stop:
+				return
+			case <-t.C:
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				_ = l.feed.Close(ctx)
+				cancel()
+			}
+		}
+	})
+	return nil
+}
+
+func (l *feedLog) stopResending() {
+	l.once.Do(func() { close(l.stop) })
+	l.resend.Wait()
+}
+
+func (l *feedLog) Published() []int64 { return l.feed.Published() }
+
+// ReadOffsets returns what was published: the driver is never held back.
+func (l *feedLog) ReadOffsets() []int64 { return l.feed.Published() }
+
+func (l *feedLog) Read() int64               { return l.in.Read() }
+func (l *feedLog) Progress() <-chan struct{} { return l.in.Progress() }
+
+// Dropped returns the records published that no receiver took.
+func (l *feedLog) Dropped() int64 {
+	var sent int64
+	for _, n := range l.feed.Published() {
+		sent += n
+	}
+	return max(sent-l.in.Read(), 0)
+}
+
+// dropper is a Log that can lose records: a feed.
+type dropper interface{ Dropped() int64 }

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"os"
@@ -27,19 +28,26 @@ func TestRunOnJetStream(t *testing.T) {
 		engine    string
 		guarantee engines.Guarantee
 		store     string
+		class     string
 	}{
-		{"baseline", engines.AtMostOnce, ""},
-		{"core", engines.AtLeastOnce, ""},
-		{"core", engines.AtMostOnce, "memory"},
-		{"trident", engines.ExactlyOnce, ""},
-		{"microbatch", engines.AtLeastOnce, ""},
-		{"microbatch", engines.ExactlyOnce, "memory"},
+		{"baseline", engines.AtMostOnce, "", ""},
+		{"core", engines.AtLeastOnce, "", ""},
+		{"core", engines.AtMostOnce, "memory", ""},
+		{"core", engines.AtLeastOnce, "", "queue"},
+		{"core", engines.AtMostOnce, "memory", "queue"},
+		{"core", engines.AtMostOnce, "", "feed"},
+		{"trident", engines.ExactlyOnce, "", ""},
+		{"microbatch", engines.AtLeastOnce, "", ""},
+		{"microbatch", engines.ExactlyOnce, "memory", ""},
+		{"microbatch", engines.AtLeastOnce, "", "queue"},
+		{"microbatch", engines.AtMostOnce, "memory", "queue"},
+		{"microbatch", engines.AtMostOnce, "", "feed"},
 	} {
-		t.Run(tc.engine+"/"+tc.guarantee.String(), func(t *testing.T) {
+		t.Run(tc.engine+"/"+tc.guarantee.String()+"/"+tc.class, func(t *testing.T) {
 			enginetest.NoGoroutinesLeft(t)
 			m, err := Run(context.Background(), RunConfig{Engine: tc.engine, Workload: "wordcount", Seed: 3,
 				Partitions: 2, Parallelism: 2, Guarantee: tc.guarantee, Rate: 20000, Records: 4000,
-				DrainTimeout: 30 * time.Second, Source: SourceConfig{Name: "jetstream", NATSStore: tc.store},
+				DrainTimeout: 30 * time.Second, Source: SourceConfig{Name: "jetstream", NATSStore: tc.store, NATSClass: tc.class},
 				Conf: map[string]map[string]string{"microbatch": {"spark.streaming.batchDuration": "100ms"}}[tc.engine]})
 			if err != nil {
 				t.Fatal(err)
@@ -53,6 +61,12 @@ func TestRunOnJetStream(t *testing.T) {
 			}
 			if want := map[string]string{"": "file", "memory": "memory"}[tc.store]; r.SourceSettings["store"] != want {
 				t.Errorf("store %v, want %s", r.SourceSettings["store"], want)
+			}
+			if want := cmp.Or(tc.class, "log"); r.SourceSettings["class"] != want {
+				t.Errorf("class %v, want %s", r.SourceSettings["class"], want)
+			}
+			if r.SendsDropped != 0 {
+				t.Errorf("%d sends dropped at a rate every engine keeps up with", r.SendsDropped)
 			}
 		})
 	}
@@ -77,6 +91,34 @@ func TestRunSourceRefuses(t *testing.T) {
 		t.Run(tc.want, func(t *testing.T) {
 			_, err := Run(context.Background(), RunConfig{Engine: "baseline", Workload: "wordcount", Seed: 1, Partitions: 1,
 				Parallelism: 1, Guarantee: engines.AtMostOnce, Records: 10, DrainTimeout: time.Second, Source: tc.src})
+			var ue *UsageError
+			if !errors.As(err, &ue) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want a usage error with %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestRunRefusesSourceKind: a kind of source an engine has no connector
+// for, or a guarantee its connector cannot give, is refused before
+// anything runs, with the reason and the way out.
+func TestRunRefusesSourceKind(t *testing.T) {
+	for _, tc := range []struct {
+		engine    string
+		guarantee engines.Guarantee
+		class     string
+		want      string
+	}{
+		{"trident", engines.ExactlyOnce, "queue", "trident has no connector for a queue"},
+		{"core", engines.AtLeastOnce, "feed", "a feed keeps nothing to replay"},
+		{"microbatch", engines.ExactlyOnce, "queue", "for exactly-once read the replayable log"},
+		{"microbatch", engines.AtLeastOnce, "feed", "microbatch over a feed gives at-most-once, not at-least-once"},
+		{"baseline", engines.AtMostOnce, "queue", "baseline has no connector for a queue"},
+	} {
+		t.Run(tc.engine+"/"+tc.class, func(t *testing.T) {
+			_, err := Run(context.Background(), RunConfig{Engine: tc.engine, Workload: "wordcount", Seed: 1, Partitions: 1,
+				Parallelism: 1, Guarantee: tc.guarantee, Records: 10, DrainTimeout: time.Second,
+				Source: SourceConfig{Name: "jetstream", NATSClass: tc.class}})
 			var ue *UsageError
 			if !errors.As(err, &ue) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want a usage error with %q", err, tc.want)

@@ -335,7 +335,7 @@ func kindName(n *yaml.Node) string {
 
 // settingKeys are the keys of resultfile.CellSettings, in the order the README lists
 // them.
-var settingKeys = append(append([]string{"guarantee", "seed", "partitions", "parallelism", "params", "source", "engine_conf"},
+var settingKeys = append(append([]string{"guarantee", "seed", "partitions", "parallelism", "params", "source", "nats_class", "engine_conf"},
 	engineFlagSpellings()...), "config_file", "latency_bound", "probe", "warmup", "calibrate", "start", "step", "precision",
 	"max_probes", "lag_slope", "latency_slope", "send_rate", "backlog", "drain_timeout", "loads")
 
@@ -393,6 +393,14 @@ func (p *suiteParser) setting(k, v *yaml.Node, prefix string, s *resultfile.Cell
 				err = p.errf(v.Line, key, "%v", cerr)
 			}
 			s.Source = src
+		}
+	case "nats_class":
+		var class string
+		if class, err = p.str(v, key); err == nil {
+			if cerr := (SourceConfig{Name: "jetstream", NATSClass: class}).check(); cerr != nil {
+				err = p.errf(v.Line, key, "%v", cerr)
+			}
+			s.NATSClass = class
 		}
 	case "engine_conf":
 		if v.Kind != yaml.MappingNode {

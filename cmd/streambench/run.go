@@ -65,6 +65,7 @@ func runRun(ctx context.Context, args []string, stdio Stdio) error {
 	fs.StringVar(&f.source.Name, "source", "generator", "where the engine reads records: generator (in process, the engine alone) or jetstream (a durable log; the figures include the broker)")
 	fs.StringVar(&f.source.NATSURL, "nats-url", "", "jetstream: an external nats-server started with -js (default: one embedded in this process, on 127.0.0.1)")
 	fs.StringVar(&f.source.NATSStore, "nats-store", "", "jetstream: the embedded server's store, file (default) or memory")
+	fs.StringVar(&f.source.NATSClass, "nats-class", "", "jetstream: the kind of source it plays, log (default: replayable, read by offset), queue (acks and redelivery) or feed (fire and forget)")
 	fs.StringVar(&f.configFile, "config", "", "file of engine settings in the engine's own format: storm.yaml for core and trident")
 	fs.StringArrayVar(&f.conf, "conf", nil, "engine setting key=value in the engine's own vocabulary, repeatable (topology.max.spout.pending=1000; see 'streambench list --engine NAME')")
 	f.engineFlags = map[string]*string{}

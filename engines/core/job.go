@@ -36,6 +36,7 @@ type Job struct {
 
 var (
 	_ engines.Engine          = (*Job)(nil)
+	_ engines.InputRunner     = (*Job)(nil)
 	_ engines.MetricsReporter = (*Job)(nil)
 )
 
@@ -85,6 +86,13 @@ func (j *Job) Metrics() any {
 
 // errJobRan is returned by a second Run.
 var errJobRan = errors.New("core: a Job runs once")
+
+// RunInput implements engines.InputRunner: the topology's build function
+// gets engines.InputSource(in), from which a SourceSpout picks the
+// connector of in's kind.
+func (j *Job) RunInput(ctx context.Context, in engines.Input, sink engines.Sink) error {
+	return j.Run(ctx, engines.InputSource(in), sink)
+}
 
 // Run implements engines.Engine.
 func (j *Job) Run(ctx context.Context, src engines.Source, sink engines.Sink) error {

@@ -22,11 +22,16 @@ const spoutFetchSize = 256
 // Values of consecutive tuples are cut from one slab.
 const spoutSlabSize = 1024
 
-// SourceSpout reads an engines.Source the way storm-kafka-client's
-// KafkaSpout reads a topic. Each task owns the partitions p with p mod tasks
-// equal to its index, fetches from them round-robin without blocking, and
-// emits one tuple per record, ("record") holding the *engines.Record, with
-// the record as its message id.
+// SourceSpout reads the run's source with the connector of its kind: a
+// log the way storm-kafka-client's KafkaSpout reads a topic (below), a
+// queue the way a RabbitMQ or JMS spout does (acking a message once every
+// tuple tree it produced completes) and a feed untracked; Source is then
+// engines.InputSource of the run's Input.
+//
+// Each task owns the partitions p with p mod tasks equal to its index and
+// emits one tuple per record, ("record") holding the *engines.Record. Over
+// a log it fetches from its partitions round-robin without blocking, with
+// the record as the tuple's message id.
 //
 // A failed record is emitted again from memory, before any new record, and
 // failed records are replayed in (partition, offset) order, as the Kafka
@@ -55,6 +60,7 @@ type SourceSpout struct {
 	replay    []*engines.Record
 	unsorted  bool // a failed record was queued since replay was sorted
 	slab      []any
+	conn      spoutConnector // reads a queue or a feed; nil for the log
 }
 
 var _ FiniteSpout = (*SourceSpout)(nil)
@@ -75,6 +81,13 @@ func (s *SourceSpout) Open(_ Config, ctx *TopologyContext, c *SpoutOutputCollect
 	}
 	s.offsets = make([]int64, len(s.parts))
 	s.done = make([]bool, len(s.parts))
+	if in := engines.InputOf(s.Source); in.Kind != engines.KindLog {
+		conn, err := connectorFor(in, s.parts, c.ReportError)
+		if err != nil {
+			return err
+		}
+		s.conn = conn
+	}
 	return nil
 }
 
@@ -82,7 +95,7 @@ func (s *SourceSpout) Open(_ Config, ctx *TopologyContext, c *SpoutOutputCollect
 // fetched record, fetching a batch when none is left.
 func (s *SourceSpout) NextTuple() {
 	for {
-		r := s.nextRecord()
+		r, id := s.nextRecord()
 		if r == nil {
 			return
 		}
@@ -109,13 +122,17 @@ func (s *SourceSpout) NextTuple() {
 		} else {
 			v[0] = r
 		}
-		s.collector.Emit(v, r)
+		s.collector.Emit(v, id)
 		return
 	}
 }
 
-// nextRecord returns the record to emit next, or nil when none is ready.
-func (s *SourceSpout) nextRecord() *engines.Record {
+// nextRecord returns the record to emit next and its message id, or nil
+// when none is ready.
+func (s *SourceSpout) nextRecord() (*engines.Record, any) {
+	if s.conn != nil {
+		return s.conn.next()
+	}
 	if len(s.replay) > 0 {
 		if s.unsorted {
 			slices.SortFunc(s.replay, func(a, b *engines.Record) int {
@@ -126,14 +143,14 @@ func (s *SourceSpout) nextRecord() *engines.Record {
 		r := s.replay[0]
 		s.replay[0] = nil
 		s.replay = s.replay[1:]
-		return r
+		return r, r
 	}
 	if len(s.buf) == 0 && !s.fetch() {
-		return nil
+		return nil, nil
 	}
 	r := &s.buf[0]
 	s.buf = s.buf[1:]
-	return r
+	return r, r
 }
 
 // fetch fills buf from the next partition that has records.
@@ -161,8 +178,20 @@ func (s *SourceSpout) fetch() bool {
 	return false
 }
 
-// Fail queues the record for replay.
+// Ack settles a queue's delivery once its last tuple tree completes.
+func (s *SourceSpout) Ack(msgID any) {
+	if s.conn != nil {
+		s.conn.ack(msgID)
+	}
+}
+
+// Fail queues the record for replay from the log, or, for a queue, gives
+// the delivery back once its last tuple tree completes.
 func (s *SourceSpout) Fail(msgID any) {
+	if s.conn != nil {
+		s.conn.fail(msgID)
+		return
+	}
 	s.replay = append(s.replay, msgID.(*engines.Record))
 	s.unsorted = len(s.replay) > 1
 }
@@ -170,6 +199,9 @@ func (s *SourceSpout) Fail(msgID any) {
 // Exhausted reports whether every owned partition has ended and nothing
 // is left to emit or replay.
 func (s *SourceSpout) Exhausted() bool {
+	if s.conn != nil {
+		return s.conn.exhausted()
+	}
 	if len(s.replay) > 0 || len(s.buf) > 0 {
 		return false
 	}
@@ -179,6 +211,13 @@ func (s *SourceSpout) Exhausted() bool {
 		}
 	}
 	return true
+}
+
+// Close stops a connector's readers.
+func (s *SourceSpout) Close() {
+	if s.conn != nil {
+		s.conn.close()
+	}
 }
 
 // DeclareOutputFields declares ("record"), or (KeyField, "record").

@@ -32,6 +32,15 @@ var Spec = &engines.Spec{
 	},
 	Keys:           specKeys(keys),
 	ReadConfigFile: ReadConfFile,
+	Connectors: []engines.Connector{
+		{Kind: engines.KindQueue, Offers: []engines.Offer{
+			{Guarantee: engines.AtLeastOnce, How: "a spout that acks the queue's message once every tuple tree it produced completes, and gives it back for redelivery when one fails"},
+			{Guarantee: engines.AtMostOnce, How: "no ackers: each message is acked as its records are emitted"},
+		}, WayOut: "a queue redelivers whole messages, so Storm core gives at-least-once over it; for exactly-once use --engine trident over a replayable log (--source jetstream)"},
+		{Kind: engines.KindFeed, Offers: []engines.Offer{
+			{Guarantee: engines.AtMostOnce, How: "a spout that emits what arrives, untracked"},
+		}, WayOut: "a feed keeps nothing to replay: for at-least-once read a queue (--nats-class queue) or the log (--nats-class log)"},
+	},
 }
 
 func init() {

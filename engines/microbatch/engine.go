@@ -56,6 +56,7 @@ type Engine struct {
 
 var (
 	_ engines.Engine          = (*Engine)(nil)
+	_ engines.InputRunner     = (*Engine)(nil)
 	_ engines.MetricsReporter = (*Engine)(nil)
 )
 
@@ -123,9 +124,19 @@ func NewEngine(cfg EngineConfig, pipeline Pipeline) (*Engine, error) {
 	return e, nil
 }
 
+// setInput names the input the run used, for Settings.
+func (e *Engine) setInput(s string) {
+	e.mu.Lock()
+	e.input = s
+	e.mu.Unlock()
+}
+
 // Settings implements engines.Engine.
 func (e *Engine) Settings() engines.Settings {
-	s := engines.Settings{"batchInterval": e.cfg.BatchInterval.String(), "guarantee": e.cfg.Guarantee.String(), "input": e.input}
+	e.mu.Lock()
+	input := e.input
+	e.mu.Unlock()
+	s := engines.Settings{"batchInterval": e.cfg.BatchInterval.String(), "guarantee": e.cfg.Guarantee.String(), "input": input}
 	for k, v := range e.conf.All() {
 		if v != "" {
 			s[k] = v
@@ -192,6 +203,13 @@ func (l engineListener) OnBatchCompleted(b BatchInfo) { l.e.OnBatchCompleted(b) 
 
 // Run implements engines.Engine.
 func (e *Engine) Run(ctx context.Context, src engines.Source, sink engines.Sink) error {
+	return e.RunInput(ctx, engines.LogInput(src), sink)
+}
+
+// RunInput implements engines.InputRunner: a log is read as Run reads it;
+// a queue by a reliable receiver (at-least-once) or one that acks on
+// receipt (at-most-once); a feed by an unreliable receiver.
+func (e *Engine) RunInput(ctx context.Context, in engines.Input, sink engines.Sink) error {
 	e.mu.Lock()
 	if e.ran {
 		e.mu.Unlock()
@@ -216,13 +234,22 @@ func (e *Engine) Run(ctx context.Context, src engines.Source, sink engines.Sink)
 		}
 	}
 	var input *DStream[engines.Record]
-	var drained <-chan struct{}
-	if e.cfg.Guarantee == engines.ExactlyOnce {
-		input = DirectStream(ssc, src)
+	drained := ssc.tracker.allStopped()
+	reliable := e.cfg.Guarantee == engines.AtLeastOnce
+	switch {
+	case in.Kind == engines.KindLog && e.cfg.Guarantee == engines.ExactlyOnce:
+		input = DirectStream(ssc, in.Log)
 		drained = input.input.(*directInput).drained
-	} else {
-		input = SourceStream(ssc, src, e.cfg.Guarantee == engines.AtLeastOnce)
-		drained = ssc.tracker.allStopped()
+	case in.Kind == engines.KindLog:
+		input = SourceStream(ssc, in.Log, reliable)
+	case in.Kind == engines.KindQueue && e.cfg.Guarantee != engines.ExactlyOnce:
+		input = MessageQueueStream(ssc, in.Queue, reliable)
+		e.setInput(map[bool]string{true: "reliable queue receiver (acks once the block is in the write-ahead log)", false: "queue receiver acking on receipt"}[reliable])
+	case in.Kind == engines.KindFeed && e.cfg.Guarantee == engines.AtMostOnce:
+		input = FeedStream(ssc, in.Feed)
+		e.setInput("unreliable feed receiver")
+	default:
+		return fmt.Errorf("%w: microbatch gives %v over a %s only as 'streambench list --engine microbatch' says", engines.ErrSourceKind, e.cfg.Guarantee, in.Kind)
 	}
 	ssc.AddStreamingListener(engineListener{e: e})
 	if err := e.pipeline(ssc, input, sink); err != nil {

@@ -155,3 +155,54 @@ func TestEngineSinkError(t *testing.T) {
 		t.Fatalf("Run = %v, want the sink's error", err)
 	}
 }
+
+// TestEngineOverQueue reads a reliable queue: at-least-once with a
+// reliable receiver that acks each message once its block is in the
+// write-ahead log, at-most-once with one that acks on receipt. Either way
+// the counts are the oracle's when nothing fails and every message ends
+// acked.
+func TestEngineOverQueue(t *testing.T) {
+	for _, g := range []engines.Guarantee{engines.AtLeastOnce, engines.AtMostOnce} {
+		t.Run(g.String(), func(t *testing.T) {
+			enginetest.NoGoroutinesLeft(t)
+			dir := t.TempDir()
+			e, err := NewEngine(EngineConfig{BatchInterval: 20 * time.Millisecond, Guarantee: g, CheckpointDir: dir}, wordCount)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := enginetest.NewMemQueue(2)
+			want := map[string]int64{}
+			words := []string{"to", "be", "or", "not", "that", "is", "the", "question"}
+			messages := 0
+			for i := 0; i < 2000; i += 10 {
+				var batch []string
+				for j := i; j < i+10; j++ {
+					line := words[j%8] + " " + words[(j*3)%8]
+					want[words[j%8]]++
+					want[words[(j*3)%8]]++
+					batch = append(batch, line)
+				}
+				q.Append((i/10)%2, batch...)
+				messages++
+			}
+			q.CloseAll()
+			sink := &enginetest.CollectSink{}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := e.RunInput(ctx, engines.Input{Kind: engines.KindQueue, Queue: q}, sink); err != nil {
+				t.Fatal(err)
+			}
+			if got := sink.Final(); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("counts %v, want %v", got, want)
+			}
+			a0, n0 := q.Counts(0)
+			a1, n1 := q.Counts(1)
+			if a0+a1 != messages || n0+n1 != 0 {
+				t.Fatalf("%d acks, %d naks; want %d acks", a0+a1, n0+n1, messages)
+			}
+			if in := e.Settings()["input"].(string); !strings.Contains(in, "queue") {
+				t.Errorf("settings say the input was %q", in)
+			}
+		})
+	}
+}

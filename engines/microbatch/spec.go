@@ -56,6 +56,15 @@ var Spec = &engines.Spec{
 	},
 	Keys:  specKeys(),
 	Flags: map[string]string{"batch-interval": ConfBatchDuration},
+	Connectors: []engines.Connector{
+		{Kind: engines.KindQueue, Offers: []engines.Offer{
+			{Guarantee: engines.AtLeastOnce, How: "reliable receiver: a message is acked once its block is in the write-ahead log"},
+			{Guarantee: engines.AtMostOnce, How: "receiver that acks each message on receipt, no write-ahead log"},
+		}, WayOut: "a queue has no offsets to cut batches by: for exactly-once read the replayable log (--nats-class log) with a direct stream"},
+		{Kind: engines.KindFeed, Offers: []engines.Offer{
+			{Guarantee: engines.AtMostOnce, How: "unreliable receiver"},
+		}, WayOut: "a feed keeps nothing to replay: for at-least-once read a queue (--nats-class queue), for exactly-once the log (--nats-class log)"},
+	},
 }
 
 func init() {

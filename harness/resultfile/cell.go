@@ -33,6 +33,9 @@ type CellSettings struct {
 	// Source is where the runs read records: generator (when empty) or
 	// jetstream, on a JetStream server embedded in each run.
 	Source string `yaml:"source" json:"source,omitempty"`
+	// NATSClass is the kind of source JetStream plays: log (when empty),
+	// queue or feed.
+	NATSClass string `yaml:"nats_class" json:"nats_class,omitempty"`
 	// ConfigFile is the storm.yaml-style file the settings were read from
 	// (core, trident), recorded as given.
 	ConfigFile string `yaml:"config_file" json:"config_file,omitempty"`

@@ -53,6 +53,11 @@ type Input struct {
 	// how many partitions the records in them come from.
 	Dir        string
 	Partitions int
+	// Coordination is the store the run gives the engine for its
+	// coordination metadata (Trident's txids and spout offsets), shared by
+	// every process of the run and surviving them; nil when the run has
+	// none, and the engine keeps its metadata itself.
+	Coordination KV
 }
 
 // LogInput is the Input of a replayable log.

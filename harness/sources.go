@@ -184,9 +184,23 @@ func openLog(ctx context.Context, cfg RunConfig, fill func(*engines.Record), bac
 		down()
 		return nil, &UsageError{Msg: fmt.Sprintf("--source jetstream: %v", err)}
 	}
-	settings["class"] = "log"
-	return &openedLog{Log: &jetstreamLog{log: log, Source: src}, settings: settings, close: func() {
+	// The coordination store beside the log: ZooKeeper's role, where
+	// Trident keeps its transaction metadata.
+	bucket := stream + "-coordination"
+	kv, err := jetstream.OpenKV(ctx, conn, bucket)
+	if err != nil {
 		src.Close()
+		deleteStream()
+		down()
+		return nil, &UsageError{Msg: fmt.Sprintf("--source jetstream: %v", err)}
+	}
+	settings["class"] = "log"
+	settings["coordination"] = "key-value bucket " + bucket
+	return &openedLog{Log: &jetstreamLog{log: log, Source: src, kv: kv}, settings: settings, close: func() {
+		src.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		conn.DeleteKV(ctx, bucket)
+		cancel()
 		deleteStream()
 		down()
 	}}, nil
@@ -198,6 +212,7 @@ func openLog(ctx context.Context, cfg RunConfig, fill func(*engines.Record), bac
 type jetstreamLog struct {
 	log *jetstream.Log
 	*jetstream.Source
+	kv *jetstream.KV
 }
 
 func (l *jetstreamLog) Publish(p int, end int64, intended func(offset int64) int64) error {
@@ -213,7 +228,11 @@ func (l *jetstreamLog) Close() error {
 
 func (l *jetstreamLog) Published() []int64 { return l.log.Published() }
 
-func (l *jetstreamLog) Input() engines.Input { return engines.LogInput(l.Source) }
+func (l *jetstreamLog) Input() engines.Input {
+	in := engines.LogInput(l.Source)
+	in.Coordination = l.kv
+	return in
+}
 
 // queueLog is a JetStream stream read as a reliable queue: the driver
 // publishes as to the log, and the engine's connector takes deliveries

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,6 +65,11 @@ func TestRunOnJetStream(t *testing.T) {
 			}
 			if want := cmp.Or(tc.class, "log"); r.SourceSettings["class"] != want {
 				t.Errorf("class %v, want %s", r.SourceSettings["class"], want)
+			}
+			if tc.engine == "trident" && (!strings.HasPrefix(fmt.Sprint(r.SourceSettings["coordination"]), "key-value bucket streambench-trident-") ||
+				r.EngineSettings["trident.transactional.state"] != "coordination store, under trident-wordcount") {
+				t.Errorf("coordination %v, transactional state in %v: want the run's key-value bucket",
+					r.SourceSettings["coordination"], r.EngineSettings["trident.transactional.state"])
 			}
 			if r.SendsDropped != 0 {
 				t.Errorf("%d sends dropped at a rate every engine keeps up with", r.SendsDropped)

@@ -28,6 +28,8 @@ type Job struct {
 	coreConf core.Config
 	build    func(src engines.Source, sink engines.Sink) (*TridentTopology, error)
 	txState  txstate.TransactionalState
+	ownState bool // txState was given by WithTransactionalState
+	txWhere  string
 	clock    func() time.Time
 
 	// extra are the settings JobFor chose outside the Storm configuration
@@ -41,6 +43,7 @@ type Job struct {
 
 var (
 	_ engines.Engine          = (*Job)(nil)
+	_ engines.InputRunner     = (*Job)(nil)
 	_ engines.MetricsReporter = (*Job)(nil)
 )
 
@@ -50,7 +53,7 @@ type JobOption func(*Job)
 // WithTransactionalState keeps the coordination metadata in s (a
 // txstate.Bolt file to resume after a restart); in memory by default.
 func WithTransactionalState(s txstate.TransactionalState) JobOption {
-	return func(j *Job) { j.txState = s }
+	return func(j *Job) { j.txState, j.ownState = s, true }
 }
 
 // WithClock makes the batch coordinators read time from now, for tests
@@ -74,7 +77,9 @@ func NewJob(name string, conf core.Config, build func(src engines.Source, sink e
 		o(j)
 	}
 	if j.txState == nil {
-		j.txState = txstate.NewMemory()
+		j.txState, j.txWhere = txstate.NewMemory(), "memory"
+	} else {
+		j.txWhere = fmt.Sprintf("%T", j.txState)
 	}
 	return j, nil
 }
@@ -96,6 +101,9 @@ func (j *Job) Settings() engines.Settings {
 	for k, v := range j.extra {
 		s[k] = v
 	}
+	j.mu.Lock()
+	s[SettingTransactionalState] = j.txWhere
+	j.mu.Unlock()
 	return s
 }
 
@@ -126,6 +134,43 @@ func (j *Job) Metrics() any {
 }
 
 var errJobRan = errors.New("trident: a Job runs once")
+
+// RunInput implements engines.InputRunner. When the run gives a
+// coordination store (in.Coordination) and the job was not given a
+// TransactionalState of its own, the transaction metadata lives there,
+// under the topology's name, as Storm keeps it in ZooKeeper: a topology
+// restarted on the same store resumes after the last committed txid and
+// replays the batches in flight from their recorded offsets.
+func (j *Job) RunInput(ctx context.Context, in engines.Input, sink engines.Sink) error {
+	if in.Coordination != nil && !j.ownState {
+		st, err := txstate.OpenStore(ctx, in.Coordination, storePrefix(j.name))
+		if err != nil {
+			return err
+		}
+		j.mu.Lock()
+		j.txState, j.txWhere = st, "coordination store, under "+storePrefix(j.name)
+		j.mu.Unlock()
+	}
+	return j.Run(ctx, engines.InputSource(in), sink)
+}
+
+// SettingTransactionalState is the setting a Job's Settings name where
+// its transaction metadata lives: memory, the run's coordination store, or
+// the type of the TransactionalState it was given.
+const SettingTransactionalState = "trident.transactional.state"
+
+// storePrefix turns a topology name into a coordination-store prefix.
+func storePrefix(name string) string {
+	out := []byte("trident-")
+	for _, c := range []byte(name) {
+		if c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' {
+			out = append(out, c)
+		} else {
+			out = append(out, '_')
+		}
+	}
+	return string(out)
+}
 
 // Run implements engines.Engine.
 func (j *Job) Run(ctx context.Context, src engines.Source, sink engines.Sink) error {

@@ -17,8 +17,10 @@ import (
 // QueueInput is a Queue as an engine reads it, an engines.MessageQueue,
 // with the counters a harness meters: what was delivered, per partition
 // and in all. A partition ends (io.EOF) once its closing marker has come
-// and the server holds nothing of it unacked, so a consumer that fails
-// batches gets them again before it is told the input is over.
+// and the server holds nothing else of it unacked, so a consumer that
+// fails batches gets them again before it is told the input is over. The
+// marker itself is acked only then: a consumer that dies before has it
+// delivered again, and its successor learns where the input ends.
 type QueueInput struct {
 	q        *Queue
 	parts    []queueInputPartition
@@ -27,6 +29,7 @@ type QueueInput struct {
 }
 
 type queueInputPartition struct {
+	marker  *Delivery // the closing marker, unacked until the partition drains
 	closed  atomic.Bool
 	readTo  atomic.Int64 // highest offset delivered + 1
 	drained atomic.Bool
@@ -71,7 +74,10 @@ func (qi *QueueInput) Next(ctx context.Context, p int) (engines.Delivery, error)
 				if lerr != nil {
 					return nil, lerr
 				}
-				if pending == 0 && ackPending == 0 {
+				if pending == 0 && ackPending <= 1 { // the marker
+					if err := qp.marker.Ack(); err != nil {
+						return nil, fmt.Errorf("queue on stream %q: ack the closing marker of partition %d: %w", qi.q.name, p, err)
+					}
 					qp.drained.Store(true)
 				}
 				continue
@@ -79,10 +85,8 @@ func (qi *QueueInput) Next(ctx context.Context, p int) (engines.Delivery, error)
 			return nil, err
 		}
 		if d.Closed {
+			qp.marker = d // a redelivered marker is the same message
 			qp.closed.Store(true)
-			if err := d.Ack(); err != nil {
-				return nil, fmt.Errorf("queue on stream %q: ack the closing marker of partition %d: %w", qi.q.name, p, err)
-			}
 			continue
 		}
 		if d.NumDelivered == 1 {

@@ -1,81 +1,25 @@
 package jetstream
 
 import (
-	"bytes"
-	"os"
-	"os/exec"
-	"strconv"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/streambench/streambench/harness/sources/jetstream/jetstreamtest"
 
 	"github.com/streambench/streambench/engines"
 )
 
-// natsServerBinary finds an external nats-server: Debian's package, which
-// `make test` installs when it is missing.
-func natsServerBinary() string {
-	if p, err := exec.LookPath("nats-server"); err == nil {
-		return p
-	}
-	if _, err := os.Stat("/usr/sbin/nats-server"); err == nil {
-		return "/usr/sbin/nats-server"
-	}
-	return ""
-}
-
-// startExternal runs `nats-server -js` on a free loopback port with a
-// temporary store and stops it by its pid when the test ends.
+// startExternal runs Debian's nats-server for the test and connects to it.
 func startExternal(t *testing.T) *Conn {
 	t.Helper()
-	bin := natsServerBinary()
-	if bin == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("nats-server is missing in CI: `make test` installs Debian's nats-server with apt-get before the tests")
-		}
-		t.Skip("nats-server is not installed (`make nats-server` installs Debian's package); skipping the external-server test")
+	c, err := Connect(jetstreamtest.StartExternal(t))
+	if err != nil {
+		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	port := strconv.Itoa(freePort(t))
-	var out bytes.Buffer
-	cmd := exec.Command(bin, "-js", "-sd", dir, "-a", "127.0.0.1", "-p", port)
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", bin, err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = syscall.Kill(cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-			t.Errorf("nats-server (pid %d) ignored SIGTERM for 10s", cmd.Process.Pid)
-		}
-	})
-
-	url := "nats://127.0.0.1:" + port
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := Connect(url)
-		if err == nil {
-			t.Cleanup(c.Close)
-			t.Logf("external nats-server %s (pid %d) at %s", c.nc.ConnectedServerVersion(), cmd.Process.Pid, url)
-			return c
-		}
-		select {
-		case err := <-exited:
-			t.Fatalf("nats-server exited (%v):\n%s", err, out.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("nats-server at %s not ready within 10s: %v\n%s", url, err, out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	t.Cleanup(c.Close)
+	t.Logf("nats-server %s", c.nc.ConnectedServerVersion())
+	return c
 }
 
 // TestExternalServer runs the log, source, queue and feed against Debian's

@@ -185,7 +185,7 @@ func (s *Spec) CheckSource(kind SourceKind, g Guarantee) error {
 				kinds = append(kinds, string(k))
 			}
 		}
-		return fmt.Errorf("%w: %s has no connector for a %s (it reads: %s)", ErrSourceKind, s.Name, kind, joinWords(kinds))
+		return &sourceKindError{fmt.Sprintf("%s has no connector for a %s (it reads: %s)", s.Name, kind, joinWords(kinds))}
 	}
 	if slices.ContainsFunc(c.Offers, func(o Offer) bool { return o.Guarantee == g }) {
 		return nil
@@ -202,6 +202,13 @@ func (s *Spec) CheckSource(kind SourceKind, g Guarantee) error {
 	}
 	return &guaranteeError{msg}
 }
+
+// sourceKindError is CheckSource's error for a kind with no connector; it
+// is ErrSourceKind.
+type sourceKindError struct{ msg string }
+
+func (e *sourceKindError) Error() string { return e.msg }
+func (e *sourceKindError) Unwrap() error { return ErrSourceKind }
 
 // joinWords joins words as a list in prose: "a", "a and b", "a, b and c".
 func joinWords(words []string) string {

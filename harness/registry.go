@@ -41,7 +41,7 @@ type SourceInfo struct{ Name, Description string }
 // Sources lists the sources a run can read from.
 var Sources = []SourceInfo{
 	{Name: "generator", Description: "in-process log fed by the workload's generator: measures the engine alone (like Storm's ConstSpout)"},
-	{Name: "jetstream", Description: "NATS JetStream, the durable replayable log (Kafka's role): a stream per run, a subject per partition, records in batches; embedded nats-server by default, or --nats-url; the figures include the broker"},
+	{Name: "jetstream", Description: "NATS JetStream, the durable replayable log (Kafka's role): a stream per run, a subject per partition, records in batches; embedded nats-server by default, or --nats-url; --nats-class queue reads it as a reliable queue (acks, redelivery), --nats-class feed as an unreliable feed (plain subjects, fire and forget); the figures include the broker"},
 }
 
 // LookupEngine finds a registered engine (engines.Register) by name.

@@ -70,6 +70,17 @@ func listEngine(tw *tabwriter.Writer, name string) error {
 		}
 		fmt.Fprintf(tw, "  %s\t%s\n", o.Guarantee, how)
 	}
+	fmt.Fprintln(tw, "sources (--source, --nats-class): the log with every guarantee above, and")
+	for _, k := range engines.SourceKinds[1:] {
+		c, ok := spec.Connector(k)
+		if !ok {
+			fmt.Fprintf(tw, "  %s\tno connector\n", k)
+			continue
+		}
+		for _, o := range c.Offers {
+			fmt.Fprintf(tw, "  %s\t%s: %s\n", k, o.Guarantee, o.How)
+		}
+	}
 	if len(spec.Keys) == 0 {
 		fmt.Fprintln(tw, "settings: none")
 		return nil

@@ -266,8 +266,15 @@ func printSummary(w io.Writer, r *resultfile.Result, out string) {
 	fmt.Fprintf(w, "streambench run: %s on %s (%s), seed %d, %d partitions, parallelism %d\n",
 		r.Engine, r.Workload, r.Guarantee, r.Seed, r.Partitions, r.Parallelism)
 	if r.Source == "jetstream" {
-		fmt.Fprintf(w, "  source        jetstream: %v at %v, stream %v; the figures include the broker\n",
-			r.SourceSettings["where"], r.SourceSettings["url"], r.SourceSettings["stream"])
+		what := fmt.Sprintf("stream %v", r.SourceSettings["stream"])
+		switch r.SourceSettings["class"] {
+		case "queue":
+			what += " read as a reliable queue"
+		case "feed":
+			what = fmt.Sprintf("a feed on subjects %v", r.SourceSettings["subjects"])
+		}
+		fmt.Fprintf(w, "  source        jetstream: %v at %v, %s; the figures include the broker\n",
+			r.SourceSettings["where"], r.SourceSettings["url"], what)
 	} else {
 		fmt.Fprintf(w, "  source        %s: the engine alone, no broker\n", r.Source)
 	}

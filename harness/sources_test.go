@@ -30,26 +30,34 @@ func TestRunOnJetStream(t *testing.T) {
 		guarantee engines.Guarantee
 		store     string
 		class     string
+		conf      engines.Conf
 	}{
-		{"baseline", engines.AtMostOnce, "", ""},
-		{"core", engines.AtLeastOnce, "", ""},
-		{"core", engines.AtMostOnce, "memory", ""},
-		{"core", engines.AtLeastOnce, "", "queue"},
-		{"core", engines.AtMostOnce, "memory", "queue"},
-		{"core", engines.AtMostOnce, "", "feed"},
-		{"trident", engines.ExactlyOnce, "", ""},
-		{"microbatch", engines.AtLeastOnce, "", ""},
-		{"microbatch", engines.ExactlyOnce, "memory", ""},
-		{"microbatch", engines.AtLeastOnce, "", "queue"},
-		{"microbatch", engines.AtMostOnce, "memory", "queue"},
-		{"microbatch", engines.AtMostOnce, "", "feed"},
+		{"baseline", engines.AtMostOnce, "", "", nil},
+		{"core", engines.AtLeastOnce, "", "", nil},
+		{"core", engines.AtMostOnce, "memory", "", nil},
+		{"core", engines.AtLeastOnce, "", "queue", nil},
+		{"core", engines.AtMostOnce, "memory", "queue", nil},
+		{"core", engines.AtMostOnce, "", "feed", nil},
+		{"trident", engines.ExactlyOnce, "", "", nil},
+		{"trident", engines.AtMostOnce, "memory", "", nil},
+		{"trident", engines.ExactlyOnce, "memory", "", engines.Conf{"trident.state": "opaque"}},
+		{"microbatch", engines.AtMostOnce, "memory", "", nil},
+		{"microbatch", engines.AtLeastOnce, "", "", nil},
+		{"microbatch", engines.ExactlyOnce, "memory", "", nil},
+		{"microbatch", engines.AtLeastOnce, "", "queue", nil},
+		{"microbatch", engines.AtMostOnce, "memory", "queue", nil},
+		{"microbatch", engines.AtMostOnce, "", "feed", nil},
 	} {
-		t.Run(tc.engine+"/"+tc.guarantee.String()+"/"+tc.class, func(t *testing.T) {
+		t.Run(tc.engine+"/"+tc.guarantee.String()+"/"+tc.class+tc.conf["trident.state"], func(t *testing.T) {
+			conf := map[string]engines.Conf{"microbatch": {"spark.streaming.batchDuration": "100ms"}}[tc.engine]
+			if tc.conf != nil {
+				conf = tc.conf
+			}
 			enginetest.NoGoroutinesLeft(t)
 			m, err := Run(context.Background(), RunConfig{Engine: tc.engine, Workload: "wordcount", Seed: 3,
 				Partitions: 2, Parallelism: 2, Guarantee: tc.guarantee, Rate: 20000, Records: 4000,
 				DrainTimeout: 30 * time.Second, Source: SourceConfig{Name: "jetstream", NATSStore: tc.store, NATSClass: tc.class},
-				Conf: map[string]map[string]string{"microbatch": {"spark.streaming.batchDuration": "100ms"}}[tc.engine]})
+				Conf: conf})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/bits"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -84,7 +85,7 @@ func newTopology(c *LocalCluster, p *plan) (*topology, error) {
 	}
 	for _, cp := range p.comps {
 		for _, id := range cp.tasks {
-			tp.tasks[id] = tp.newTask(cp, id)
+			tp.tasks[id] = tp.newTask(cp, id, 0)
 		}
 	}
 	var errs []error
@@ -105,10 +106,14 @@ func newTopology(c *LocalCluster, p *plan) (*topology, error) {
 	return tp, nil
 }
 
-func (tp *topology) newTask(cp *compPlan, id int) *task {
-	t := &task{id: id, comp: cp, topo: tp, stats: newTaskStats(len(cp.streams))}
+// newTask makes incarnation n of task id: 0 at submission, one more at
+// each restart of its worker. Each incarnation draws its root and edge ids
+// from a sequence of its own, so a restarted spout never reuses the root
+// id of a tree its predecessor left pending at an acker.
+func (tp *topology) newTask(cp *compPlan, id, incarnation int) *task {
+	t := &task{id: id, comp: cp, topo: tp, stats: newTaskStats(len(cp.streams)), incarnation: incarnation}
 	t.context = &TopologyContext{plan: tp.plan, comp: cp, taskID: id}
-	t.rng = rng{s: seedFor(tp.plan.seed, id)}
+	t.rng = rng{s: seedFor(tp.plan.seed^bits.RotateLeft64(uint64(incarnation)*0xd1b54a32d192ed03, 29), id)}
 	switch {
 	case cp.isAcker:
 		t.acker = newAcker()

@@ -8,10 +8,11 @@ import "sync/atomic"
 // but the atomics is touched only by the goroutine of the task's current
 // executor.
 type task struct {
-	id      int
-	comp    *compPlan
-	topo    *topology
-	context *TopologyContext
+	id          int
+	incarnation int // 0 at submission, +1 at each restart
+	comp        *compPlan
+	topo        *topology
+	context     *TopologyContext
 
 	spout   Spout
 	finite  FiniteSpout

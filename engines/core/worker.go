@@ -55,7 +55,7 @@ func (c *LocalCluster) KillWorker(name string, worker int) error {
 			first: old.first, queue: old.queue, batches: make([][]Tuple, len(old.batches)), recycle: old.recycle, settle: old.settle,
 		}
 		for _, ot := range old.tasks {
-			t := tp.newTask(ot.comp, ot.id)
+			t := tp.newTask(ot.comp, ot.id, ot.incarnation+1)
 			t.exec = e
 			t.activeSeen = false
 			if err := t.open(); err != nil {

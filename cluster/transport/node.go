@@ -24,6 +24,10 @@ const (
 	DefaultWriteTimeout     = 10 * time.Second
 )
 
+// MaxTask is the highest task id a Node routes: local queues are looked up
+// in a slice indexed by task, as in engines.LocalTransport.
+const MaxTask = 1 << 20
+
 // Errors a Node returns besides those of engines.Transport.
 var (
 	// ErrRejected is returned by Send and TrySend to a task whose peer
@@ -101,8 +105,16 @@ type Config[M any] struct {
 // that connection until its context ends. A frame written whole to a
 // connection that breaks before the receiver has read it is lost, as in
 // Storm's Netty transport, where the ackers replay what never completed.
-// TrySend does not wait for a connection: while a peer is unreachable it
+// TrySend waits only for an attempt to connect that is under way (the
+// first dial, or one after a backoff): while a peer is unreachable it
 // returns false, as for a full queue.
+//
+// Batches from one sender to one task arrive in the order it sent them. A
+// receiver reads every connection without blocking, staging up to Window
+// batches per task for queues that are full, so a slow task holds back
+// only the batches meant for it and never the credits or batches of the
+// other tasks on the same connection. After a reconnect, batches staged
+// from the old connection may interleave with the first ones of the new.
 //
 // The routing table is fixed for the Node's life; a new assignment gets a
 // new Node, as a new assignment gets a new LocalTransport.
@@ -155,8 +167,8 @@ func NewNode[M any](cfg Config[M]) (*Node[M], error) {
 	queues := make([]*engines.Queue[M], size)
 	n.owned = make([]bool, size)
 	for task, q := range cfg.Local {
-		if task < 0 || task > 1<<31 || q == nil {
-			return nil, fmt.Errorf("transport: bad local task %d (tasks are non-negative, with a queue)", task)
+		if task < 0 || task > MaxTask || q == nil {
+			return nil, fmt.Errorf("transport: bad local task %d (tasks are 0 to %d, each with a queue)", task, MaxTask)
 		}
 		if _, ok := cfg.Remote[task]; ok {
 			return nil, fmt.Errorf("transport: task %d is both local and remote at %s", task, cfg.Remote[task])
@@ -167,8 +179,8 @@ func NewNode[M any](cfg Config[M]) (*Node[M], error) {
 	n.local = engines.NewLocalTransport(queues)
 	byAddr := map[string]*peer[M]{}
 	for task, addr := range cfg.Remote {
-		if task < 0 || task > 1<<31 {
-			return nil, fmt.Errorf("transport: bad remote task %d (tasks are non-negative)", task)
+		if task < 0 || task > MaxTask {
+			return nil, fmt.Errorf("transport: bad remote task %d (tasks are 0 to %d)", task, MaxTask)
 		}
 		p := byAddr[addr]
 		if p == nil {

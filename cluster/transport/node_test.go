@@ -363,3 +363,15 @@ func TestSendRefusesAnOversizedBatch(t *testing.T) {
 		t.Fatalf("Send: %v, want ErrFrameTooLarge", err)
 	}
 }
+
+func TestTaskThePeerDoesNotRun(t *testing.T) {
+	enginetest.NoGoroutinesLeft(t)
+	b := newNode(t, Config[int]{ID: "b", Local: map[int]*engines.Queue[int]{0: engines.NewQueue[int](1)}})
+	a := newNode(t, Config[int]{ID: "a", Remote: map[int]string{0: b.Addr().String(), 5: b.Addr().String()}})
+	if err := a.Send(context.Background(), 5, []int{1}); !errors.Is(err, engines.ErrUnknownTask) {
+		t.Fatalf("Send to a task the peer does not run: %v, want ErrUnknownTask", err)
+	}
+	if _, err := a.TrySend(5, []int{1}); !errors.Is(err, engines.ErrUnknownTask) {
+		t.Fatalf("TrySend to a task the peer does not run: %v, want ErrUnknownTask", err)
+	}
+}

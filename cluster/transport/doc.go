@@ -16,8 +16,9 @@
 //
 // Flow control is by credit, so that a slow remote executor holds back its
 // producers instead of filling the receiver's memory: a receiver grants
-// each connection Window batches per task, and gives one back whenever a
-// batch has entered the task's queue. A sender without credit waits in
+// each connection Window batches per task, and gives the credit of a batch
+// back once the batch has entered the task's queue (in groups of half the
+// window, one frame for several batches). A sender without credit waits in
 // Send, and TrySend returns false, as they do on a full local queue.
 //
 // Usage, in each worker:
@@ -49,7 +50,8 @@
 // uvarint length and its bytes), then batch frames (the codec's encoding of
 // one batch). The accepting node answers with one credit frame per task it
 // runs (the count as a uvarint) and ready, or with reject (the reason as
-// text); later it sends a credit frame as each batch reaches its queue.
+// text); later it sends a credit frame as every half window of batches
+// reaches its queue.
 //
 // A receiver closes a connection, and logs why, on a frame over the size
 // limit, of another version or of an unknown kind, a first frame that is

@@ -91,8 +91,8 @@ type Config[M any] struct {
 //
 // Flow control is by credit, per connection and destination task: a
 // receiver grants each sender Window batches per task it runs, and returns
-// one credit whenever a batch from that sender has entered the task's
-// queue. A sender with no credit left waits in Send (TrySend returns
+// a batch's credit once the batch has entered the task's queue (grouped by
+// half windows, to spare frames). A sender with no credit left waits in Send (TrySend returns
 // false), so a slow remote executor holds its producers back exactly as a
 // full local queue does, and a receiver holds at most Window batches per
 // task and connection besides the queue itself.
@@ -435,17 +435,26 @@ func (in *inbound[M]) read(br *bufio.Reader) error {
 	}
 }
 
-// deliver moves one task's staged batches into its queue, returning a
-// credit for each. Batches staged before the connection closed are still
-// delivered: they arrived whole, and their sender counts them as sent.
+// deliver moves one task's staged batches into its queue and returns their
+// credit. Credits go back in groups of half the window, a frame for several
+// batches: the sender keeps at least half its window meanwhile, and once it
+// has none left the rest of the group is on its way, so the group fills.
+// Batches staged before the connection closed are still delivered: they
+// arrived whole, and their sender counts them as sent.
 func (in *inbound[M]) deliver(task uint32, ch <-chan []M) {
 	defer in.n.wg.Done()
+	group := (in.n.cfg.Window + 1) / 2
 	var credit []byte
+	pending := 0
 	for batch := range ch {
 		if err := in.n.local.Send(in.n.ctx, int(task), batch); err != nil {
 			return
 		}
-		credit = appendCredit(credit[:0], task, 1)
+		if pending++; pending < group {
+			continue
+		}
+		credit = appendCredit(credit[:0], task, pending)
+		pending = 0
 		in.wmu.Lock()
 		// A failed write means the connection is gone; the reader notices.
 		in.n.writeFrame(in.conn, credit)

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"strings"
 	"sync/atomic"
@@ -148,12 +149,15 @@ func TestBadFramesCloseTheConnection(t *testing.T) {
 		b := binary.BigEndian.AppendUint32(nil, length)
 		return append(b, version, byte(kind), 0, 0, 0, 0)
 	}
+	cut := rawBatch(0, 1, 2, 3)
+	cut = cut[:len(cut)-2]
 	for _, tc := range []struct {
 		name   string
 		bytes  []byte
 		logged string
 	}{
 		{"no hello", rawBatch(0, 1), "before hello"},
+		{"cut in a frame", join(rawHello(testToken), cut), "unexpected EOF"},
 		{"wrong token", rawHello("guess"), "wrong token"},
 		{"garbled hello", AppendFrame(nil, Frame{Kind: KindHello, Payload: []byte{0xff}}), "malformed"},
 		{"oversized", join(rawHello(testToken), header(1<<30, Version, KindBatch)), "size limit"},
@@ -184,6 +188,7 @@ func TestBadFramesCloseTheConnection(t *testing.T) {
 			if _, err := conn.Write(tc.bytes); err != nil {
 				t.Fatal(err)
 			}
+			conn.(*net.TCPConn).CloseWrite()
 			conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 			if _, err := io.Copy(io.Discard, conn); err != nil {
 				t.Fatalf("the receiver did not close the connection: %v", err)
@@ -373,5 +378,114 @@ func TestTaskThePeerDoesNotRun(t *testing.T) {
 	}
 	if _, err := a.TrySend(5, []int{1}); !errors.Is(err, engines.ErrUnknownTask) {
 		t.Fatalf("TrySend to a task the peer does not run: %v, want ErrUnknownTask", err)
+	}
+}
+
+// cuttingConn writes half of the first batch frame it is given, then fails
+// and closes, as a connection that breaks in the middle of a write.
+type cuttingConn struct {
+	net.Conn
+	armed *atomic.Bool
+}
+
+func (c cuttingConn) Write(p []byte) (int, error) {
+	if len(p) > 5 && Kind(p[5]) == KindBatch && c.armed.CompareAndSwap(true, false) {
+		n, _ := c.Conn.Write(p[:len(p)/2])
+		c.Conn.Close()
+		return n, errors.New("injected: connection broke during a write")
+	}
+	return c.Conn.Write(p)
+}
+
+// TestCutWriteIsSentAgain breaks the connection in the middle of a batch
+// frame: Send writes it again on a new connection and the receiver, which
+// drops the cut frame, gets it exactly once.
+func TestCutWriteIsSentAgain(t *testing.T) {
+	enginetest.NoGoroutinesLeft(t)
+	var log logBuffer
+	q := engines.NewQueue[int](4)
+	b := newNode(t, Config[int]{ID: "b", Logger: log.logger(), Local: map[int]*engines.Queue[int]{0: q}})
+	var armed atomic.Bool
+	armed.Store(true)
+	var d net.Dialer
+	a := newNode(t, Config[int]{ID: "a", Remote: map[int]string{0: b.Addr().String()},
+		Dial: func(ctx context.Context, addr string) (net.Conn, error) {
+			conn, err := d.DialContext(ctx, "tcp", addr)
+			if err != nil {
+				return nil, err
+			}
+			return cuttingConn{conn, &armed}, nil
+		}})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for i := range 3 {
+		if err := a.Send(ctx, 0, []int{i, i}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if armed.Load() {
+		t.Fatal("no write was cut")
+	}
+	for i := range 3 {
+		if got := <-q.C(); len(got) != 2 || got[0] != i {
+			t.Fatalf("received %v, want [%d %d]", got, i, i)
+		}
+	}
+	enginetest.WaitFor(t, "the receiver to drop the cut connection", func() bool {
+		return strings.Contains(log.String(), "unexpected EOF")
+	})
+	if q.Len() != 0 {
+		t.Fatalf("%d more batches arrived, a duplicate", q.Len())
+	}
+}
+
+// TestBadReceiverAnswers has a fake receiver answer the Hello with frames
+// a sender must refuse: the sender drops the connection, dials again, and
+// its Send waits without crashing until its context ends.
+func TestBadReceiverAnswers(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		answer []byte
+		// written: the sender may write its batch before it reads the bad frame.
+		written bool
+	}{
+		{"other version", []byte{0, 0, 0, 6, Version + 1, byte(KindReady), 0, 0, 0, 0}, false},
+		{"batch in the handshake", rawBatch(0, 1), false},
+		{"zero credit", join(AppendFrame(nil, Frame{Kind: KindCredit, Payload: []byte{0}}), AppendFrame(nil, Frame{Kind: KindReady})), false},
+		{"batch after ready", join(appendCredit(nil, 0, 1), AppendFrame(nil, Frame{Kind: KindReady}), rawBatch(0, 1)), true},
+		{"oversized", []byte{0x7f, 0xff, 0xff, 0xff, Version, byte(KindCredit)}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			enginetest.NoGoroutinesLeft(t)
+			ln := listen(t)
+			var accepted atomic.Int32
+			served := make(chan struct{})
+			go func() {
+				defer close(served)
+				for {
+					conn, err := ln.Accept()
+					if err != nil {
+						return
+					}
+					accepted.Add(1)
+					if _, _, err := ReadFrame(conn, 1<<10, nil); err == nil {
+						conn.Write(tc.answer)
+					}
+					io.Copy(io.Discard, conn)
+					conn.Close()
+				}
+			}()
+			t.Cleanup(func() { ln.Close(); <-served })
+			a := newNode(t, Config[int]{ID: "a", Remote: map[int]string{0: ln.Addr().String()},
+				MaxBackoff: 20 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
+			ctx, cancel := context.WithCancel(context.Background())
+			sent := make(chan error, 1)
+			go func() { sent <- a.Send(ctx, 0, []int{1}) }()
+			enginetest.WaitFor(t, "the sender to dial again", func() bool { return accepted.Load() >= 3 })
+			cancel()
+			if err := <-sent; !errors.Is(err, context.Canceled) && (err != nil || !tc.written) {
+				t.Fatalf("Send: %v, want context.Canceled", err)
+			}
+		})
 	}
 }

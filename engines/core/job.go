@@ -36,6 +36,7 @@ type Job struct {
 
 var (
 	_ engines.Engine          = (*Job)(nil)
+	_ engines.InputRunner     = (*Job)(nil)
 	_ engines.MetricsReporter = (*Job)(nil)
 )
 
@@ -168,6 +169,29 @@ func (j *Job) Run(ctx context.Context, src engines.Source, sink engines.Sink) er
 			}
 		}
 	}
+}
+
+// RunInput implements engines.InputRunner: Run over a log, or over a text
+// socket per partition (engines.KindSocket), which the topology's spouts
+// read through an engines.SocketSource. That is the shape of a Storm spout
+// over a push source: a reader goroutine per socket fills a bounded queue
+// and NextTuple polls it. A socket keeps nothing to replay, so the spout
+// is unreliable (at-most-once, Spec.Connectors); a connection that closes
+// before its partition's end line fails the run with an error naming the
+// address, since the records it would have carried are gone.
+func (j *Job) RunInput(ctx context.Context, in engines.Input, sink engines.Sink) error {
+	switch in.Kind {
+	case engines.KindLog, "":
+		return j.Run(ctx, in.Log, sink)
+	case engines.KindSocket:
+		src, err := engines.DialSockets(ctx, in.Addrs, 0)
+		if err != nil {
+			return err
+		}
+		defer src.Close()
+		return j.Run(ctx, src, sink)
+	}
+	return fmt.Errorf("%w: core reads a log or a socket, not a %s", engines.ErrSourceKind, in.Kind)
 }
 
 // errNotRunning is returned by KillWorker outside Run.

@@ -32,6 +32,11 @@ var Spec = &engines.Spec{
 	},
 	Keys:           specKeys(keys),
 	ReadConfigFile: ReadConfFile,
+	Connectors: []engines.Connector{{
+		Kind:   engines.KindSocket,
+		Offers: []engines.Offer{{Guarantee: engines.AtMostOnce, How: "a spout polling what a reader goroutine takes off each socket, no ackers"}},
+		WayOut: "a socket keeps nothing to replay: for at-least-once use --source jetstream",
+	}},
 }
 
 func init() {

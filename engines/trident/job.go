@@ -41,6 +41,7 @@ type Job struct {
 
 var (
 	_ engines.Engine          = (*Job)(nil)
+	_ engines.InputRunner     = (*Job)(nil)
 	_ engines.MetricsReporter = (*Job)(nil)
 )
 
@@ -172,6 +173,30 @@ func (j *Job) Run(ctx context.Context, src engines.Source, sink engines.Sink) er
 	j.metrics = &m
 	j.mu.Unlock()
 	return runErr
+}
+
+// RunInput implements engines.InputRunner: Run over a log, or over a text
+// socket per partition (engines.KindSocket) read through an
+// engines.SocketSource, which only moves forward. Over it JobFor's
+// at-most-once spout, the non-transactional batch spout, emits each batch
+// from what the sockets delivered; a transactional or opaque spout would
+// need to fetch a batch again, which a socket cannot give, so the socket
+// connector offers at-most-once only (Spec.Connectors). A connection that
+// closes before its partition's end line fails the run with an error
+// naming the address.
+func (j *Job) RunInput(ctx context.Context, in engines.Input, sink engines.Sink) error {
+	switch in.Kind {
+	case engines.KindLog, "":
+		return j.Run(ctx, in.Log, sink)
+	case engines.KindSocket:
+		src, err := engines.DialSockets(ctx, in.Addrs, 0)
+		if err != nil {
+			return err
+		}
+		defer src.Close()
+		return j.Run(ctx, src, sink)
+	}
+	return fmt.Errorf("%w: trident reads a log or a socket, not a %s", engines.ErrSourceKind, in.Kind)
 }
 
 func (m *batchMetrics) snapshot() JobMetrics {

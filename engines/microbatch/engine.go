@@ -56,6 +56,7 @@ type Engine struct {
 
 var (
 	_ engines.Engine          = (*Engine)(nil)
+	_ engines.InputRunner     = (*Engine)(nil)
 	_ engines.MetricsReporter = (*Engine)(nil)
 )
 
@@ -125,7 +126,10 @@ func NewEngine(cfg EngineConfig, pipeline Pipeline) (*Engine, error) {
 
 // Settings implements engines.Engine.
 func (e *Engine) Settings() engines.Settings {
-	s := engines.Settings{"batchInterval": e.cfg.BatchInterval.String(), "guarantee": e.cfg.Guarantee.String(), "input": e.input}
+	e.mu.Lock()
+	input := e.input
+	e.mu.Unlock()
+	s := engines.Settings{"batchInterval": e.cfg.BatchInterval.String(), "guarantee": e.cfg.Guarantee.String(), "input": input}
 	for k, v := range e.conf.All() {
 		if v != "" {
 			s[k] = v
@@ -192,6 +196,44 @@ func (l engineListener) OnBatchCompleted(b BatchInfo) { l.e.OnBatchCompleted(b) 
 
 // Run implements engines.Engine.
 func (e *Engine) Run(ctx context.Context, src engines.Source, sink engines.Sink) error {
+	return e.RunInput(ctx, engines.LogInput(src), sink)
+}
+
+// RunInput implements engines.InputRunner. A log is read as EngineConfig's
+// guarantee says (a receiver, or a direct stream). A text socket per
+// partition (engines.KindSocket) is read by one unreliable socket receiver
+// per partition, SocketRecordStream: at-most-once, since a socket keeps
+// nothing to replay; a connection the harness closes restarts the receiver,
+// which connects again, as Spark's does. A directory (engines.KindFiles) is
+// read by FileRecordStream, Spark's textFileStream: each file once, the
+// processed files kept in the checkpoint with the state, which gives
+// exactly-once with an idempotent output. The application stops gracefully
+// once every partition's end line is in.
+func (e *Engine) RunInput(ctx context.Context, in engines.Input, sink engines.Sink) error {
+	var open func(ssc *StreamingContext) (*DStream[engines.Record], <-chan struct{})
+	switch in.Kind {
+	case engines.KindLog, "":
+		open = func(ssc *StreamingContext) (*DStream[engines.Record], <-chan struct{}) {
+			if e.cfg.Guarantee == engines.ExactlyOnce {
+				input := DirectStream(ssc, in.Log)
+				return input, input.input.(*directInput).drained
+			}
+			return SourceStream(ssc, in.Log, e.cfg.Guarantee == engines.AtLeastOnce), ssc.tracker.allStopped()
+		}
+	case engines.KindSocket:
+		e.setInput("socket receiver per partition (socketTextStream), unreliable")
+		open = func(ssc *StreamingContext) (*DStream[engines.Record], <-chan struct{}) {
+			return SocketRecordStream(ssc, in.Addrs), ssc.tracker.allStopped()
+		}
+	case engines.KindFiles:
+		e.setInput("textFileStream: new files each batch, each read once, remembered in the checkpoint")
+		open = func(ssc *StreamingContext) (*DStream[engines.Record], <-chan struct{}) {
+			input, prog := FileRecordStream(ssc, in.Dir, in.Partitions)
+			return input, prog.Drained()
+		}
+	default:
+		return fmt.Errorf("%w: microbatch reads a log, a socket or files, not a %s", engines.ErrSourceKind, in.Kind)
+	}
 	e.mu.Lock()
 	if e.ran {
 		e.mu.Unlock()
@@ -210,20 +252,10 @@ func (e *Engine) Run(ctx context.Context, src engines.Source, sink engines.Sink)
 		}
 		defer os.RemoveAll(dir)
 	}
-	if dir != "" {
-		if err := ssc.Checkpoint(dir); err != nil {
-			return err
-		}
+	if err := ssc.Checkpoint(dir); err != nil {
+		return err
 	}
-	var input *DStream[engines.Record]
-	var drained <-chan struct{}
-	if e.cfg.Guarantee == engines.ExactlyOnce {
-		input = DirectStream(ssc, src)
-		drained = input.input.(*directInput).drained
-	} else {
-		input = SourceStream(ssc, src, e.cfg.Guarantee == engines.AtLeastOnce)
-		drained = ssc.tracker.allStopped()
-	}
+	input, drained := open(ssc)
 	ssc.AddStreamingListener(engineListener{e: e})
 	if err := e.pipeline(ssc, input, sink); err != nil {
 		return err
@@ -246,4 +278,11 @@ func (e *Engine) Run(ctx context.Context, src engines.Source, sink engines.Sink)
 		return err
 	}
 	return ssc.AwaitTermination()
+}
+
+// setInput records the input the run reads, for Settings.
+func (e *Engine) setInput(s string) {
+	e.mu.Lock()
+	e.input = s
+	e.mu.Unlock()
 }

@@ -1,6 +1,10 @@
 package harness
 
-import "github.com/streambench/streambench/engines"
+import (
+	"github.com/streambench/streambench/engines"
+	"github.com/streambench/streambench/harness/sources/files"
+	"github.com/streambench/streambench/harness/sources/socket"
+)
 
 // Log is a run's source as the harness sees it: the engines.Source the
 // engine reads, with the producer side the driver publishes into and the
@@ -38,3 +42,18 @@ type Log interface {
 }
 
 var _ Log = (*GeneratorSource)(nil)
+
+// Dropper is a Log that loses records on the way to the engine (a socket
+// with no client connected, or a full buffer): Dropped returns how many
+// published records it dropped, the run's sends_dropped. The oracle is
+// still asked about every published record, so the verifier reports them
+// as lost.
+type Dropper interface {
+	Dropped() int64
+}
+
+var (
+	_ Log     = (*socket.Log)(nil)
+	_ Dropper = (*socket.Log)(nil)
+	_ Log     = (*files.Log)(nil)
+)

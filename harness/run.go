@@ -188,6 +188,9 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 	if d := drv.finishedAt - start; d > 0 {
 		res.Rate.Achieved = float64(drv.Sent()) / (float64(d) / 1e9)
 	}
+	if d, ok := src.(Dropper); ok {
+		res.SendsDropped = d.Dropped()
+	}
 	figures(res, m, src, got)
 	res.Verification = Verify(inst.Expect(src.Published()), got.final, got.outputs, cfg.Guarantee)
 	meas := &Measurement{Result: res, intervals: m.intervals}

@@ -9,12 +9,14 @@ import (
 	"time"
 
 	"github.com/streambench/streambench/engines"
+	"github.com/streambench/streambench/harness/sources/files"
 	"github.com/streambench/streambench/harness/sources/jetstream"
+	"github.com/streambench/streambench/harness/sources/socket"
 )
 
 // SourceConfig chooses a run's source.
 type SourceConfig struct {
-	// Name is generator (the default) or jetstream.
+	// Name is generator (the default), jetstream, socket or files.
 	Name string
 	// NATSURL is an external JetStream server (nats-server -js); empty
 	// starts one in this process. NATSStore is the embedded server's store:
@@ -60,6 +62,10 @@ func (c SourceConfig) check() error {
 		if c.NATSURL != "" || c.NATSStore != "" || c.NATSClass != "" {
 			return &UsageError{Msg: "--nats-url, --nats-store and --nats-class apply to --source jetstream"}
 		}
+	case "socket", "files":
+		if c.NATSURL != "" || c.NATSStore != "" || c.NATSClass != "" {
+			return &UsageError{Msg: "--nats-url, --nats-store and --nats-class apply to --source jetstream, not " + c.Name}
+		}
 	case "jetstream":
 		if c.NATSStore != "" && c.NATSStore != "file" && c.NATSStore != "memory" {
 			return &UsageError{Msg: fmt.Sprintf("--nats-store %q: want file or memory", c.NATSStore)}
@@ -90,11 +96,38 @@ type openedLog struct {
 	close    func()
 }
 
-// openLog sets up the run's source: the in-process generator log, or a
-// JetStream stream of its own on the embedded or an external server. An
+// openLog sets up the run's source: the in-process generator log, a
+// JetStream stream of its own on the embedded or an external server, a
+// socket per partition on loopback, or a directory of files. An
 // unreachable server or a stream that cannot be made is a *UsageError,
 // before anything runs.
 func openLog(ctx context.Context, cfg RunConfig, fill func(*engines.Record), backlog int64, start int64) (*openedLog, error) {
+	switch cfg.Source.Name {
+	case "socket":
+		l, err := socket.Listen(cfg.Partitions, fill, socket.Options{})
+		if err != nil {
+			return nil, err
+		}
+		return &openedLog{Log: l, close: l.Shutdown, settings: map[string]any{
+			"where":          "harness listeners on loopback, one per partition; the engine connects; no broker",
+			"addrs":          l.Addrs(),
+			"buffer_records": socket.DefaultBufferRecords,
+			"loss":           "records published while no client is connected, or beyond the buffer, are dropped: sends_dropped",
+		}}, nil
+	case "files":
+		l, err := files.New(cfg.Partitions, fill, files.Options{})
+		if err != nil {
+			return nil, err
+		}
+		return &openedLog{Log: l, close: func() { l.Remove() }, settings: map[string]any{
+			"where":           "a temporary directory the harness writes files into and removes after the run; no broker",
+			"dir":             l.Dir(),
+			"flush_bytes":     files.DefaultFlushBytes,
+			"flush_age":       files.DefaultFlushAge.String(),
+			"records_read":    "counted when their file is renamed into the directory: what the engine read is not observable",
+			"files_per_flush": "one per partition",
+		}}, nil
+	}
 	if cfg.Source.Name != "jetstream" {
 		return &openedLog{Log: NewGeneratorSource(cfg.Partitions, 4*backlog, fill),
 			settings: map[string]any{"where": "in process"}, close: func() {}}, nil

@@ -196,7 +196,7 @@ func (sp *socketPartition) read(ctx context.Context, c net.Conn) error {
 			long = nil
 		}
 		lineNo++
-		l, err := ParseLine(bytes.TrimSuffix(line, []byte{'\r'}))
+		l, err := ParseLine(bytes.TrimSuffix(bytes.TrimSuffix(line, []byte{'\n'}), []byte{'\r'}))
 		if err == nil && int(l.Record.Partition) != sp.p {
 			err = fmt.Errorf("%w: a record of partition %d on the socket of partition %d", ErrBadLine, l.Record.Partition, sp.p)
 		}

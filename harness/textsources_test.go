@@ -150,7 +150,9 @@ func TestSocketClosedMidRun(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 			done := make(chan error, 1)
-			go func() { done <- engines.RunInput(ctx, eng, l.Input(), engines.SinkFunc(func([]engines.Output) error { return nil })) }()
+			go func() {
+				done <- engines.RunInput(ctx, eng, l.Input(), engines.SinkFunc(func([]engines.Output) error { return nil }))
+			}()
 			now := func(int64) int64 { return time.Now().UnixNano() }
 			enginetest.WaitFor(t, "the engine connected", l.Connected)
 			l.Publish(0, 100, now)

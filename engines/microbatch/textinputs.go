@@ -152,7 +152,7 @@ func (r *recordSocketReceiver) receive(done <-chan struct{}) {
 			long = nil
 		}
 		lineNo++
-		l, err := engines.ParseLine(bytes.TrimSuffix(line, []byte{'\r'}))
+		l, err := engines.ParseLine(bytes.TrimSuffix(bytes.TrimSuffix(line, []byte{'\n'}), []byte{'\r'}))
 		if err == nil && int(l.Record.Partition) != r.partition {
 			err = fmt.Errorf("%w: a record of partition %d on the socket of partition %d", engines.ErrBadLine, l.Record.Partition, r.partition)
 		}

@@ -120,6 +120,9 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 		return nil, err
 	}
 	defer ol.close()
+	if ol.maxBacklog > 0 {
+		backlog = min(backlog, ol.maxBacklog)
+	}
 
 	// The plan starts shortly after setup; if setup overran the start,
 	// build again with a later one, so the first records are not born late.

@@ -94,6 +94,9 @@ type openedLog struct {
 	Log
 	settings map[string]any
 	close    func()
+	// maxBacklog, when set, bounds the driver's backlog: a source whose
+	// buffer is smaller than the backlog a max-rate run would allow.
+	maxBacklog int64
 }
 
 // openLog sets up the run's source: the in-process generator log, a
@@ -108,7 +111,19 @@ func openLog(ctx context.Context, cfg RunConfig, fill func(*engines.Record), bac
 		if err != nil {
 			return nil, err
 		}
-		return &openedLog{Log: l, close: l.Shutdown, settings: map[string]any{
+		// At max rate the driver has no plan to keep and publishes as fast
+		// as the source takes records: for a socket, as fast as the client
+		// takes them, so it keeps at most the buffer queued and drops
+		// nothing for slowness. At a set rate it keeps its plan, and what
+		// the client cannot take is dropped.
+		var maxBacklog int64
+		pacing := "the plan: what the client cannot take in time is dropped"
+		if cfg.Rate == 0 {
+			maxBacklog = socket.DefaultBufferRecords
+			pacing = "max rate: the driver keeps at most buffer_records queued per partition, as fast as the client takes them"
+		}
+		return &openedLog{Log: l, close: l.Shutdown, maxBacklog: maxBacklog, settings: map[string]any{
+			"pacing":         pacing,
 			"where":          "harness listeners on loopback, one per partition; the engine connects; no broker",
 			"addrs":          l.Addrs(),
 			"buffer_records": socket.DefaultBufferRecords,

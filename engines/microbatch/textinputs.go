@@ -45,7 +45,7 @@ func SocketRecordStream(ssc *StreamingContext, addrs []string) *DStream[engines.
 		streams[p] = receiverStream[engines.Record](ssc, "SocketInputDStream", fmt.Sprintf("addr=%s partition=%d", addr, p), r)
 	}
 	if len(streams) == 0 {
-		return QueueStream[engines.Record](ssc, nil, false, nil)
+		return QueueStream(ssc, NewRDDQueue[engines.Record](), false, nil).fail("socketStream", fmt.Errorf("%w: no socket addresses", ErrInvalidArgument))
 	}
 	if len(streams) == 1 {
 		return streams[0]

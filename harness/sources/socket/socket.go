@@ -134,9 +134,9 @@ func (l *Log) Publish(p int, end int64, intended func(offset int64) int64) error
 	}
 	k := min(room, end-from)
 	sp.queued += k // reserved, so the lines can be made outside the lock
-	sp.mu.Unlock()
 	sp.published.Store(end)
 	sp.dropped.Add(end - from - k)
+	sp.mu.Unlock()
 	if k == 0 {
 		return nil
 	}

@@ -70,6 +70,14 @@ func listEngine(tw *tabwriter.Writer, name string) error {
 		}
 		fmt.Fprintf(tw, "  %s\t%s\n", o.Guarantee, how)
 	}
+	if len(spec.Connectors) > 0 {
+		fmt.Fprintln(tw, "sources besides a log (--source), with the guarantees each gives:")
+		for _, c := range spec.Connectors {
+			for _, o := range c.Offers {
+				fmt.Fprintf(tw, "  %s\t%s\t%s\n", c.Kind, o.Guarantee, o.How)
+			}
+		}
+	}
 	if len(spec.Keys) == 0 {
 		fmt.Fprintln(tw, "settings: none")
 		return nil

@@ -9,7 +9,10 @@ import (
 // Log is a run's source as the harness sees it: the engines.Source the
 // engine reads, with the producer side the driver publishes into and the
 // counters the meter reads. GeneratorSource is the in-process one; a
-// JetStream stream is the durable one (harness/sources/jetstream).
+// JetStream stream is the durable one (harness/sources/jetstream); a
+// socket per partition (harness/sources/socket) and a directory of files
+// (harness/sources/files) are the text sources, read by other kinds of
+// connector (Input).
 //
 // Publish, Close and Published are called by the driver's goroutine and
 // the run after it; Input, ReadOffsets, Read and Progress are safe for concurrent

@@ -12,6 +12,7 @@ import (
 
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/enginetest"
+	"github.com/streambench/streambench/harness/resultfile"
 	"github.com/streambench/streambench/harness/sources/socket"
 	"github.com/streambench/streambench/workloads"
 )
@@ -182,5 +183,40 @@ func TestSocketClosedMidRun(t *testing.T) {
 				t.Errorf("dropped %d, read %d; want 50 and 550", l.Dropped(), l.Read())
 			}
 		})
+	}
+}
+
+// TestSuiteTextSources: a suite cell reads from a socket or files with
+// source:, carried into its runs and their reproduce command; an unknown
+// source names the known ones.
+func TestSuiteTextSources(t *testing.T) {
+	s, err := ParseSuite("s.yaml", []byte(`
+name: t
+cells:
+  - engine: core
+    guarantee: at-most-once
+    source: socket
+    workload: wordcount
+  - engine: microbatch
+    guarantee: exactly-once
+    source: files
+    workload: wordcount
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"socket", "files"} {
+		c := resultfile.CellRecord{Cell: s.Cells[i], ResolvedGuarantee: s.Cells[i].Guarantee}
+		cfg, _, err := CellRunConfig(&c, 1000, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Source != want || cfg.Source.Name != want || !strings.Contains(strings.Join(cfg.Command, " "), "--source "+want) {
+			t.Errorf("cell %d: source %q, run on %q: %v", i, c.Source, cfg.Source.Name, cfg.Command)
+		}
+	}
+	_, err = ParseSuite("s.yaml", []byte("name: t\ncells:\n  - engine: core\n    source: tcp\n    workload: wordcount\n"))
+	if err == nil || !strings.Contains(err.Error(), `unknown source "tcp"`) || !strings.Contains(err.Error(), "socket") {
+		t.Errorf("source tcp: %v", err)
 	}
 }

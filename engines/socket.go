@@ -113,6 +113,11 @@ func (s *SocketSource) Fetch(p int, offset int64, buf []Record) (int, error) {
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
 	if offset < sp.base {
+		if sp.err != nil {
+			// A consumer retrying after the partition failed: name the
+			// cause, not only the retry.
+			return 0, fmt.Errorf("%w; and offset %d, fetched before, cannot be fetched again: %w", sp.err, offset, ErrOffsetOutOfRange)
+		}
 		return 0, fmt.Errorf("socket %s (partition %d): offset %d was fetched before, and a socket keeps nothing to replay: %w",
 			sp.addr, p, offset, ErrOffsetOutOfRange)
 	}

@@ -95,6 +95,11 @@ func TestSocketSource(t *testing.T) {
 				}
 				return
 			}
+			// A consumer that retries from the start (a failed batch)
+			// hears the cause too.
+			if _, rerr := src.Fetch(0, 0, make([]engines.Record, 1)); len(recs) > 0 && (!errors.Is(rerr, tc.err) || !errors.Is(rerr, engines.ErrOffsetOutOfRange)) {
+				t.Errorf("a retry from offset 0: %v, want %v and %v", rerr, tc.err, engines.ErrOffsetOutOfRange)
+			}
 			if !errors.Is(err, tc.err) || !strings.Contains(err.Error(), addr) || !strings.Contains(err.Error(), tc.msg) {
 				t.Fatalf("error %v, want %v naming %s and %q", err, tc.err, addr, tc.msg)
 			}

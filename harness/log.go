@@ -1,6 +1,8 @@
 package harness
 
 import (
+	"context"
+
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/harness/sources/files"
 	"github.com/streambench/streambench/harness/sources/socket"
@@ -55,8 +57,17 @@ type Dropper interface {
 	Dropped() int64
 }
 
+// ConnectWaiter is a Log that records reach only once the engine has
+// connected to it (a socket): the driver waits for WaitConnected before its
+// first publish, so the engine's start-up shows as send delay and latency,
+// as with a log, and not as records dropped before anyone listened.
+type ConnectWaiter interface {
+	WaitConnected(ctx context.Context) error
+}
+
 var (
-	_ Log     = (*socket.Log)(nil)
-	_ Dropper = (*socket.Log)(nil)
-	_ Log     = (*files.Log)(nil)
+	_ ConnectWaiter = (*socket.Log)(nil)
+	_ Log           = (*socket.Log)(nil)
+	_ Dropper       = (*socket.Log)(nil)
+	_ Log           = (*files.Log)(nil)
 )

@@ -12,9 +12,11 @@
 // connected, or one a slow client leaves no room for, is dropped. The Log
 // counts what it dropped (Dropped: a run's sends_dropped), and since the
 // oracle is asked about every published record, the verifier reports the
-// dropped records as lost, which at-most-once allows. Nothing waits for
-// the engine: the driver never falls behind because of a slow client, it
-// drops instead.
+// dropped records as lost, which at-most-once allows. The driver waits for
+// the engine only once, at the start (WaitConnected: it publishes nothing
+// until every partition has had a client, as nc -lk holds its input until
+// one connects, so a slow start shows as send delay, not loss); after
+// that it never falls behind because of a slow client, it drops instead.
 //
 // What the engine received is what was written to its connection: Read
 // counts records written in full. A client that disconnects loses what was

@@ -1,6 +1,7 @@
 package socket
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -46,12 +47,13 @@ type partition struct {
 
 	mu      sync.Mutex
 	cond    *sync.Cond
-	conn    net.Conn  // the client, nil when none is connected
-	queue   []segment // published, waiting for the writer
-	queued  int64     // records in queue and being written
-	ended   bool      // Close asked for the end line
-	closed  bool      // Shutdown
-	clients int       // connections accepted
+	conn    net.Conn      // the client, nil when none is connected
+	queue   []segment     // published, waiting for the writer
+	queued  int64         // records in queue and being written
+	ended   bool          // Close asked for the end line
+	closed  bool          // Shutdown
+	clients int           // connections accepted
+	first   chan struct{} // closed at the first connection
 
 	published atomic.Int64 // records published (the next offset)
 	written   atomic.Int64 // records written to a client in full
@@ -87,7 +89,7 @@ func Listen(partitions int, fill func(*engines.Record), opts Options) (*Log, err
 			}
 			return nil, fmt.Errorf("socket source: listen for partition %d: %w", p, err)
 		}
-		sp := &partition{p: p, ln: ln}
+		sp := &partition{p: p, ln: ln, first: make(chan struct{})}
 		sp.cond = sync.NewCond(&sp.mu)
 		l.parts = append(l.parts, sp)
 	}
@@ -244,6 +246,22 @@ func (l *Log) Connected() bool {
 	return true
 }
 
+// WaitConnected returns once every partition has had a client, or ctx.Err()
+// when ctx ends first. The driver waits for it before its first publish,
+// as nc -lk holds its input until a client connects: an engine that starts
+// slowly then sees send delay and latency, not loss. From then on, records
+// published while no client is connected are dropped.
+func (l *Log) WaitConnected(ctx context.Context) error {
+	for _, sp := range l.parts {
+		select {
+		case <-sp.first:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
 // Progress receives a value when records are written to a client.
 func (l *Log) Progress() <-chan struct{} { return l.progress }
 
@@ -314,7 +332,9 @@ func (l *Log) accept(sp *partition) {
 			sp.conn.Close()
 		}
 		sp.conn = c
-		sp.clients++
+		if sp.clients++; sp.clients == 1 {
+			close(sp.first)
+		}
 		sp.cond.Broadcast()
 		sp.mu.Unlock()
 	}

@@ -2,6 +2,8 @@ package socket
 
 import (
 	"bufio"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -94,9 +96,17 @@ func TestPublishToClients(t *testing.T) {
 	if in := l.Input(); in.Kind != engines.KindSocket || len(in.Addrs) != 3 || !strings.HasPrefix(in.Addrs[0], "127.0.0.1:") {
 		t.Fatalf("input %+v", in)
 	}
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := l.WaitConnected(cancelled); !errors.Is(err, context.Canceled) {
+		t.Fatalf("WaitConnected with no client: %v", err)
+	}
 	clients := make([]*client, 3)
 	for p, a := range l.Addrs() {
 		clients[p] = dial(t, a)
+	}
+	if err := l.WaitConnected(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 	enginetest.WaitFor(t, "every partition connected", l.Connected)
 	for end := int64(100); end <= 1000; end += 100 {

@@ -34,6 +34,14 @@ const (
 	KindFiles SourceKind = "files"
 )
 
+// Noun names the kind with its article, for messages: "a log", "files".
+func (k SourceKind) Noun() string {
+	if k == KindFiles {
+		return "files"
+	}
+	return "a " + string(k)
+}
+
 // SourceKinds lists the kinds, the default first.
 var SourceKinds = []SourceKind{KindLog, KindQueue, KindFeed, KindSocket, KindFiles}
 
@@ -141,7 +149,7 @@ func RunInput(ctx context.Context, eng Engine, in Input, sink Sink) error {
 	if in.Kind == KindLog || in.Kind == "" {
 		return eng.Run(ctx, in.Log, sink)
 	}
-	return fmt.Errorf("%w: the engine reads only a replayable log, not a %s", ErrSourceKind, in.Kind)
+	return fmt.Errorf("%w: the engine reads only a replayable log, not %s", ErrSourceKind, in.Kind.Noun())
 }
 
 // Connector is how an engine reads a kind of source other than the log,
@@ -185,7 +193,7 @@ func (s *Spec) CheckSource(kind SourceKind, g Guarantee) error {
 				kinds = append(kinds, string(k))
 			}
 		}
-		return &sourceKindError{fmt.Sprintf("%s has no connector for a %s (it reads: %s)", s.Name, kind, joinWords(kinds))}
+		return &sourceKindError{fmt.Sprintf("%s has no connector for %s (it reads: %s)", s.Name, kind.Noun(), joinWords(kinds))}
 	}
 	if slices.ContainsFunc(c.Offers, func(o Offer) bool { return o.Guarantee == g }) {
 		return nil
@@ -196,7 +204,7 @@ func (s *Spec) CheckSource(kind SourceKind, g Guarantee) error {
 			gs = append(gs, o.Guarantee.String())
 		}
 	}
-	msg := fmt.Sprintf("%s over a %s gives %s, not %s", s.Name, kind, joinWords(gs), g)
+	msg := fmt.Sprintf("%s over %s gives %s, not %s", s.Name, kind.Noun(), joinWords(gs), g)
 	if c.WayOut != "" {
 		msg += "; " + c.WayOut
 	}
@@ -255,9 +263,9 @@ type inputSource struct{ in Input }
 func (s inputSource) Partitions() int { return s.in.NumPartitions() }
 
 func (s inputSource) Fetch(int, int64, []Record) (int, error) {
-	return 0, fmt.Errorf("%w: a %s cannot be read by offset; its connector reads it", ErrSourceKind, s.in.Kind)
+	return 0, fmt.Errorf("%w: %s cannot be read by offset; its connector reads it", ErrSourceKind, s.in.Kind.Noun())
 }
 
 func (s inputSource) Wait(context.Context, int, int64) error {
-	return fmt.Errorf("%w: a %s cannot be read by offset; its connector reads it", ErrSourceKind, s.in.Kind)
+	return fmt.Errorf("%w: %s cannot be read by offset; its connector reads it", ErrSourceKind, s.in.Kind.Noun())
 }

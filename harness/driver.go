@@ -144,6 +144,11 @@ func (d *Driver) Run(ctx context.Context) (err error) {
 	if err := d.sleep(ctx, time.Duration(d.start-d.clock.Now())); err != nil {
 		return err
 	}
+	if w, ok := d.src.(ConnectWaiter); ok {
+		if err := w.WaitConnected(ctx); err != nil {
+			return err
+		}
+	}
 	for {
 		now := d.clock.Now()
 		d.Step(now)

@@ -42,6 +42,8 @@ type SourceInfo struct{ Name, Description string }
 var Sources = []SourceInfo{
 	{Name: "generator", Description: "in-process log fed by the workload's generator: measures the engine alone (like Storm's ConstSpout)"},
 	{Name: "jetstream", Description: "NATS JetStream, the durable replayable log (Kafka's role): a stream per run, a subject per partition, records in batches; embedded nats-server by default, or --nats-url; --nats-class queue reads it as a reliable queue (acks, redelivery), --nats-class feed as an unreliable feed (plain subjects, fire and forget); the figures include the broker"},
+	{Name: "socket", Description: "a TCP text socket per partition on loopback, one record a line, that the engine connects to (Spark's socketTextStream); unreliable: what no client takes in time is dropped and counted (sends_dropped); no broker"},
+	{Name: "files", Description: "a directory the harness moves files of records into, one per partition per flush (Spark's textFileStream); durable, read once per file; records count as read when their file appears; no broker"},
 }
 
 // LookupEngine finds a registered engine (engines.Register) by name.

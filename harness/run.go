@@ -120,6 +120,9 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 		return nil, err
 	}
 	defer ol.close()
+	if ol.maxBacklog > 0 {
+		backlog = min(backlog, ol.maxBacklog)
+	}
 
 	// The plan starts shortly after setup; if setup overran the start,
 	// build again with a later one, so the first records are not born late.
@@ -188,7 +191,7 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 	if d := drv.finishedAt - start; d > 0 {
 		res.Rate.Achieved = float64(drv.Sent()) / (float64(d) / 1e9)
 	}
-	if d, ok := src.(dropper); ok {
+	if d, ok := src.(Dropper); ok {
 		res.SendsDropped = d.Dropped()
 	}
 	figures(res, m, src, got)

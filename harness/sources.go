@@ -10,12 +10,14 @@ import (
 	"time"
 
 	"github.com/streambench/streambench/engines"
+	"github.com/streambench/streambench/harness/sources/files"
 	"github.com/streambench/streambench/harness/sources/jetstream"
+	"github.com/streambench/streambench/harness/sources/socket"
 )
 
 // SourceConfig chooses a run's source.
 type SourceConfig struct {
-	// Name is generator (the default) or jetstream.
+	// Name is generator (the default), jetstream, socket or files.
 	Name string
 	// NATSURL is an external JetStream server (nats-server -js); empty
 	// starts one in this process. NATSStore is the embedded server's store:
@@ -61,6 +63,10 @@ func (c SourceConfig) check() error {
 		if c.NATSURL != "" || c.NATSStore != "" || c.NATSClass != "" {
 			return &UsageError{Msg: "--nats-url, --nats-store and --nats-class apply to --source jetstream"}
 		}
+	case "socket", "files":
+		if c.NATSURL != "" || c.NATSStore != "" || c.NATSClass != "" {
+			return &UsageError{Msg: "--nats-url, --nats-store and --nats-class apply to --source jetstream, not " + c.Name}
+		}
 	case "jetstream":
 		if c.NATSStore != "" && c.NATSStore != "file" && c.NATSStore != "memory" {
 			return &UsageError{Msg: fmt.Sprintf("--nats-store %q: want file or memory", c.NATSStore)}
@@ -89,13 +95,55 @@ type openedLog struct {
 	Log
 	settings map[string]any
 	close    func()
+	// maxBacklog, when set, bounds the driver's backlog: a source whose
+	// buffer is smaller than the backlog a max-rate run would allow.
+	maxBacklog int64
 }
 
-// openLog sets up the run's source: the in-process generator log, or a
-// JetStream stream of its own on the embedded or an external server. An
+// openLog sets up the run's source: the in-process generator log, a
+// JetStream stream of its own on the embedded or an external server, a
+// socket per partition on loopback, or a directory of files. An
 // unreachable server or a stream that cannot be made is a *UsageError,
 // before anything runs.
 func openLog(ctx context.Context, cfg RunConfig, fill func(*engines.Record), backlog int64, start int64) (*openedLog, error) {
+	switch cfg.Source.Name {
+	case "socket":
+		l, err := socket.Listen(cfg.Partitions, fill, socket.Options{})
+		if err != nil {
+			return nil, err
+		}
+		// At max rate the driver has no plan to keep and publishes as fast
+		// as the source takes records: for a socket, as fast as the client
+		// takes them, so it keeps at most the buffer queued and drops
+		// nothing for slowness. At a set rate it keeps its plan, and what
+		// the client cannot take is dropped.
+		var maxBacklog int64
+		pacing := "the plan: what the client cannot take in time is dropped"
+		if cfg.Rate == 0 {
+			maxBacklog = socket.DefaultBufferRecords
+			pacing = "max rate: the driver keeps at most buffer_records queued per partition, as fast as the client takes them"
+		}
+		return &openedLog{Log: l, close: l.Shutdown, maxBacklog: maxBacklog, settings: map[string]any{
+			"pacing":         pacing,
+			"where":          "harness listeners on loopback, one per partition; the engine connects; no broker",
+			"addrs":          l.Addrs(),
+			"buffer_records": socket.DefaultBufferRecords,
+			"loss":           "records published while no client is connected, or beyond the buffer, are dropped: sends_dropped",
+		}}, nil
+	case "files":
+		l, err := files.New(cfg.Partitions, fill, files.Options{})
+		if err != nil {
+			return nil, err
+		}
+		return &openedLog{Log: l, close: func() { l.Remove() }, settings: map[string]any{
+			"where":           "a temporary directory the harness writes files into and removes after the run; no broker",
+			"dir":             l.Dir(),
+			"flush_bytes":     files.DefaultFlushBytes,
+			"flush_age":       files.DefaultFlushAge.String(),
+			"records_read":    "counted when their file is renamed into the directory: what the engine read is not observable",
+			"files_per_flush": "one per partition",
+		}}, nil
+	}
 	if cfg.Source.Name != "jetstream" {
 		return &openedLog{Log: NewGeneratorSource(cfg.Partitions, 4*backlog, fill),
 			settings: map[string]any{"where": "in process"}, close: func() {}}, nil
@@ -340,6 +388,3 @@ func (l *feedLog) Dropped() int64 {
 	}
 	return max(sent-l.in.Read(), 0)
 }
-
-// dropper is a Log that can lose records: a feed.
-type dropper interface{ Dropped() int64 }

@@ -104,6 +104,47 @@ func TestRunWritesResult(t *testing.T) {
 	}
 }
 
+// TestRunTextSources: a run over a socket and over files says where the
+// records came from, that no broker is in the figures, and records the
+// addresses or the directory in the result.
+func TestRunTextSources(t *testing.T) {
+	for _, tc := range []struct {
+		args    []string
+		summary string
+		setting string
+	}{
+		{[]string{"--engine", "core", "--source", "socket", "--guarantee", "at-most-once"}, "socket: 4 loopback listeners the engine connects to, no broker", "addrs"},
+		{[]string{"--engine", "microbatch", "--source", "files", "--guarantee", "exactly-once", "--batch-interval", "100ms"}, "files: in ", "dir"},
+	} {
+		t.Run(tc.args[3], func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "r.json")
+			args := append([]string{"run", "--workload", "wordcount", "--records", "2000", "--rate", "10k", "--out", out}, tc.args...)
+			code, stdout, stderr := cli(t, args...)
+			if code != 0 {
+				t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+			}
+			if !strings.Contains(stdout, tc.summary) || !strings.Contains(stdout, "no broker") || !strings.Contains(stdout, "lost 0, duplicated 0, wrong 0") {
+				t.Errorf("summary lacks %q:\n%s", tc.summary, stdout)
+			}
+			data, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var r struct {
+				Source         string         `json:"source"`
+				SourceSettings map[string]any `json:"source_settings"`
+				SendsDropped   *int64         `json:"sends_dropped"`
+			}
+			if err := json.Unmarshal(data, &r); err != nil {
+				t.Fatal(err)
+			}
+			if r.Source != tc.args[3] || r.SourceSettings[tc.setting] == nil || r.SendsDropped == nil || *r.SendsDropped != 0 {
+				t.Errorf("source %q, settings %v, sends_dropped %v", r.Source, r.SourceSettings, r.SendsDropped)
+			}
+		})
+	}
+}
+
 // TestRunBadInput: every bad input is one line naming the problem, exit 2,
 // and no result file.
 func TestRunBadInput(t *testing.T) {
@@ -141,6 +182,8 @@ func TestRunBadInput(t *testing.T) {
 		{"bad batch interval", []string{"run", "--engine", "microbatch", "--workload", "wordcount", "--records", "10", "--batch-interval", "1500us"}, `--batch-interval: spark.streaming.batchDuration: value "1500us" is not a positive whole number of milliseconds`},
 		{"bad state", []string{"run", "--engine", "trident", "--workload", "wordcount", "--records", "10", "--state", "snapshot"}, `--state: trident.state: unknown trident state "snapshot"`},
 		{"config for an engine without one", append(base, "--records", "10", "--config", file), "engine baseline reads no configuration file"},
+		{"exactly-once over a socket", []string{"run", "--engine", "microbatch", "--workload", "wordcount", "--records", "10", "--source", "socket", "--guarantee", "exactly-once"}, "--source socket: microbatch over a socket gives at-most-once, not exactly-once; a socket keeps nothing to replay"},
+		{"files on core", []string{"run", "--engine", "core", "--workload", "wordcount", "--records", "10", "--source", "files", "--guarantee", "at-most-once"}, "core has no connector for files"},
 		{"missing config file", []string{"run", "--engine", "core", "--workload", "wordcount", "--records", "10", "--config", filepath.Join(dir, "none.yaml")}, "none.yaml"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -62,7 +62,7 @@ func runRun(ctx context.Context, args []string, stdio Stdio) error {
 	fs.StringArrayVar(&f.params, "param", nil, "workload parameter name=value, repeatable (see 'streambench list --workload NAME')")
 	fs.Int64Var(&f.backlog, "backlog", 0, "unread records per partition the source holds before the driver falls behind (default: 2s of the rate, at least 65536; 262144 at max rate)")
 	fs.DurationVar(&f.drainTimeout, "drain-timeout", time.Minute, "how long the engine may take to finish once the input has ended")
-	fs.StringVar(&f.source.Name, "source", "generator", "where the engine reads records: generator (in process, the engine alone) or jetstream (a durable log; the figures include the broker)")
+	fs.StringVar(&f.source.Name, "source", "generator", "where the engine reads records: generator (in process, the engine alone), jetstream (a durable log; the figures include the broker), socket (a TCP text socket per partition the engine connects to; unreliable) or files (a directory of files the engine watches)")
 	fs.StringVar(&f.source.NATSURL, "nats-url", "", "jetstream: an external nats-server started with -js (default: one embedded in this process, on 127.0.0.1)")
 	fs.StringVar(&f.source.NATSStore, "nats-store", "", "jetstream: the embedded server's store, file (default) or memory")
 	fs.StringVar(&f.source.NATSClass, "nats-class", "", "jetstream: the kind of source it plays, log (default: replayable, read by offset), queue (acks and redelivery) or feed (fire and forget)")
@@ -265,7 +265,8 @@ func printSummary(w io.Writer, r *resultfile.Result, out string) {
 	}
 	fmt.Fprintf(w, "streambench run: %s on %s (%s), seed %d, %d partitions, parallelism %d\n",
 		r.Engine, r.Workload, r.Guarantee, r.Seed, r.Partitions, r.Parallelism)
-	if r.Source == "jetstream" {
+	switch r.Source {
+	case "jetstream":
 		what := fmt.Sprintf("stream %v", r.SourceSettings["stream"])
 		switch r.SourceSettings["class"] {
 		case "queue":
@@ -275,7 +276,11 @@ func printSummary(w io.Writer, r *resultfile.Result, out string) {
 		}
 		fmt.Fprintf(w, "  source        jetstream: %v at %v, %s; the figures include the broker\n",
 			r.SourceSettings["where"], r.SourceSettings["url"], what)
-	} else {
+	case "socket":
+		fmt.Fprintf(w, "  source        socket: %d loopback listeners the engine connects to, no broker; the figures include the TCP hop and line parsing\n", r.Partitions)
+	case "files":
+		fmt.Fprintf(w, "  source        files: in %v, no broker; records count as read when their file appears (reads are not observable)\n", r.SourceSettings["dir"])
+	default:
 		fmt.Fprintf(w, "  source        %s: the engine alone, no broker\n", r.Source)
 	}
 	fmt.Fprintf(w, "  records       %s published (%s), %s measured over %.2fs after %gs warm-up\n",

@@ -3,6 +3,7 @@ package baseline
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"sync"
 
@@ -23,7 +24,10 @@ type Engine struct {
 	loop    Loop
 }
 
-var _ engines.Engine = (*Engine)(nil)
+var (
+	_ engines.Engine      = (*Engine)(nil)
+	_ engines.InputRunner = (*Engine)(nil)
+)
 
 // New returns an engine that runs loop with the given number of workers
 // (recorded in the settings; the loop itself starts them).
@@ -34,6 +38,26 @@ func New(workers int, loop Loop) *Engine {
 // Run implements engines.Engine.
 func (e *Engine) Run(ctx context.Context, src engines.Source, sink engines.Sink) error {
 	return e.loop(ctx, src, sink)
+}
+
+// RunInput implements engines.InputRunner: the loop over a log, or over a
+// text socket per partition (engines.KindSocket) read through an
+// engines.SocketSource. A loop reads forward only, which is all a socket
+// gives; a connection that closes before its end line fails the run with
+// an error naming the address.
+func (e *Engine) RunInput(ctx context.Context, in engines.Input, sink engines.Sink) error {
+	switch in.Kind {
+	case engines.KindLog, "":
+		return e.loop(ctx, in.Log, sink)
+	case engines.KindSocket:
+		src, err := engines.DialSockets(ctx, in.Addrs, 0)
+		if err != nil {
+			return err
+		}
+		defer src.Close()
+		return e.loop(ctx, src, sink)
+	}
+	return fmt.Errorf("%w: the baseline reads a log or a socket, not %s", engines.ErrSourceKind, in.Kind.Noun())
 }
 
 // Settings implements engines.Engine.

@@ -3,6 +3,7 @@ package baseline
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/streambench/streambench/engines"
 )
@@ -27,12 +28,17 @@ func Shuffled[T any](ctx context.Context, src engines.Source, p int,
 	}
 	g, gctx := NewGroup(ctx)
 	x := NewExchange[T](gctx, p, p)
-	readersDone := make(chan error, p)
+	// Readers run in the group, so that one failing (its partition ended
+	// with an error) stops the others at once, instead of leaving them
+	// waiting on partitions that are still open.
+	var readers sync.WaitGroup
 	for w := range p {
-		go func() {
+		readers.Add(1)
+		g.Go(func() error {
+			defer readers.Done()
 			buf := make([]engines.Record, BatchSize)
 			send := func(to int, item T) bool { return x.Send(w, to, item) }
-			readersDone <- ReadAll(gctx, src, Assign(src.Partitions(), w, p), buf, func(batch []engines.Record) error {
+			return ReadAll(gctx, src, Assign(src.Partitions(), w, p), buf, func(batch []engines.Record) error {
 				if err := read(w, batch, send); err != nil {
 					return err
 				}
@@ -41,17 +47,12 @@ func Shuffled[T any](ctx context.Context, src engines.Source, p int,
 				}
 				return nil
 			})
-		}()
+		})
 	}
 	g.Go(func() error {
-		var first error
-		for range p {
-			if err := <-readersDone; err != nil && first == nil {
-				first = err
-			}
-		}
+		readers.Wait()
 		x.Close()
-		return first
+		return nil
 	})
 	for r := range p {
 		g.Go(func() error {

@@ -15,6 +15,10 @@ var Spec = &engines.Spec{
 		engines.AtLeastOnce: "for at-least-once use --engine core or microbatch",
 		engines.ExactlyOnce: "for exactly-once use --engine trident or microbatch",
 	},
+	Connectors: []engines.Connector{{
+		Kind:   engines.KindSocket,
+		Offers: []engines.Offer{{Guarantee: engines.AtMostOnce, How: "the loop reads what a reader goroutine takes off each socket"}},
+	}},
 }
 
 func init() { engines.Register(Spec) }

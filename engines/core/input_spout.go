@@ -32,7 +32,7 @@ func connectorFor(in engines.Input, parts []int, report func(error)) (spoutConne
 	case engines.KindFeed:
 		return newFeedConnector(in.Feed, parts, report), nil
 	}
-	return nil, fmt.Errorf("%w: core's spout reads a log, a queue or a feed, not a %s", engines.ErrSourceKind, in.Kind)
+	return nil, fmt.Errorf("%w: core's spout reads a log, a queue or a feed, not %s", engines.ErrSourceKind, in.Kind.Noun())
 }
 
 // connectorItem is what a partition's reader goroutine hands the task: a

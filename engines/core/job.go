@@ -87,13 +87,6 @@ func (j *Job) Metrics() any {
 // errJobRan is returned by a second Run.
 var errJobRan = errors.New("core: a Job runs once")
 
-// RunInput implements engines.InputRunner: the topology's build function
-// gets engines.InputSource(in), from which a SourceSpout picks the
-// connector of in's kind.
-func (j *Job) RunInput(ctx context.Context, in engines.Input, sink engines.Sink) error {
-	return j.Run(ctx, engines.InputSource(in), sink)
-}
-
 // Run implements engines.Engine.
 func (j *Job) Run(ctx context.Context, src engines.Source, sink engines.Sink) error {
 	j.mu.Lock()
@@ -176,6 +169,33 @@ func (j *Job) Run(ctx context.Context, src engines.Source, sink engines.Sink) er
 			}
 		}
 	}
+}
+
+// RunInput implements engines.InputRunner: Run over a log; over a queue or
+// a feed, the topology's build function gets engines.InputSource(in), from
+// which a SourceSpout picks the connector of in's kind (an acking queue
+// spout, an untracked feed spout); over a text socket per partition (engines.KindSocket), which the topology's spouts
+// read through an engines.SocketSource. That is the shape of a Storm spout
+// over a push source: a reader goroutine per socket fills a bounded queue
+// and NextTuple polls it. A socket keeps nothing to replay, so the spout
+// is unreliable (at-most-once, Spec.Connectors); a connection that closes
+// before its partition's end line fails the run with an error naming the
+// address, since the records it would have carried are gone.
+func (j *Job) RunInput(ctx context.Context, in engines.Input, sink engines.Sink) error {
+	switch in.Kind {
+	case engines.KindLog, "":
+		return j.Run(ctx, in.Log, sink)
+	case engines.KindQueue, engines.KindFeed:
+		return j.Run(ctx, engines.InputSource(in), sink)
+	case engines.KindSocket:
+		src, err := engines.DialSockets(ctx, in.Addrs, 0)
+		if err != nil {
+			return err
+		}
+		defer src.Close()
+		return j.Run(ctx, src, sink)
+	}
+	return fmt.Errorf("%w: core reads a log, a queue, a feed or a socket, not %s", engines.ErrSourceKind, in.Kind.Noun())
 }
 
 // errNotRunning is returned by KillWorker outside Run.

@@ -40,6 +40,11 @@ var Spec = &engines.Spec{
 		{Kind: engines.KindFeed, Offers: []engines.Offer{
 			{Guarantee: engines.AtMostOnce, How: "a spout that emits what arrives, untracked"},
 		}, WayOut: "a feed keeps nothing to replay: for at-least-once read a queue (--nats-class queue) or the log (--nats-class log)"},
+		{
+			Kind:   engines.KindSocket,
+			Offers: []engines.Offer{{Guarantee: engines.AtMostOnce, How: "a spout polling what a reader goroutine takes off each socket, no ackers"}},
+			WayOut: "a socket keeps nothing to replay: for at-least-once use --source jetstream",
+		},
 	},
 }
 

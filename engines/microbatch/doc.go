@@ -60,6 +60,16 @@
 //	exactly-once   DirectStream read by offset ranges + checkpointed state
 //	               + idempotent output
 //
+// Over the text sources (Engine.RunInput), a socket per partition is read
+// by SocketRecordStream, one unreliable receiver per address unioned, as an
+// application calls socketTextStream per port: at-most-once, whatever the
+// write-ahead log does, since a socket keeps nothing to replay and what it
+// sends while a receiver restarts is gone. A directory is read by
+// FileRecordStream, textFileStream's input: each file once, the processed
+// files recorded in the checkpoint, so that with checkpointed state and an
+// idempotent output the whole is exactly-once. Both parse engines' line
+// format.
+//
 // # Example
 //
 // NetworkWordCount, Spark's first streaming program:

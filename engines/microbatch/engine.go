@@ -206,10 +206,62 @@ func (e *Engine) Run(ctx context.Context, src engines.Source, sink engines.Sink)
 	return e.RunInput(ctx, engines.LogInput(src), sink)
 }
 
-// RunInput implements engines.InputRunner: a log is read as Run reads it;
-// a queue by a reliable receiver (at-least-once) or one that acks on
-// receipt (at-most-once); a feed by an unreliable receiver.
+// RunInput implements engines.InputRunner. A log is read as EngineConfig's
+// guarantee says (a receiver, or a direct stream). A queue is read by one
+// receiver per partition, MessageQueueStream: reliable at at-least-once
+// (a message is acked once its block is in the write-ahead log), acking on
+// receipt at at-most-once. A feed is read by an unreliable receiver per
+// partition, FeedStream. A text socket per
+// partition (engines.KindSocket) is read by one unreliable socket receiver
+// per partition, SocketRecordStream: at-most-once, since a socket keeps
+// nothing to replay; a connection the harness closes restarts the receiver,
+// which connects again, as Spark's does. A directory (engines.KindFiles) is
+// read by FileRecordStream, Spark's textFileStream: each file once, the
+// processed files kept in the checkpoint with the state, which gives
+// exactly-once with an idempotent output. The application stops gracefully
+// once every partition's end line is in.
 func (e *Engine) RunInput(ctx context.Context, in engines.Input, sink engines.Sink) error {
+	var open func(ssc *StreamingContext) (*DStream[engines.Record], <-chan struct{})
+	switch in.Kind {
+	case engines.KindLog, "":
+		open = func(ssc *StreamingContext) (*DStream[engines.Record], <-chan struct{}) {
+			if e.cfg.Guarantee == engines.ExactlyOnce {
+				input := DirectStream(ssc, in.Log)
+				return input, input.input.(*directInput).drained
+			}
+			return SourceStream(ssc, in.Log, e.cfg.Guarantee == engines.AtLeastOnce), ssc.tracker.allStopped()
+		}
+	case engines.KindQueue:
+		if e.cfg.Guarantee == engines.ExactlyOnce {
+			return fmt.Errorf("%w: a queue has no offsets to cut exactly-once batches by; read the log", engines.ErrSourceKind)
+		}
+		reliable := e.cfg.Guarantee == engines.AtLeastOnce
+		e.setInput(map[bool]string{true: "reliable queue receiver (acks once the block is in the write-ahead log)", false: "queue receiver acking on receipt"}[reliable])
+		open = func(ssc *StreamingContext) (*DStream[engines.Record], <-chan struct{}) {
+			return MessageQueueStream(ssc, in.Queue, reliable), ssc.tracker.allStopped()
+		}
+	case engines.KindFeed:
+		if e.cfg.Guarantee != engines.AtMostOnce {
+			return fmt.Errorf("%w: a feed keeps nothing to replay: microbatch reads it at at-most-once only", engines.ErrSourceKind)
+		}
+		e.setInput("unreliable feed receiver")
+		open = func(ssc *StreamingContext) (*DStream[engines.Record], <-chan struct{}) {
+			return FeedStream(ssc, in.Feed), ssc.tracker.allStopped()
+		}
+	case engines.KindSocket:
+		e.setInput("socket receiver per partition (socketTextStream), unreliable")
+		open = func(ssc *StreamingContext) (*DStream[engines.Record], <-chan struct{}) {
+			return SocketRecordStream(ssc, in.Addrs), ssc.tracker.allStopped()
+		}
+	case engines.KindFiles:
+		e.setInput("textFileStream: new files each batch, each read once, remembered in the checkpoint")
+		open = func(ssc *StreamingContext) (*DStream[engines.Record], <-chan struct{}) {
+			input, prog := FileRecordStream(ssc, in.Dir, in.Partitions)
+			return input, prog.Drained()
+		}
+	default:
+		return fmt.Errorf("%w: microbatch reads a log, a queue, a feed, a socket or files, not %s", engines.ErrSourceKind, in.Kind.Noun())
+	}
 	e.mu.Lock()
 	if e.ran {
 		e.mu.Unlock()
@@ -228,29 +280,10 @@ func (e *Engine) RunInput(ctx context.Context, in engines.Input, sink engines.Si
 		}
 		defer os.RemoveAll(dir)
 	}
-	if dir != "" {
-		if err := ssc.Checkpoint(dir); err != nil {
-			return err
-		}
+	if err := ssc.Checkpoint(dir); err != nil {
+		return err
 	}
-	var input *DStream[engines.Record]
-	drained := ssc.tracker.allStopped()
-	reliable := e.cfg.Guarantee == engines.AtLeastOnce
-	switch {
-	case in.Kind == engines.KindLog && e.cfg.Guarantee == engines.ExactlyOnce:
-		input = DirectStream(ssc, in.Log)
-		drained = input.input.(*directInput).drained
-	case in.Kind == engines.KindLog:
-		input = SourceStream(ssc, in.Log, reliable)
-	case in.Kind == engines.KindQueue && e.cfg.Guarantee != engines.ExactlyOnce:
-		input = MessageQueueStream(ssc, in.Queue, reliable)
-		e.setInput(map[bool]string{true: "reliable queue receiver (acks once the block is in the write-ahead log)", false: "queue receiver acking on receipt"}[reliable])
-	case in.Kind == engines.KindFeed && e.cfg.Guarantee == engines.AtMostOnce:
-		input = FeedStream(ssc, in.Feed)
-		e.setInput("unreliable feed receiver")
-	default:
-		return fmt.Errorf("%w: microbatch gives %v over a %s only as 'streambench list --engine microbatch' says", engines.ErrSourceKind, e.cfg.Guarantee, in.Kind)
-	}
+	input, drained := open(ssc)
 	ssc.AddStreamingListener(engineListener{e: e})
 	if err := e.pipeline(ssc, input, sink); err != nil {
 		return err
@@ -274,3 +307,4 @@ func (e *Engine) RunInput(ctx context.Context, in engines.Input, sink engines.Si
 	}
 	return ssc.AwaitTermination()
 }
+

@@ -64,6 +64,18 @@ var Spec = &engines.Spec{
 		{Kind: engines.KindFeed, Offers: []engines.Offer{
 			{Guarantee: engines.AtMostOnce, How: "unreliable receiver"},
 		}, WayOut: "a feed keeps nothing to replay: for at-least-once read a queue (--nats-class queue), for exactly-once the log (--nats-class log)"},
+		{
+			Kind:   engines.KindSocket,
+			Offers: []engines.Offer{{Guarantee: engines.AtMostOnce, How: "a socket receiver per partition (socketTextStream), unreliable, reconnecting after a restart delay"}},
+			WayOut: "a socket keeps nothing to replay: for at-least-once or exactly-once use --source jetstream",
+		}, {
+			Kind: engines.KindFiles,
+			Offers: []engines.Offer{
+				{Guarantee: engines.ExactlyOnce, How: "textFileStream: each file read once, the processed files checkpointed with the state, idempotent output"},
+				{Guarantee: engines.AtLeastOnce, How: "textFileStream: the files stay in the directory, the processed ones checkpointed"},
+				{Guarantee: engines.AtMostOnce, How: "textFileStream: each file read once"},
+			},
+		},
 	},
 }
 

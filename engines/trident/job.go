@@ -135,25 +135,6 @@ func (j *Job) Metrics() any {
 
 var errJobRan = errors.New("trident: a Job runs once")
 
-// RunInput implements engines.InputRunner. When the run gives a
-// coordination store (in.Coordination) and the job was not given a
-// TransactionalState of its own, the transaction metadata lives there,
-// under the topology's name, as Storm keeps it in ZooKeeper: a topology
-// restarted on the same store resumes after the last committed txid and
-// replays the batches in flight from their recorded offsets.
-func (j *Job) RunInput(ctx context.Context, in engines.Input, sink engines.Sink) error {
-	if in.Coordination != nil && !j.ownState {
-		st, err := txstate.OpenStore(ctx, in.Coordination, storePrefix(j.name))
-		if err != nil {
-			return err
-		}
-		j.mu.Lock()
-		j.txState, j.txWhere = st, "coordination store, under "+storePrefix(j.name)
-		j.mu.Unlock()
-	}
-	return j.Run(ctx, engines.InputSource(in), sink)
-}
-
 // SettingTransactionalState is the setting a Job's Settings name where
 // its transaction metadata lives: memory, the run's coordination store, or
 // the type of the TransactionalState it was given.
@@ -217,6 +198,45 @@ func (j *Job) Run(ctx context.Context, src engines.Source, sink engines.Sink) er
 	j.metrics = &m
 	j.mu.Unlock()
 	return runErr
+}
+
+// RunInput implements engines.InputRunner: Run over a log, or over a text
+// socket per partition (engines.KindSocket) read through an
+// engines.SocketSource, which only moves forward. Over it JobFor's
+// at-most-once spout, the non-transactional batch spout, emits each batch
+// from what the sockets delivered; a transactional or opaque spout would
+// need to fetch a batch again, which a socket cannot give, so the socket
+// connector offers at-most-once only (Spec.Connectors). A connection that
+// closes before its partition's end line fails the run with an error
+// naming the address.
+//
+// When the run gives a coordination store (in.Coordination) and the job
+// was not given a TransactionalState of its own, the transaction metadata
+// lives there, under the topology's name, as Storm keeps it in ZooKeeper:
+// a topology restarted on the same store resumes after the last committed
+// txid and replays the batches in flight from their recorded offsets.
+func (j *Job) RunInput(ctx context.Context, in engines.Input, sink engines.Sink) error {
+	if in.Coordination != nil && !j.ownState {
+		st, err := txstate.OpenStore(ctx, in.Coordination, storePrefix(j.name))
+		if err != nil {
+			return err
+		}
+		j.mu.Lock()
+		j.txState, j.txWhere = st, "coordination store, under "+storePrefix(j.name)
+		j.mu.Unlock()
+	}
+	switch in.Kind {
+	case engines.KindLog, "":
+		return j.Run(ctx, in.Log, sink)
+	case engines.KindSocket:
+		src, err := engines.DialSockets(ctx, in.Addrs, 0)
+		if err != nil {
+			return err
+		}
+		defer src.Close()
+		return j.Run(ctx, src, sink)
+	}
+	return fmt.Errorf("%w: trident reads a log or a socket, not %s", engines.ErrSourceKind, in.Kind.Noun())
 }
 
 func (m *batchMetrics) snapshot() JobMetrics {

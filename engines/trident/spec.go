@@ -56,6 +56,11 @@ var Spec = &engines.Spec{
 	Keys:           specKeys(),
 	ReadConfigFile: readConfFile,
 	Flags:          map[string]string{"batch-size": TridentSpoutBatchSize, "state": TridentStateKind},
+	Connectors: []engines.Connector{{
+		Kind:   engines.KindSocket,
+		Offers: []engines.Offer{{Guarantee: engines.AtMostOnce, How: "non-transactional batch spout over the sockets, non-transactional state"}},
+		WayOut: "a socket keeps nothing to replay, and exactly-once needs a spout that can emit a batch again: use --source jetstream",
+	}},
 }
 
 func init() {

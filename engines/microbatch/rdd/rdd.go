@@ -3,7 +3,6 @@ package rdd
 import (
 	"fmt"
 	"iter"
-	"slices"
 	"sync"
 )
 
@@ -237,9 +236,24 @@ func (c *partitionCache[T]) complete() bool {
 // already materialised: what a checkpointed or received dataset looks like.
 // partitioner, when not nil, is the Partitioner[K] the data is laid out by.
 func FromPartitions[T any](sc *Context, name string, parts [][]T, partitioner any) *RDD[T] {
-	r := newRDD(sc, name, len(parts), func(p int) (iter.Seq[T], error) { return slices.Values(parts[p]), nil }, nil, nil)
+	r := newRDD(sc, name, len(parts), func(p int) (iter.Seq[T], error) { return killable(sc, parts[p]), nil }, nil, nil)
 	r.partitioner = partitioner
 	return r
+}
+
+// killable iterates a partition like slices.Values, and kills the task
+// reading it once its Context is stopped.
+func killable[T any](sc *Context, part []T) iter.Seq[T] {
+	return func(yield func(T) bool) {
+		for i, v := range part {
+			if i%killCheckEvery == killCheckEvery-1 && sc.stopped.Load() {
+				panic(taskKilled{})
+			}
+			if !yield(v) {
+				return
+			}
+		}
+	}
 }
 
 // Parallelize distributes data over numSlices partitions of about equal size,

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/streambench/streambench/engines"
+	"github.com/streambench/streambench/harness/resultfile"
 	"github.com/streambench/streambench/workloads"
 )
 
@@ -87,7 +88,7 @@ func TestStallShowsAsLatency(t *testing.T) {
 		drv.Step(now)
 		consume(t, src, next, rec)
 	}
-	healthy, _ := rec.roll()
+	healthy, _ := rec.roll(resultfile.NewHistogram())
 	if p99 := healthy.Quantile(99); p99 > 1000 {
 		t.Fatalf("healthy p99 %dµs, want about 0", p99)
 	}
@@ -107,7 +108,7 @@ func TestStallShowsAsLatency(t *testing.T) {
 		drv.Step(now)
 		consume(t, src, next, rec)
 	}
-	stalled, _ := rec.roll()
+	stalled, _ := rec.roll(resultfile.NewHistogram())
 	// Records due at 100 ms were consumed at 1100 ms: a second late.
 	if max := stalled.H.Max() / 1e6; max < 990 || max > 1010 {
 		t.Errorf("max latency %dms, want the 1000ms stall", max)
@@ -311,10 +312,17 @@ func TestRecorderKinds(t *testing.T) {
 	}
 	// Second 0: two unwindowed outputs at 100 ms. Second 1: two at 500 ms,
 	// and the window's final output, 1 s after its input was complete.
-	if c := m.intervals[0].Hist.H.TotalCount(); c != 2 {
+	ivs := make([]resultfile.IntervalHistogram, len(m.intervals))
+	for i, e := range m.intervals {
+		var err error
+		if ivs[i], err = e.Decode(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c := ivs[0].Hist.H.TotalCount(); c != 2 {
 		t.Errorf("second 0 timed %d outputs, want 2", c)
 	}
-	if c, max := m.intervals[1].Hist.H.TotalCount(), m.timeline[1].LatencyMax; c != 3 || max < 990_000 || max > 1_010_000 {
+	if c, max := ivs[1].Hist.H.TotalCount(), m.timeline[1].LatencyMax; c != 3 || max < 990_000 || max > 1_010_000 {
 		t.Errorf("second 1 timed %d outputs, max %dµs; want 3, the window's 1 s", c, max)
 	}
 	if m.cumul.H.TotalCount() != 5 {

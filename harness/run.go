@@ -54,6 +54,8 @@ type RunConfig struct {
 	Command []string
 	// Clock is the harness's time (nil: the system clock).
 	Clock Clock
+	// Started, when set, is called once setup is done and the run begins.
+	Started func()
 }
 
 // Measurement is a finished run: its result and the histograms behind it,
@@ -97,7 +99,9 @@ var ErrVerification = errors.New("verification failed")
 var ErrInterrupted = errors.New("interrupted")
 
 // Run runs a workload on an engine and measures it. Bad configuration is a
-// *UsageError, returned before anything runs. A run that fails (the engine
+// *UsageError, returned before anything runs. A context cancelled during
+// setup returns ErrInterrupted and no Measurement; once the run has begun,
+// the Measurement of what ran, marked interrupted, with ErrInterrupted. A run that fails (the engine
 // errs or does not drain, or its outputs break the guarantee) returns its
 // Measurement together with the error, so the result can still be written.
 func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
@@ -134,6 +138,12 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 	// records with the instance built below, before anything is published.
 	var inst workloads.Instance
 	ol, err := openLog(ctx, cfg, func(r *engines.Record) { inst.Fill(r) }, backlog, cfg.Clock.Now())
+	if ctx.Err() != nil {
+		if err == nil {
+			ol.close()
+		}
+		return nil, fmt.Errorf("%w before the run started: %w", ErrInterrupted, ctx.Err())
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -167,6 +177,12 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 		lead *= 2
 	}
 
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("%w before the run started: %w", ErrInterrupted, ctx.Err())
+	}
+	if cfg.Started != nil {
+		cfg.Started()
+	}
 	src := ol.Log
 	rec := NewRecorder(cfg.Clock)
 	drv := NewDriver(DriverConfig{Rate: cfg.Rate, Records: cfg.Records, Duration: cfg.Duration, Backlog: backlog}, src, cfg.Clock, start)

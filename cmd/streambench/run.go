@@ -95,8 +95,18 @@ func runRun(ctx context.Context, args []string, stdio Stdio) error {
 		}
 		defer stop()
 	}
+	cfg.Started = func() {
+		length := fmt.Sprintf("%d records", cfg.Records)
+		if cfg.Duration > 0 {
+			length = cfg.Duration.String()
+		}
+		fmt.Fprintf(stdio.Err, "streambench run: measuring %s on %s for %s (Ctrl-C stops and writes what ran)\n", cfg.Engine, cfg.Workload, length)
+	}
 	m, runErr := harness.Run(ctx, cfg)
 	if m == nil {
+		if errors.Is(runErr, harness.ErrInterrupted) {
+			return fmt.Errorf("%w: nothing was written", runErr)
+		}
 		return runErr
 	}
 	// The summary names the result file only once it is written.

@@ -241,19 +241,33 @@ func TestVerify(t *testing.T) {
 		g                engines.Guarantee
 		lost, dup, wrong int64
 		ok               bool
+		interrupted      bool
 	}{
-		{"exact", counts, map[workloads.Key]int64{k("a"): 5, k("b"): 3, k("c"): 1}, engines.ExactlyOnce, 0, 0, 0, true},
-		{"lost allowed", counts, map[workloads.Key]int64{k("a"): 4, k("b"): 3}, engines.AtMostOnce, 2, 0, 0, true},
-		{"lost forbidden", counts, map[workloads.Key]int64{k("a"): 4, k("b"): 3}, engines.AtLeastOnce, 2, 0, 0, false},
-		{"dup allowed", counts, map[workloads.Key]int64{k("a"): 7, k("b"): 3, k("c"): 1}, engines.AtLeastOnce, 0, 2, 0, true},
-		{"dup forbidden", counts, map[workloads.Key]int64{k("a"): 7, k("b"): 3, k("c"): 1}, engines.ExactlyOnce, 0, 2, 0, false},
-		{"dup at most once", counts, map[workloads.Key]int64{k("a"): 6, k("b"): 3, k("c"): 1}, engines.AtMostOnce, 0, 1, 0, false},
-		{"unknown key", counts, map[workloads.Key]int64{k("a"): 5, k("b"): 3, k("c"): 1, k("zz"): 1}, engines.AtLeastOnce, 0, 0, 1, false},
-		{"exact lost", exact, map[workloads.Key]int64{k("x"): 7}, engines.AtMostOnce, 1, 0, 0, true},
-		{"exact wrong value", exact, map[workloads.Key]int64{k("x"): 7, k("y"): 9}, engines.AtLeastOnce, 0, 0, 1, false},
+		{"exact", counts, map[workloads.Key]int64{k("a"): 5, k("b"): 3, k("c"): 1}, engines.ExactlyOnce, 0, 0, 0, true, false},
+		{"lost allowed", counts, map[workloads.Key]int64{k("a"): 4, k("b"): 3}, engines.AtMostOnce, 2, 0, 0, true, false},
+		{"lost forbidden", counts, map[workloads.Key]int64{k("a"): 4, k("b"): 3}, engines.AtLeastOnce, 2, 0, 0, false, false},
+		{"dup allowed", counts, map[workloads.Key]int64{k("a"): 7, k("b"): 3, k("c"): 1}, engines.AtLeastOnce, 0, 2, 0, true, false},
+		{"dup forbidden", counts, map[workloads.Key]int64{k("a"): 7, k("b"): 3, k("c"): 1}, engines.ExactlyOnce, 0, 2, 0, false, false},
+		{"dup at most once", counts, map[workloads.Key]int64{k("a"): 6, k("b"): 3, k("c"): 1}, engines.AtMostOnce, 0, 1, 0, false, false},
+		{"unknown key", counts, map[workloads.Key]int64{k("a"): 5, k("b"): 3, k("c"): 1, k("zz"): 1}, engines.AtLeastOnce, 0, 0, 1, false, false},
+		{"exact lost", exact, map[workloads.Key]int64{k("x"): 7}, engines.AtMostOnce, 1, 0, 0, true, false},
+		{"exact wrong value", exact, map[workloads.Key]int64{k("x"): 7, k("y"): 9}, engines.AtLeastOnce, 0, 0, 1, false, false},
+		// An interrupted run is not judged on what it had not output yet.
+		{"interrupted: short", counts, map[workloads.Key]int64{k("a"): 4, k("b"): 3}, engines.ExactlyOnce, 2, 0, 0, true, true},
+		{"interrupted: exact missing", exact, map[workloads.Key]int64{k("x"): 7}, engines.AtLeastOnce, 1, 0, 0, true, true},
+		{"interrupted: dup forbidden", counts, map[workloads.Key]int64{k("a"): 7}, engines.ExactlyOnce, 4, 2, 0, false, true},
+		{"interrupted: dup allowed", counts, map[workloads.Key]int64{k("a"): 7}, engines.AtLeastOnce, 4, 2, 0, true, true},
+		{"interrupted: wrong", exact, map[workloads.Key]int64{k("y"): 9}, engines.AtLeastOnce, 1, 0, 1, false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			v := Verify(tc.want, tc.got, 10, tc.g)
+			verify := Verify
+			if tc.interrupted {
+				verify = VerifyInterrupted
+			}
+			v := verify(tc.want, tc.got, 10, tc.g)
+			if v.Interrupted != tc.interrupted || (v.Note != "") != tc.interrupted {
+				t.Errorf("interrupted %v note %q, want interrupted %v", v.Interrupted, v.Note, tc.interrupted)
+			}
 			if v.Lost != tc.lost || v.Duplicated != tc.dup || v.Wrong != tc.wrong || v.OK != tc.ok {
 				t.Errorf("lost %d dup %d wrong %d ok %v, want %d %d %d %v (%v)", v.Lost, v.Duplicated, v.Wrong, v.OK,
 					tc.lost, tc.dup, tc.wrong, tc.ok, v.Problems)

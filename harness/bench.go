@@ -419,6 +419,10 @@ func (b *bench) run(ctx context.Context, c *resultfile.CellRecord, rep, seq int,
 	if err != nil {
 		return out, false, err
 	}
+	if role == resultfile.RoleLoad && c.LoadProbe > 0 {
+		publish, cfg.Duration = c.LoadProbe.D(), c.LoadProbe.D()
+		cfg.Command = runCommand(c, cfg)
+	}
 	label := role
 	if rate > 0 {
 		label += "-" + strconv.FormatFloat(rate, 'f', -1, 64)

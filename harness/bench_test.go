@@ -456,3 +456,48 @@ func TestDefaultBacklog(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchLoadProbe: load_probe sets how long the load runs publish, and
+// only them: the search keeps its short probes (the soak suite's shape).
+func TestBenchLoadProbe(t *testing.T) {
+	suite, err := ParseSuite("soak.yaml", []byte(`
+name: soak
+defaults:
+  probe: 3s
+  warmup: 1s
+  calibrate: 1s
+  loads: [0.5]
+  load_probe: 20m
+cells:
+  - engine: fast
+    guarantee: at-most-once
+    workload: count
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim := newSimulation()
+	durations := map[string][]time.Duration{}
+	run := func(ctx context.Context, cfg RunConfig) (*Measurement, error) {
+		role := "probe"
+		if cfg.Duration == 20*time.Minute {
+			role = "load"
+		}
+		durations[role] = append(durations[role], cfg.Duration)
+		if !slices.Contains(cfg.Command, cfg.Duration.String()) {
+			t.Errorf("command %v does not repeat --duration %v", cfg.Command, cfg.Duration)
+		}
+		return sim.Run(ctx, cfg)
+	}
+	m, err := Bench(context.Background(), BenchConfig{Suite: suite, Dir: t.TempDir(), Run: run, Clock: sim, Available: simAvailable,
+		Environment: func() resultfile.Environment { return sim.Environment }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(durations["load"]) != 1 || len(durations["probe"]) < 2 {
+		t.Errorf("run durations %v: want one 20m load after the search's probes", durations)
+	}
+	if loads := m.Cells[0].Repetitions[0].Loads; len(loads) != 1 || loads[0].Fraction != 0.5 {
+		t.Errorf("loads %+v", loads)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/streambench/streambench/engines"
+	"github.com/streambench/streambench/harness/resultfile"
 	"github.com/streambench/streambench/workloads"
 )
 
@@ -87,7 +88,7 @@ func TestStallShowsAsLatency(t *testing.T) {
 		drv.Step(now)
 		consume(t, src, next, rec)
 	}
-	healthy, _ := rec.roll()
+	healthy, _ := rec.roll(resultfile.NewHistogram())
 	if p99 := healthy.Quantile(99); p99 > 1000 {
 		t.Fatalf("healthy p99 %dµs, want about 0", p99)
 	}
@@ -107,7 +108,7 @@ func TestStallShowsAsLatency(t *testing.T) {
 		drv.Step(now)
 		consume(t, src, next, rec)
 	}
-	stalled, _ := rec.roll()
+	stalled, _ := rec.roll(resultfile.NewHistogram())
 	// Records due at 100 ms were consumed at 1100 ms: a second late.
 	if max := stalled.H.Max() / 1e6; max < 990 || max > 1010 {
 		t.Errorf("max latency %dms, want the 1000ms stall", max)
@@ -240,19 +241,33 @@ func TestVerify(t *testing.T) {
 		g                engines.Guarantee
 		lost, dup, wrong int64
 		ok               bool
+		interrupted      bool
 	}{
-		{"exact", counts, map[workloads.Key]int64{k("a"): 5, k("b"): 3, k("c"): 1}, engines.ExactlyOnce, 0, 0, 0, true},
-		{"lost allowed", counts, map[workloads.Key]int64{k("a"): 4, k("b"): 3}, engines.AtMostOnce, 2, 0, 0, true},
-		{"lost forbidden", counts, map[workloads.Key]int64{k("a"): 4, k("b"): 3}, engines.AtLeastOnce, 2, 0, 0, false},
-		{"dup allowed", counts, map[workloads.Key]int64{k("a"): 7, k("b"): 3, k("c"): 1}, engines.AtLeastOnce, 0, 2, 0, true},
-		{"dup forbidden", counts, map[workloads.Key]int64{k("a"): 7, k("b"): 3, k("c"): 1}, engines.ExactlyOnce, 0, 2, 0, false},
-		{"dup at most once", counts, map[workloads.Key]int64{k("a"): 6, k("b"): 3, k("c"): 1}, engines.AtMostOnce, 0, 1, 0, false},
-		{"unknown key", counts, map[workloads.Key]int64{k("a"): 5, k("b"): 3, k("c"): 1, k("zz"): 1}, engines.AtLeastOnce, 0, 0, 1, false},
-		{"exact lost", exact, map[workloads.Key]int64{k("x"): 7}, engines.AtMostOnce, 1, 0, 0, true},
-		{"exact wrong value", exact, map[workloads.Key]int64{k("x"): 7, k("y"): 9}, engines.AtLeastOnce, 0, 0, 1, false},
+		{"exact", counts, map[workloads.Key]int64{k("a"): 5, k("b"): 3, k("c"): 1}, engines.ExactlyOnce, 0, 0, 0, true, false},
+		{"lost allowed", counts, map[workloads.Key]int64{k("a"): 4, k("b"): 3}, engines.AtMostOnce, 2, 0, 0, true, false},
+		{"lost forbidden", counts, map[workloads.Key]int64{k("a"): 4, k("b"): 3}, engines.AtLeastOnce, 2, 0, 0, false, false},
+		{"dup allowed", counts, map[workloads.Key]int64{k("a"): 7, k("b"): 3, k("c"): 1}, engines.AtLeastOnce, 0, 2, 0, true, false},
+		{"dup forbidden", counts, map[workloads.Key]int64{k("a"): 7, k("b"): 3, k("c"): 1}, engines.ExactlyOnce, 0, 2, 0, false, false},
+		{"dup at most once", counts, map[workloads.Key]int64{k("a"): 6, k("b"): 3, k("c"): 1}, engines.AtMostOnce, 0, 1, 0, false, false},
+		{"unknown key", counts, map[workloads.Key]int64{k("a"): 5, k("b"): 3, k("c"): 1, k("zz"): 1}, engines.AtLeastOnce, 0, 0, 1, false, false},
+		{"exact lost", exact, map[workloads.Key]int64{k("x"): 7}, engines.AtMostOnce, 1, 0, 0, true, false},
+		{"exact wrong value", exact, map[workloads.Key]int64{k("x"): 7, k("y"): 9}, engines.AtLeastOnce, 0, 0, 1, false, false},
+		// An interrupted run is not judged on what it had not output yet.
+		{"interrupted: short", counts, map[workloads.Key]int64{k("a"): 4, k("b"): 3}, engines.ExactlyOnce, 2, 0, 0, true, true},
+		{"interrupted: exact missing", exact, map[workloads.Key]int64{k("x"): 7}, engines.AtLeastOnce, 1, 0, 0, true, true},
+		{"interrupted: dup forbidden", counts, map[workloads.Key]int64{k("a"): 7}, engines.ExactlyOnce, 4, 2, 0, false, true},
+		{"interrupted: dup allowed", counts, map[workloads.Key]int64{k("a"): 7}, engines.AtLeastOnce, 4, 2, 0, true, true},
+		{"interrupted: wrong", exact, map[workloads.Key]int64{k("y"): 9}, engines.AtLeastOnce, 1, 0, 1, false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			v := Verify(tc.want, tc.got, 10, tc.g)
+			verify := Verify
+			if tc.interrupted {
+				verify = VerifyInterrupted
+			}
+			v := verify(tc.want, tc.got, 10, tc.g)
+			if v.Interrupted != tc.interrupted || (v.Note != "") != tc.interrupted {
+				t.Errorf("interrupted %v note %q, want interrupted %v", v.Interrupted, v.Note, tc.interrupted)
+			}
 			if v.Lost != tc.lost || v.Duplicated != tc.dup || v.Wrong != tc.wrong || v.OK != tc.ok {
 				t.Errorf("lost %d dup %d wrong %d ok %v, want %d %d %d %v (%v)", v.Lost, v.Duplicated, v.Wrong, v.OK,
 					tc.lost, tc.dup, tc.wrong, tc.ok, v.Problems)
@@ -311,10 +326,17 @@ func TestRecorderKinds(t *testing.T) {
 	}
 	// Second 0: two unwindowed outputs at 100 ms. Second 1: two at 500 ms,
 	// and the window's final output, 1 s after its input was complete.
-	if c := m.intervals[0].Hist.H.TotalCount(); c != 2 {
+	ivs := make([]resultfile.IntervalHistogram, len(m.intervals))
+	for i, e := range m.intervals {
+		var err error
+		if ivs[i], err = e.Decode(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c := ivs[0].Hist.H.TotalCount(); c != 2 {
 		t.Errorf("second 0 timed %d outputs, want 2", c)
 	}
-	if c, max := m.intervals[1].Hist.H.TotalCount(), m.timeline[1].LatencyMax; c != 3 || max < 990_000 || max > 1_010_000 {
+	if c, max := ivs[1].Hist.H.TotalCount(), m.timeline[1].LatencyMax; c != 3 || max < 990_000 || max > 1_010_000 {
 		t.Errorf("second 1 timed %d outputs, max %dµs; want 3, the window's 1 s", c, max)
 	}
 	if m.cumul.H.TotalCount() != 5 {

@@ -89,9 +89,9 @@ func (r *Recorder) Write(outs []engines.Output) error {
 }
 
 // roll ends the current interval: it returns the interval's histogram and
-// the outputs counted so far, and starts a new interval.
-func (r *Recorder) roll() (*resultfile.Histogram, int64) {
-	fresh := resultfile.NewHistogram()
+// the outputs counted so far, and starts a new interval in fresh, an empty
+// histogram.
+func (r *Recorder) roll(fresh *resultfile.Histogram) (*resultfile.Histogram, int64) {
 	r.mu.Lock()
 	h := r.interval
 	r.interval = fresh

@@ -54,32 +54,54 @@ type RunConfig struct {
 	Command []string
 	// Clock is the harness's time (nil: the system clock).
 	Clock Clock
+	// Started, when set, is called once setup is done and the run begins.
+	Started func()
 }
 
-// Measurement is a finished run: its result and the histograms behind it.
+// Measurement is a finished run: its result and the histograms behind it,
+// encoded.
 type Measurement struct {
 	Result    *resultfile.Result
-	intervals []resultfile.IntervalHistogram
+	intervals []resultfile.EncodedInterval
+	err       error // from encoding the intervals
 }
 
 // NewMeasurement returns the Measurement of a result and its interval
 // histograms, for tools that build or convert results outside Run (and for
 // tests that need result files with known content).
 func NewMeasurement(r *resultfile.Result, intervals []resultfile.IntervalHistogram) *Measurement {
-	return &Measurement{Result: r, intervals: intervals}
+	m := &Measurement{Result: r}
+	for _, iv := range intervals {
+		e, err := resultfile.EncodeInterval(iv)
+		if err != nil && m.err == nil {
+			m.err = err
+		}
+		m.intervals = append(m.intervals, e)
+	}
+	return m
 }
 
-// Write writes the result file and its histogram log atomically.
+// Write writes the result file and its histogram log, together or not at
+// all (see resultfile.WriteResult).
 func (m *Measurement) Write(path string) error {
-	return resultfile.WriteResult(path, m.Result, m.intervals)
+	if m.err != nil {
+		return fmt.Errorf("encoding histogram log: %w", m.err)
+	}
+	return resultfile.WriteEncodedResult(path, m.Result, m.intervals)
 }
 
 // ErrVerification is returned by Run when the outputs break the run's
 // delivery guarantee.
 var ErrVerification = errors.New("verification failed")
 
+// ErrInterrupted is returned by Run, with the Measurement of what ran, when
+// its context was cancelled before the run ended.
+var ErrInterrupted = errors.New("interrupted")
+
 // Run runs a workload on an engine and measures it. Bad configuration is a
-// *UsageError, returned before anything runs. A run that fails (the engine
+// *UsageError, returned before anything runs. A context cancelled during
+// setup returns ErrInterrupted and no Measurement; once the run has begun,
+// the Measurement of what ran, marked interrupted, with ErrInterrupted. A run that fails (the engine
 // errs or does not drain, or its outputs break the guarantee) returns its
 // Measurement together with the error, so the result can still be written.
 func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
@@ -116,6 +138,12 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 	// records with the instance built below, before anything is published.
 	var inst workloads.Instance
 	ol, err := openLog(ctx, cfg, func(r *engines.Record) { inst.Fill(r) }, backlog, cfg.Clock.Now())
+	if ctx.Err() != nil {
+		if err == nil {
+			ol.close()
+		}
+		return nil, fmt.Errorf("%w before the run started: %w", ErrInterrupted, ctx.Err())
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -152,6 +180,12 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 		lead *= 2
 	}
 
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("%w before the run started: %w", ErrInterrupted, ctx.Err())
+	}
+	if cfg.Started != nil {
+		cfg.Started()
+	}
 	src := ol.Log
 	rec := NewRecorder(cfg.Clock)
 	drv := NewDriver(DriverConfig{Rate: cfg.Rate, Records: cfg.Records, Duration: cfg.Duration, Backlog: backlog}, src, cfg.Clock, start)
@@ -159,6 +193,7 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 	m := newMeter(start, warmup, drv, src, rec)
 
 	runErr := run(ctx, cfg, eng, src, rec, drv, m)
+	stoppedAt := cfg.Clock.Now()
 
 	got := rec.close()
 	res := &resultfile.Result{
@@ -188,15 +223,31 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 			res.EngineMetrics, _ = json.Marshal(map[string]string{"error": err.Error()})
 		}
 	}
-	if d := drv.finishedAt - start; d > 0 {
+	publishedUntil := drv.finishedAt
+	if publishedUntil == 0 { // interrupted, or failed, before the plan's end
+		publishedUntil = stoppedAt
+	}
+	if d := publishedUntil - start; d > 0 {
 		res.Rate.Achieved = float64(drv.Sent()) / (float64(d) / 1e9)
 	}
 	if d, ok := src.(Dropper); ok {
 		res.SendsDropped = d.Dropped()
 	}
 	figures(res, m, src, got)
+	meas := &Measurement{Result: res, intervals: m.intervals, err: m.encodeErr}
+	if ctx.Err() != nil {
+		if runErr == nil {
+			runErr = ctx.Err()
+		}
+		res.Interrupted = true
+		res.Verification = VerifyInterrupted(inst.Expect(src.Published()), got.final, got.outputs, cfg.Guarantee)
+		res.Error = "interrupted before the run ended"
+		if !errors.Is(runErr, context.Canceled) || runErr != ctx.Err() {
+			res.Error += ": " + runErr.Error()
+		}
+		return meas, fmt.Errorf("%w: %w", ErrInterrupted, runErr)
+	}
 	res.Verification = Verify(inst.Expect(src.Published()), got.final, got.outputs, cfg.Guarantee)
-	meas := &Measurement{Result: res, intervals: m.intervals}
 	if runErr != nil {
 		res.Error = runErr.Error()
 		return meas, runErr

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/streambench/streambench/engines"
+	"github.com/streambench/streambench/engines/enginetest"
 	"github.com/streambench/streambench/workloads"
 )
 
@@ -103,19 +103,6 @@ func testRunConfig() RunConfig {
 		Guarantee: engines.AtLeastOnce, Rate: 20000, Records: 2000, DrainTimeout: 5 * time.Second}
 }
 
-// waitGoroutines waits until the goroutine count is back to n.
-func waitGoroutines(t *testing.T, n int) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > n {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<16)
-			t.Fatalf("%d goroutines left, want %d:\n%s", runtime.NumGoroutine(), n, buf[:runtime.Stack(buf, true)])
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 func TestRunMeasuresAndVerifies(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
@@ -130,7 +117,7 @@ func TestRunMeasuresAndVerifies(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			withTestWorkload(t, tc.run)
-			before := runtime.NumGoroutine()
+			enginetest.NoGoroutinesLeft(t)
 			cfg := testRunConfig()
 			cfg.Guarantee = tc.g
 			m, err := Run(context.Background(), cfg)
@@ -144,10 +131,12 @@ func TestRunMeasuresAndVerifies(t *testing.T) {
 			if r.Latency.Count != 2000-tc.lost || r.Throughput.RecordsPerSecond <= 0 || len(r.Timeline) == 0 {
 				t.Errorf("latency %+v, throughput %+v, %d timeline points", r.Latency, r.Throughput, len(r.Timeline))
 			}
-			if achieved := r.Rate.Achieved; achieved < 15000 || achieved > 25000 {
+			// An open-loop driver never publishes ahead of its plan; how
+			// far behind it falls depends on the machine, so only the plan
+			// bounds it (the recorded finish may round a record early).
+			if achieved := r.Rate.Achieved; achieved <= 0 || achieved > 20000*1.01 {
 				t.Errorf("achieved rate %.0f/s, asked 20000/s", achieved)
 			}
-			waitGoroutines(t, before)
 		})
 	}
 }
@@ -178,7 +167,7 @@ func TestRunFailures(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			withTestWorkload(t, tc.run)
-			before := runtime.NumGoroutine()
+			enginetest.NoGoroutinesLeft(t)
 			cfg := testRunConfig()
 			cfg.DrainTimeout = 200 * time.Millisecond
 			m, err := Run(context.Background(), cfg)
@@ -188,23 +177,69 @@ func TestRunFailures(t *testing.T) {
 			if m == nil || m.Result.Error == "" {
 				t.Errorf("failed run has no result with its error: %+v", m)
 			}
-			waitGoroutines(t, before)
 		})
 	}
 }
 
+// TestRunCancel: a run cancelled while the engine is outputting (Ctrl-C)
+// returns ErrInterrupted with the Measurement of what ran, marked
+// interrupted, whose verification covers what was published: what the
+// engine had not output yet is no fault, duplicates the guarantee forbids
+// still are. A cancel during setup returns no Measurement.
 func TestRunCancel(t *testing.T) {
-	withTestWorkload(t, counting(0, 0))
-	before := runtime.NumGoroutine()
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-	defer cancel()
-	cfg := testRunConfig()
-	cfg.Records, cfg.Duration = 0, time.Hour
-	_, err := Run(ctx, cfg)
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Run: %v", err)
+	for _, tc := range []struct {
+		name      string
+		g         engines.Guarantee
+		duplicate bool
+		ok        bool
+	}{
+		{"correct engine", engines.AtLeastOnce, false, true},
+		{"duplicates allowed", engines.AtLeastOnce, true, true},
+		{"duplicates forbidden", engines.ExactlyOnce, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			count := counting(0, 0)
+			withTestWorkload(t, func(ctx context.Context, src engines.Source, sink engines.Sink) error {
+				var written int
+				return count(ctx, src, engines.SinkFunc(func(outs []engines.Output) error {
+					if ctx.Err() != nil {
+						return ctx.Err()
+					}
+					if written += len(outs); written >= 100 && len(outs) > 0 {
+						if tc.duplicate { // the last record counted twice
+							last := outs[len(outs)-1]
+							outs = append(outs, engines.Output{Key: last.Key, Value: last.Value + 1, Intended: last.Intended})
+						}
+						cancel() // mid-run, with the engine busy
+					}
+					return sink.Write(outs)
+				}))
+			})
+			enginetest.NoGoroutinesLeft(t)
+			cfg := testRunConfig()
+			cfg.Records, cfg.Duration, cfg.Guarantee = 0, time.Hour, tc.g
+			m, err := Run(ctx, cfg)
+			if !errors.Is(err, ErrInterrupted) || !errors.Is(err, context.Canceled) {
+				t.Fatalf("Run: %v, want ErrInterrupted", err)
+			}
+			r := m.Result
+			v := r.Verification
+			if !r.Interrupted || !v.Interrupted || v.OK != tc.ok || r.Records < 100 || v.Expected < 100 {
+				t.Errorf("interrupted %v, %d records, verification %+v; want ok %v", r.Interrupted, r.Records, v, tc.ok)
+			}
+		})
 	}
-	waitGoroutines(t, before)
+	t.Run("during setup", func(t *testing.T) {
+		withTestWorkload(t, counting(0, 0))
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		m, err := Run(ctx, testRunConfig())
+		if !errors.Is(err, ErrInterrupted) || m != nil {
+			t.Errorf("Run: %v, %v; want ErrInterrupted and no Measurement", m, err)
+		}
+	})
 }
 
 func TestRunBadConfig(t *testing.T) {

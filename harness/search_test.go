@@ -8,13 +8,13 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/streambench/streambench/engines"
+	"github.com/streambench/streambench/engines/enginetest"
 	"github.com/streambench/streambench/harness/resultfile"
 	"github.com/streambench/streambench/workloads"
 )
@@ -321,7 +321,7 @@ func TestBenchFindsKnownCapacity(t *testing.T) {
 		t.Skip("real runs take about 15s")
 	}
 	registerCapped(t)
-	before := runtime.NumGoroutine()
+	enginetest.NoGoroutinesLeft(t)
 	suite, err := ParseSuite("capped.yaml", []byte(`
 name: capped
 cells:
@@ -375,5 +375,4 @@ cells:
 	if err != nil || !back.Finished || back.Cells[0].Repetitions[0].Search.Sustainable != got {
 		t.Errorf("manifest read back: %v, %+v", err, back)
 	}
-	waitGoroutines(t, before)
 }

@@ -105,7 +105,7 @@ func BuiltinSuites() []string {
 	return names
 }
 
-// LoadSuite reads a suite by built-in name (deck, quick) or from a file
+// LoadSuite reads a suite by built-in name (deck, quick, soak) or from a file
 // path. A missing or malformed suite is a *UsageError naming the problem.
 func LoadSuite(nameOrPath string) (*Suite, error) {
 	if !strings.ContainsAny(nameOrPath, `/\`) && !strings.HasSuffix(nameOrPath, ".yaml") && !strings.HasSuffix(nameOrPath, ".yml") {
@@ -337,7 +337,7 @@ func kindName(n *yaml.Node) string {
 // them.
 var settingKeys = append(append([]string{"guarantee", "seed", "partitions", "parallelism", "params", "source", "nats_class", "engine_conf"},
 	engineFlagSpellings()...), "config_file", "latency_bound", "probe", "warmup", "calibrate", "start", "step", "precision",
-	"max_probes", "lag_slope", "latency_slope", "send_rate", "backlog", "drain_timeout", "loads")
+	"max_probes", "lag_slope", "latency_slope", "send_rate", "backlog", "drain_timeout", "loads", "load_probe")
 
 // engineFlagSpellings are the suite keys of the engines' flags:
 // batch_interval for --batch-interval.
@@ -421,6 +421,8 @@ func (p *suiteParser) setting(k, v *yaml.Node, prefix string, s *resultfile.Cell
 		s.LatencyBound, err = p.duration(v, key, time.Millisecond, time.Hour, false)
 	case "probe":
 		s.Probe, err = p.duration(v, key, time.Second, time.Hour, false)
+	case "load_probe":
+		s.LoadProbe, err = p.duration(v, key, time.Second, time.Hour, true)
 	case "warmup":
 		s.Warmup, err = p.duration(v, key, 0, time.Hour, true)
 	case "calibrate":

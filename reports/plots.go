@@ -378,8 +378,9 @@ func SpectrumPlot(title string, runs []*Run, label func(*Run) string) (string, e
 }
 
 // TimelinePlot is a run's per-second timeline: records published and read
-// on top, output latency (p50, p99, max) below; the warm-up seconds are
-// shaded.
+// on top, output latency (p50, p99, max) below, and, when the run recorded
+// it, the process's memory (heap in use, RSS) under that, so a long run
+// shows whether memory or p99 creeps up; the warm-up seconds are shaded.
 func TimelinePlot(r *Run) (string, error) {
 	res := r.Result
 	top := newPlot("", "", "records/s")
@@ -387,10 +388,14 @@ func TimelinePlot(r *Run) (string, error) {
 	bottom := newPlot("", "second of the run", "latency")
 	bottom.Y.Scale = plot.LogScale{}
 	bottom.Y.Tick.Marker = latencyTicks{}
-	var in, read, p50, p99, pmax plotter.XYs
+	var in, read, p50, p99, pmax, heap, rss plotter.XYs
 	warm := 0.0
 	for _, pt := range res.Timeline {
 		x := float64(pt.Second) + 0.5
+		if pt.HeapBytes > 0 || pt.RSSBytes > 0 {
+			heap = append(heap, plotter.XY{X: x, Y: float64(pt.HeapBytes) / (1 << 20)})
+			rss = append(rss, plotter.XY{X: x, Y: float64(pt.RSSBytes) / (1 << 20)})
+		}
 		in = append(in, plotter.XY{X: x, Y: float64(pt.RecordsIn)})
 		read = append(read, plotter.XY{X: x, Y: float64(pt.RecordsRead)})
 		if pt.Outputs > 0 {
@@ -438,14 +443,27 @@ func TimelinePlot(r *Run) (string, error) {
 	if len(p50) > 0 {
 		logRange(&bottom.Y)
 	}
+	plots, height := []*plot.Plot{top, bottom}, plotHeight
+	if len(heap) > 0 {
+		bottom.X.Label.Text = ""
+		mem := newPlot("", "second of the run", "memory (MiB)")
+		for _, err := range []error{add(mem, "RSS", rss, 0, true), add(mem, "heap in use", heap, 3, false)} {
+			if err != nil {
+				return "", err
+			}
+		}
+		mem.Y.Min = 0
+		mem.Legend.Left = false
+		plots, height = append(plots, mem), plotHeight*3/2
+	}
 	xmax := float64(len(res.Timeline))
-	for _, p := range []*plot.Plot{top, bottom} {
+	for _, p := range plots {
 		p.X.Min, p.X.Max = 0, xmax
 		if warm > 0 {
 			p.Add(&shade{upTo: warm})
 		}
 	}
-	return svg(plotWidth, plotHeight, top, bottom)
+	return svg(plotWidth, height, plots...)
 }
 
 // shade greys the warm-up seconds of a timeline.

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -222,6 +223,21 @@ func TestReportGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "timeline.golden.svg", []byte(svg))
+
+	// A run that recorded its memory gets a third panel: heap and RSS.
+	res := *core.Runs[2].Result
+	res.Timeline = slices.Clone(res.Timeline)
+	for i := range res.Timeline {
+		res.Timeline[i].HeapBytes = int64(40+i) << 20
+		res.Timeline[i].RSSBytes = int64(90+2*i) << 20
+	}
+	if svg, err = TimelinePlot(&Run{File: "memory.json", Result: &res}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(svg, "heap in use") || !strings.Contains(svg, "RSS") {
+		t.Error("the memory panel is missing")
+	}
+	golden(t, "timeline-memory.golden.svg", []byte(svg))
 }
 
 func cellByID(t *testing.T, d *Data, id string) *Cell {

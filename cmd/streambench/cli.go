@@ -18,6 +18,9 @@ const (
 	exitOK       = 0
 	exitFailed   = 1 // a run failed or broke its guarantee
 	exitBadUsage = 2 // bad flags, names, values or input files
+	// exitInterrupted is a run stopped by Ctrl-C (SIGINT) or SIGTERM, as
+	// shells report a process ended by SIGINT: 128 + 2.
+	exitInterrupted = 130
 )
 
 // Stdio is the process state a command may touch, passed in so commands can
@@ -50,6 +53,8 @@ const exitCodesHelp = `Exit status:
   1  a run failed, or verification found loss, duplicates or wrong results
      that the run's delivery guarantee forbids
   2  bad usage or bad input (flags, names, values, unreadable files)
+  130 a run was interrupted (Ctrl-C, SIGTERM): what ran is written, marked
+     "interrupted"; a second Ctrl-C quits at once
 `
 
 func usage(w io.Writer) {
@@ -107,6 +112,9 @@ func exitStatus(err error, stdio Stdio) int {
 	case errors.As(err, &usageErr):
 		fmt.Fprintln(stdio.Err, "streambench:", err)
 		return exitBadUsage
+	case errors.Is(err, harness.ErrInterrupted):
+		fmt.Fprintln(stdio.Err, "streambench:", err)
+		return exitInterrupted
 	}
 	fmt.Fprintln(stdio.Err, "streambench:", err)
 	return exitFailed

@@ -85,7 +85,7 @@ func runRun(ctx context.Context, args []string, stdio Stdio) error {
 	if out == "" {
 		out = defaultOut(cfg.Engine, cfg.Workload, time.Now())
 	}
-	if err := resultfile.CheckWritable(out); err != nil {
+	if err := resultfile.CheckResultWritable(out); err != nil {
 		return &harness.UsageError{Msg: fmt.Sprintf("--out %s: cannot write there: %v", out, err)}
 	}
 
@@ -96,13 +96,32 @@ func runRun(ctx context.Context, args []string, stdio Stdio) error {
 		}
 		defer stop()
 	}
+	cfg.Started = func() {
+		length := fmt.Sprintf("%d records", cfg.Records)
+		if cfg.Duration > 0 {
+			length = cfg.Duration.String()
+		}
+		fmt.Fprintf(stdio.Err, "streambench run: measuring %s on %s for %s (Ctrl-C stops and writes what ran)\n", cfg.Engine, cfg.Workload, length)
+	}
 	m, runErr := harness.Run(ctx, cfg)
 	if m == nil {
+		if errors.Is(runErr, harness.ErrInterrupted) {
+			return fmt.Errorf("%w: nothing was written", runErr)
+		}
 		return runErr
 	}
-	printSummary(stdio.Out, m.Result, out)
+	// The summary names the result file only once it is written.
 	if err := m.Write(out); err != nil {
-		return fmt.Errorf("writing %s: %w", out, err)
+		printSummary(stdio.Out, m.Result, "")
+		err = fmt.Errorf("writing %s: %w (no result file was written)", out, err)
+		if runErr != nil {
+			err = fmt.Errorf("%w; and %w", runErr, err)
+		}
+		return err
+	}
+	printSummary(stdio.Out, m.Result, out)
+	if errors.Is(runErr, harness.ErrInterrupted) {
+		return fmt.Errorf("%w: what ran is in %s, marked interrupted", harness.ErrInterrupted, out)
 	}
 	return runErr
 }
@@ -302,13 +321,23 @@ func printSummary(w io.Writer, r *resultfile.Result, out string) {
 	fmt.Fprintf(w, "  send delay    p50 %s  p99 %s  max %s  (%d sends dropped)\n", micros(s.P50), micros(s.P99), micros(s.Max), r.SendsDropped)
 	v := r.Verification
 	verdict := "OK for " + v.Guarantee.String()
+	if v.Interrupted && v.OK {
+		verdict = "OK for " + v.Guarantee.String() + " as far as the run went"
+	}
 	if !v.OK {
 		verdict = "FAILED: " + strings.Join(v.Problems, "; ")
 	}
 	fmt.Fprintf(w, "  verification  %s %s expected: lost %s, duplicated %s, wrong %s  %s\n",
 		count(float64(v.Expected)), v.Unit, count(float64(v.Lost)), count(float64(v.Duplicated)), count(float64(v.Wrong)), verdict)
+	if v.Note != "" {
+		fmt.Fprintf(w, "                (%s)\n", v.Note)
+	}
 	if r.Error != "" {
 		fmt.Fprintf(w, "  error         %s\n", r.Error)
+	}
+	if out == "" {
+		fmt.Fprintf(w, "  result        not written\n")
+		return
 	}
 	fmt.Fprintf(w, "  result        %s (+ %s)\n", out, filepath.Base(resultfile.HistogramLogPath(out)))
 }

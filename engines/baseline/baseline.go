@@ -89,6 +89,11 @@ func ReadAll(ctx context.Context, src engines.Source, parts []int, buf []engines
 	}
 	remaining := len(parts)
 	for remaining > 0 {
+		// A source that always has records never makes ReadAll wait, where
+		// ctx is also checked: a cancelled run must not drain its backlog.
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		progressed := false
 		for i, p := range parts {
 			if !open[i] {

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/enginetest"
@@ -71,22 +72,54 @@ func TestExchange(t *testing.T) {
 }
 
 // TestExchangeCancel: a sender blocked on a receiver that stopped gives up
-// when the context ends.
+// when the context ends, and not before: on the item whose batch found the
+// receiver's queue full.
 func TestExchangeCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	x := NewExchange[int](ctx, 1, 1)
-	done := make(chan bool)
+	gaveUp := make(chan int, 1)
 	go func() {
 		for i := 0; ; i++ {
 			if !x.Send(0, 0, i) {
-				done <- true
+				gaveUp <- i
 				return
 			}
 		}
 	}()
+	enginetest.WaitFor(t, "the receiver's queue full", func() bool { return len(x.out[0]) == cap(x.out[0]) })
+	select {
+	case i := <-gaveUp:
+		t.Fatalf("the sender gave up at item %d before the cancel", i)
+	default:
+	}
 	cancel()
-	if !<-done {
-		t.Fatal("sender did not give up")
+	select {
+	case i := <-gaveUp:
+		if want := (cap(x.out[0])+1)*exchangeBatch - 1; i != want {
+			t.Errorf("the sender gave up at item %d, want %d (the first batch that did not fit)", i, want)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the blocked sender did not give up after the cancel")
+	}
+}
+
+// TestReadAllStopsOnCancel: cancelled with records still to read, ReadAll
+// stops within a fetch per partition rather than draining the backlog.
+func TestReadAllStopsOnCancel(t *testing.T) {
+	src := enginetest.NewMemSource(2)
+	for i := range 10_000 {
+		src.AppendValues(i%2, "v")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	read := 0
+	err := ReadAll(ctx, src, []int{0, 1}, make([]engines.Record, 100), func(b []engines.Record) error {
+		if read += len(b); read >= 100 {
+			cancel()
+		}
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) || read > 200 {
+		t.Errorf("ReadAll = %v after %d records, want context.Canceled within a round of two fetches of 100", err, read)
 	}
 }
 

@@ -3,6 +3,7 @@ package microbatch
 import (
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -37,6 +38,8 @@ type blockGenerator[T any] struct {
 	pushed  int64 // blocks pushed
 	queue   chan cutBlock[T]
 	exited  chan struct{}
+	// discarding is set by abandon: blocks not yet pushed are dropped.
+	discarding atomic.Bool
 }
 
 // cutBlock is a block waiting to be pushed, with its records' metadata.
@@ -120,7 +123,9 @@ func (g *blockGenerator[T]) pushLoop() {
 	for blk := range g.queue {
 		// A push error has been reported by the supervisor; the block's
 		// records are lost, as with an unreliable receiver in Spark.
-		_ = g.push(blk.records, blk.meta)
+		if !g.discarding.Load() {
+			_ = g.push(blk.records, blk.meta)
+		}
 		g.mu.Lock()
 		g.pushed++
 		g.cond.Broadcast()
@@ -155,8 +160,16 @@ func (g *blockGenerator[T]) syncTo(t Time, done <-chan struct{}) {
 	}
 }
 
+// abandon makes stop drop what is buffered and queued instead of pushing
+// it: a context stopped at once does not wait for blocks no batch will
+// process (each may be a write-ahead log append and fsync). A block being
+// pushed completes. The records dropped were never acknowledged to the
+// source (a reliable receiver acknowledges a block once it is stored), so
+// at-least-once holds for a source that replays them.
+func (g *blockGenerator[T]) abandon() { g.discarding.Store(true) }
+
 // stop stops the timer, cuts what is buffered into a last block and waits
-// for every block to be pushed.
+// for every block to be pushed (or dropped, once abandoned).
 func (g *blockGenerator[T]) stop() {
 	if g.timer == nil {
 		return
@@ -170,7 +183,7 @@ func (g *blockGenerator[T]) stop() {
 	g.stopped = true
 	blk := g.take()
 	g.mu.Unlock()
-	if len(blk.records) > 0 {
+	if len(blk.records) > 0 && !g.discarding.Load() {
 		g.queue <- blk
 	}
 	close(g.queue)

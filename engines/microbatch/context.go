@@ -20,6 +20,7 @@ type StreamingContext struct {
 	conf   *Conf
 	set    settings
 	sc     *rdd.Context
+	ownSC  bool // sc was created for this context, and is stopped with it
 	batch  time.Duration
 	clock  Clock
 	out    io.Writer
@@ -93,7 +94,7 @@ func NewStreamingContext(conf *Conf, batchDuration time.Duration, opts ...Contex
 		if set.parallelism > 0 {
 			sc = rdd.NewContextWithScheduler(set.master, set.parallelism, sc.Scheduler())
 		}
-		ssc.sc = sc
+		ssc.sc, ssc.ownSC = sc, true
 	}
 	if set.gracefulTimeout == 0 {
 		ssc.set.gracefulTimeout = 10 * batchDuration
@@ -305,9 +306,14 @@ func (ssc *StreamingContext) fail(err error) {
 // they had buffered into blocks, keeps generating batches until every
 // received block belongs to one (within spark.streaming.gracefulStopTimeout),
 // and waits for every batch to be processed; otherwise it stops receiving
-// and generating at once and waits only for the batch under way. Stop returns
-// once every goroutine of the context has ended. A context that was never
-// started is just marked stopped.
+// and generating at once, drops the blocks not yet stored, and kills the
+// batch under way, as Spark's stop(stopSparkContext = true) cancels the
+// running jobs: its tasks stop within a thousand records, and the batch is
+// neither completed nor checkpointed. (A context running on a SparkContext
+// it was given, WithSparkContext, waits for the batch instead: the
+// SparkContext is not its to stop.) Stop returns once every goroutine of
+// the context has ended. A context that was never started is just marked
+// stopped.
 func (ssc *StreamingContext) Stop(graceful bool) error {
 	return ssc.stop(graceful, nil)
 }
@@ -336,9 +342,27 @@ func (ssc *StreamingContext) stop(graceful bool, cause error) error {
 	}
 	var err error
 	ssc.stopOnce.Do(func() {
+		if !graceful {
+			ssc.abandon()
+		} else if abort != nil {
+			// A graceful stop cut short becomes a stop at once, even while
+			// the receivers are still pushing their last blocks.
+			stopped := make(chan struct{})
+			defer close(stopped)
+			go func() {
+				select {
+				case <-abort:
+					ssc.abandon()
+				case <-stopped:
+				}
+			}()
+		}
 		ssc.tracker.stopReceivers()
 		if graceful {
 			err = ssc.sched.drain(ssc.set.gracefulTimeout, abort)
+			if err != nil {
+				ssc.abandon()
+			}
 		}
 		ssc.sched.stop()
 		ssc.tracker.stop()
@@ -347,6 +371,15 @@ func (ssc *StreamingContext) stop(graceful bool, cause error) error {
 	})
 	<-ssc.terminated
 	return err
+}
+
+// abandon is the part of a stop at once that does not wait: receivers drop
+// what they have not stored, and the batch under way is killed.
+func (ssc *StreamingContext) abandon() {
+	ssc.tracker.abandonReceivers()
+	if ssc.ownSC {
+		ssc.sc.Stop()
+	}
 }
 
 // AwaitTermination blocks until the context stops and returns the error that

@@ -52,6 +52,7 @@ type Engine struct {
 	mu      sync.Mutex
 	batches []BatchMetrics
 	ran     bool
+	ssc     *StreamingContext // of the run, once it has begun
 }
 
 var (
@@ -185,6 +186,14 @@ func (e *Engine) Metrics() any {
 	return m
 }
 
+// killing reports whether the run's batches are being killed (a stop at
+// once has begun).
+func (e *Engine) killing() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.ssc != nil && e.ssc.sc.Stopped()
+}
+
 func (e *Engine) OnBatchCompleted(b BatchInfo) {
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 	e.mu.Lock()
@@ -273,6 +282,9 @@ func (e *Engine) RunInput(ctx context.Context, in engines.Input, sink engines.Si
 	if err != nil {
 		return err
 	}
+	e.mu.Lock()
+	e.ssc = ssc
+	e.mu.Unlock()
 	dir := e.cfg.CheckpointDir
 	if dir == "" {
 		if dir, err = os.MkdirTemp("", "streambench-microbatch-"); err != nil {
@@ -307,4 +319,3 @@ func (e *Engine) RunInput(ctx context.Context, in engines.Input, sink engines.Si
 	}
 	return ssc.AwaitTermination()
 }
-

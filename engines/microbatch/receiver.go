@@ -392,6 +392,8 @@ func (s *receiverSupervisor[T]) stop(message string, err error) {
 	s.ssc.tracker.receiverStopped(s.streamID)
 }
 
+func (s *receiverSupervisor[T]) abandon() { s.bg.abandon() }
+
 func (s *receiverSupervisor[T]) syncTo(t Time) { s.bg.syncTo(t, s.done) }
 
 func (s *receiverSupervisor[T]) setRate(r float64) {

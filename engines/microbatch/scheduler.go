@@ -1,9 +1,12 @@
 package microbatch
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/streambench/streambench/engines/microbatch/rdd"
 )
 
 // jobScheduler is Spark's JobGenerator and JobScheduler in one: a recurring
@@ -161,12 +164,17 @@ func (s *jobScheduler) run(js *jobSet) bool {
 		info.OutputOperationInfos[j.output] = op
 		doneOp := op
 		ssc.listeners.post(func(l StreamingListener) { l.OnOutputOperationCompleted(doneOp) })
+		if killed(ssc, err) {
+			return false // stopped at once: not a failure
+		}
 		if err != nil {
 			ssc.fail(&BatchError{Time: js.time, Output: j.name, Err: err})
 			return false
 		}
 	}
-	if err := s.completeBatch(js.time); err != nil {
+	if err := s.completeBatch(js.time); killed(ssc, err) {
+		return false
+	} else if err != nil {
 		ssc.fail(fmt.Errorf("completing batch %s: %w", js.time, err))
 		return false
 	}
@@ -174,6 +182,11 @@ func (s *jobScheduler) run(js *jobSet) bool {
 	done := info.clone()
 	ssc.listeners.post(func(l StreamingListener) { l.OnBatchCompleted(done) })
 	return true
+}
+
+// killed reports whether err is a task killed by a stop at once.
+func killed(ssc *StreamingContext, err error) bool {
+	return err != nil && errors.Is(err, rdd.ErrTaskKilled) && ssc.sc.Stopped()
 }
 
 // completeBatch runs once batch t's jobs are done: stateful DStreams are

@@ -22,6 +22,7 @@ type supervisor interface {
 	id() int
 	start(wal *writeAheadLog) error
 	stop(message string, err error)
+	abandon()
 	syncTo(t Time)
 	setRate(r float64)
 	decodeBlock(seq int64, payload []byte) (*block, error)
@@ -233,7 +234,16 @@ func (t *receiverTracker) receiverStopped(id int) {
 // allStopped is closed once every receiver has stopped.
 func (t *receiverTracker) allStopped() <-chan struct{} { return t.stoppedCh }
 
-// stopReceivers stops every receiver; each pushes what it had buffered.
+// abandonReceivers makes every receiver drop, rather than push, the blocks
+// it has not stored yet when it stops.
+func (t *receiverTracker) abandonReceivers() {
+	for _, s := range t.sups {
+		s.abandon()
+	}
+}
+
+// stopReceivers stops every receiver; each pushes what it had buffered,
+// unless abandoned.
 func (t *receiverTracker) stopReceivers() {
 	var wg sync.WaitGroup
 	for _, s := range t.sups {

@@ -57,6 +57,9 @@ type CellSettings struct {
 	// Loads are the fractions of the sustainable rate each cell also runs
 	// at for its latency-vs-load curve (Storm's ThroughputVsLatency).
 	Loads []float64 `yaml:"loads" json:"loads"`
+	// LoadProbe is how long each load run publishes, when not Probe: a
+	// soak runs its loads for half an hour after a search of short probes.
+	LoadProbe Duration `yaml:"load_probe" json:"load_probe,omitempty"`
 }
 
 // Duration is a time.Duration that reads and writes as "1s", "500ms".

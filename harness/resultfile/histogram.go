@@ -50,6 +50,12 @@ func (h *Histogram) Merge(o *Histogram) {
 	h.ClampedHigh += o.ClampedHigh
 }
 
+// Reset empties the histogram, for reuse.
+func (h *Histogram) Reset() {
+	h.H.Reset()
+	h.ClampedLow, h.ClampedHigh = 0, 0
+}
+
 // Summary returns the percentiles a result reports.
 func (h *Histogram) Summary() LatencySummary {
 	if h.H.TotalCount() == 0 {

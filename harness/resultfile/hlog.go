@@ -2,6 +2,8 @@ package resultfile
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -22,19 +24,83 @@ type IntervalHistogram struct {
 // ErrBadHistogramLog is wrapped by every error about a .hlog file's content.
 var ErrBadHistogramLog = errors.New("bad histogram log")
 
+// EncodedInterval is an IntervalHistogram in the compact form a .hlog line
+// holds: HdrHistogram's compressed V2 encoding, a few kilobytes where the
+// histogram takes hundreds. A run keeps its finished intervals so, and its
+// memory does not grow with its length by a histogram a second.
+type EncodedInterval struct {
+	Start, End int64
+	Warmup     bool
+	// Max is the largest value in nanoseconds, for the log line.
+	Max int64
+	// Hist is the base64 of the compressed histogram.
+	Hist []byte
+	// ClampedLow and ClampedHigh are the histogram's clamp counts, which
+	// the encoding does not hold.
+	ClampedLow, ClampedHigh int64
+}
+
+// EncodeInterval encodes an interval.
+func EncodeInterval(iv IntervalHistogram) (EncodedInterval, error) {
+	b, err := iv.Hist.H.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		return EncodedInterval{}, err
+	}
+	return EncodedInterval{Start: iv.Start, End: iv.End, Warmup: iv.Warmup, Max: iv.Hist.H.Max(), Hist: b,
+		ClampedLow: iv.Hist.ClampedLow, ClampedHigh: iv.Hist.ClampedHigh}, nil
+}
+
+// Decode returns the interval with its histogram decoded.
+func (e EncodedInterval) Decode() (IntervalHistogram, error) {
+	h, err := hdrhistogram.Decode(e.Hist)
+	if err != nil {
+		return IntervalHistogram{}, err
+	}
+	hist := NewHistogram()
+	hist.H.Merge(h)
+	hist.ClampedLow, hist.ClampedHigh = e.ClampedLow, e.ClampedHigh
+	return IntervalHistogram{Start: e.Start, End: e.End, Hist: hist, Warmup: e.Warmup}, nil
+}
+
 // ReadHistogramLog reads the per-second latency histograms a result file's
 // .hlog holds, and marks those inside the result's warm-up. A log that does
-// not decode is refused with an error naming the file.
+// not decode, or is not whole (cut short anywhere, header included, or
+// changed), is refused with an error naming the file: its checksum must be
+// the one r records, or, for results written before checksums, it must
+// end its last line and hold an interval per timeline second.
 func ReadHistogramLog(path string, r *Result) ([]IntervalHistogram, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
 	ivs, err := DecodeHistogramLog(data, r)
+	if err == nil && r != nil {
+		err = checkWhole(data, ivs, r)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return ivs, nil
+}
+
+// checkWhole checks that a histogram log is the one its result was written
+// with.
+func checkWhole(data []byte, ivs []IntervalHistogram, r *Result) error {
+	if r.HistogramLogSHA256 != "" {
+		sum := sha256.Sum256(data)
+		if got := hex.EncodeToString(sum[:]); got != r.HistogramLogSHA256 {
+			return fmt.Errorf("%w: %d bytes whose SHA-256 is not the one its result records: the log was cut short or changed after the run",
+				ErrBadHistogramLog, len(data))
+		}
+		return nil
+	}
+	if len(data) == 0 || data[len(data)-1] != '\n' {
+		return fmt.Errorf("%w: its last line is cut short (%d bytes)", ErrBadHistogramLog, len(data))
+	}
+	if len(r.Timeline) > 0 && len(ivs) != len(r.Timeline) {
+		return fmt.Errorf("%w: %d intervals, but the result's timeline has %d seconds: the log was cut short", ErrBadHistogramLog, len(ivs), len(r.Timeline))
+	}
+	return nil
 }
 
 // DecodeHistogramLog decodes a histogram log in HdrHistogram's format (the
@@ -82,8 +148,9 @@ func DecodeHistogramLog(data []byte, r *Result) (ivs []IntervalHistogram, err er
 }
 
 // writeHistogramLog writes the interval histograms in HdrHistogram's log
-// format, with times relative to the run's start.
-func writeHistogramLog(w io.Writer, r *Result, intervals []IntervalHistogram) error {
+// format, with times relative to the run's start: the lines
+// hdrhistogram-go's HistogramLogWriter writes, from the encoded form.
+func writeHistogramLog(w io.Writer, r *Result, intervals []EncodedInterval) error {
 	lw := hdrhistogram.NewHistogramLogWriter(w)
 	startMs := r.StartedAt.UnixMilli()
 	lw.SetBaseTime(startMs)
@@ -100,11 +167,10 @@ func writeHistogramLog(w io.Writer, r *Result, intervals []IntervalHistogram) er
 		}
 	}
 	for _, iv := range intervals {
-		h := iv.Hist.H
-		h.SetStartTimeMs(iv.Start / 1e6)
-		h.SetEndTimeMs(iv.End / 1e6)
-		h.SetTag("latency")
-		if err := lw.OutputIntervalHistogram(h); err != nil {
+		start := (float64(iv.Start/1e6) - float64(startMs)) / 1000.0
+		end := (float64(iv.End/1e6) - float64(startMs)) / 1000.0
+		max := float64(iv.Max) / hdrhistogram.MsToNsRatio
+		if _, err := fmt.Fprintf(w, "Tag=latency,%f,%f,%f,%s\n", start, end-start, max, iv.Hist); err != nil {
 			return err
 		}
 	}

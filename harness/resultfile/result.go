@@ -1,14 +1,11 @@
 package resultfile
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/streambench/streambench/engines"
@@ -71,6 +68,13 @@ type Result struct {
 	// HistogramLog names the .hlog file beside this one: per-second latency
 	// histograms, tagged "latency", in HdrHistogram's log format.
 	HistogramLog string `json:"histogram_log"`
+	// HistogramLogSHA256 is the SHA-256 of the .hlog as written, so a log
+	// cut short or changed is refused rather than reported from (absent in
+	// results written before streambench recorded it).
+	HistogramLogSHA256 string `json:"histogram_log_sha256,omitempty"`
+	// Interrupted marks a run stopped before its end (Ctrl-C): its figures
+	// cover what ran, and its verification only what was published.
+	Interrupted bool `json:"interrupted,omitempty"`
 	// Error says why the run failed, when it did.
 	Error string `json:"error,omitempty"`
 }
@@ -108,82 +112,11 @@ type TimelinePoint struct {
 	LatencyP50 int64 `json:"latency_p50_us"`
 	LatencyP99 int64 `json:"latency_p99_us"`
 	LatencyMax int64 `json:"latency_max_us"`
-}
-
-// WriteFile writes data to path atomically: to a temporary file in the same
-// directory, synced, then renamed over path. A reader sees the old file or
-// the whole new one, never a part.
-func WriteFile(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
-}
-
-// CheckWritable reports whether a result can be written at path, before a
-// run spends time: the directory must exist (or be creatable) and take files.
-func CheckWritable(path string) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return fmt.Errorf("%s is a directory", path)
-	}
-	f, err := os.CreateTemp(dir, ".streambench-check*")
-	if err != nil {
-		return err
-	}
-	f.Close()
-	return os.Remove(f.Name())
-}
-
-// HistogramLogPath returns the .hlog path beside a result path.
-func HistogramLogPath(resultPath string) string {
-	return strings.TrimSuffix(resultPath, ".json") + ".hlog"
-}
-
-// WriteResult writes r to path and its histogram log beside it, both
-// atomically; the log first, so a result never names a missing log. It sets
-// r.HistogramLog to the log's file name. The intervals are written in order,
-// tagged "latency"; their Warmup marks are not part of the log (a reader
-// derives them from the result's warm-up, see DecodeHistogramLog).
-func WriteResult(path string, r *Result, intervals []IntervalHistogram) error {
-	hlogPath := HistogramLogPath(path)
-	r.HistogramLog = filepath.Base(hlogPath)
-	var buf bytes.Buffer
-	if err := writeHistogramLog(&buf, r, intervals); err != nil {
-		return fmt.Errorf("encoding histogram log: %w", err)
-	}
-	if err := WriteFile(hlogPath, buf.Bytes()); err != nil {
-		return err
-	}
-	data, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encoding result: %w", err)
-	}
-	return WriteFile(path, append(data, '\n'))
+	// HeapBytes is the process's heap in use at the end of the second
+	// (live and unswept objects), RSSBytes its resident set: a long run
+	// shows here whether its memory holds.
+	HeapBytes int64 `json:"heap_bytes,omitempty"`
+	RSSBytes  int64 `json:"rss_bytes,omitempty"`
 }
 
 // requiredKeys are the result keys other tools rely on.

@@ -24,9 +24,14 @@ type Verification struct {
 	Outputs         int64 `json:"outputs"`
 	// OK is false when a discrepancy breaks the guarantee: loss where it is
 	// not allowed, duplicates where they are not allowed, anything wrong.
-	OK       bool     `json:"ok"`
-	Problems []string `json:"problems,omitempty"`
-	Examples Examples `json:"examples"`
+	OK bool `json:"ok"`
+	// Interrupted marks the verdict on a run stopped before its engine had
+	// drained the input (Ctrl-C): Lost then counts what was published but
+	// not yet output, which is not judged; Note says so.
+	Interrupted bool     `json:"interrupted,omitempty"`
+	Note        string   `json:"note,omitempty"`
+	Problems    []string `json:"problems,omitempty"`
+	Examples    Examples `json:"examples"`
 }
 
 // Examples holds the largest discrepancies of each kind (the harness keeps

@@ -123,7 +123,7 @@ func Conformance(t *testing.T, s Suite) {
 						}
 					})
 					t.Run(fmt.Sprintf("%s/parallelism=%d/stops-on-cancel", strings.TrimPrefix(m.String(), engine+"/"), par), func(t *testing.T) {
-						StopsOnCancel(t, s.Quiet, engine, s.Options(m, par), s.Partitions, 50)
+						StopsOnCancel(t, s.Busy, engine, s.Options(m, par), s.Partitions, s.BusyRecords)
 					})
 				}
 				t.Run(strings.TrimPrefix(m.String(), engine+"/")+"/sink-failure", func(t *testing.T) {

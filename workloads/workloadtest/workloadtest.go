@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync"
 	"testing"
 	"time"
 
@@ -123,33 +124,59 @@ func RunPipeline(t *testing.T, inst workloads.Instance, engine string, opts engi
 }
 
 // StopsOnCancel runs inst's pipeline for engine with opts over an open
-// source holding the first n records of each partition, waits until every
-// partition's records were read, cancels the run, and fails t unless Run
-// returns context.Canceled and every goroutine the run started has stopped.
+// source holding the first n records of each partition, cancels the run
+// from the sink as the first outputs arrive, with the engine busy (a
+// micro-batch engine mid-batch, a topology with tuples in flight), and
+// fails t unless Run returns context.Canceled and every goroutine the run
+// started has stopped. A pipeline that outputs nothing before its input
+// ends (event-time windows) is cancelled once it has read every record.
 func StopsOnCancel(t *testing.T, inst workloads.Instance, engine string, opts engines.Options, partitions int, n int64) {
 	t.Helper()
 	enginetest.NoGoroutinesLeft(t)
 	eng := pipeline(t, inst, engine, opts)
 	src := OpenSource(inst, partitions, n)
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- eng.Run(ctx, src, &enginetest.CollectSink{}) }()
-	enginetest.WaitFor(t, "every partition read", func() bool {
-		for p := range partitions {
-			if src.Read(p) < n {
-				return false
-			}
+	defer cancel()
+	busy := make(chan struct{})
+	var once sync.Once
+	sink := engines.SinkFunc(func(outs []engines.Output) error {
+		if len(outs) > 0 {
+			once.Do(func() { close(busy); cancel() })
 		}
-		return true
+		return nil
 	})
-	cancel()
+	done := make(chan error, 1)
+	go func() { done <- eng.Run(ctx, src, sink) }()
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		select {
+		case <-busy:
+		case err := <-done:
+			if ctx.Err() == nil {
+				t.Fatalf("Run returned %v before the cancel, on an open source", err)
+			}
+			done <- err // cancelled from the sink just now
+		case <-time.After(time.Millisecond):
+			read := true
+			for p := range partitions {
+				read = read && src.Read(p) >= n
+			}
+			if !read && time.Now().Before(deadline) {
+				continue
+			}
+			if !read {
+				t.Fatal("no output and not every record read within 30s")
+			}
+			cancel()
+		}
+		break
+	}
 	select {
 	case err := <-done:
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("Run returned %v, want context.Canceled", err)
 		}
 	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return after cancel")
+		t.Fatal("Run did not return within 10s of the cancel")
 	}
 }
 

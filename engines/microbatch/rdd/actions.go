@@ -86,7 +86,7 @@ func (r *RDD[T]) Take(n int) ([]T, error) {
 	}
 	var out []T
 	for p := 0; p < r.n && len(out) < n; p++ {
-		err := r.sc.sched.RunTasks(fmt.Sprintf("%d (take from %s)", r.sc.nextStage.Add(1), r.rddName()), 1, func(int) error {
+		err := r.sc.runTasks(fmt.Sprintf("%d (take from %s)", r.sc.nextStage.Add(1), r.rddName()), 1, func(int) error {
 			seq, err := r.Iterator(p)
 			if err != nil {
 				return err

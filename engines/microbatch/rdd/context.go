@@ -20,6 +20,9 @@ type Context struct {
 	nextRDD     atomic.Int64
 	nextShuffle atomic.Int64
 	nextStage   atomic.Int64
+	// stopped is set by Stop: tasks under way are killed at their next
+	// check, and no task starts any more.
+	stopped atomic.Bool
 }
 
 // NewContext returns a Context for a master URL: "local" (one task slot),
@@ -55,6 +58,39 @@ func parseMaster(master string) (int, error) {
 	}
 	return 0, fmt.Errorf("%w %q (use local, local[N] or local[*])", ErrInvalidMaster, master)
 }
+
+// Stop stops the Context, as SparkContext.stop kills the tasks of running
+// jobs: a task reading materialised partitions (received blocks, offset
+// ranges, checkpoints) is killed within a thousand records, no new task
+// starts, and every job under way or submitted later fails with
+// ErrTaskKilled. A stopped Context stays stopped.
+func (sc *Context) Stop() { sc.stopped.Store(true) }
+
+// Stopped reports whether Stop was called.
+func (sc *Context) Stopped() bool { return sc.stopped.Load() }
+
+// runTasks runs a stage on the scheduler unless the Context is stopped;
+// each task checks again before it starts.
+func (sc *Context) runTasks(stage string, n int, task func(p int) error) error {
+	if sc.stopped.Load() {
+		return &TaskError{Stage: stage, Partition: 0, Err: ErrTaskKilled}
+	}
+	return sc.sched.RunTasks(stage, n, func(p int) error {
+		if sc.stopped.Load() {
+			return ErrTaskKilled
+		}
+		return task(p)
+	})
+}
+
+// taskKilled is the panic a killed task's input raises, to unwind the
+// user functions reading it; runTask turns it into ErrTaskKilled.
+type taskKilled struct{}
+
+// killCheckEvery is how many records a task reads between checks that its
+// Context is still running: a check is one atomic load, a thousand records
+// a few microseconds of work.
+const killCheckEvery = 1024
 
 // Master returns the master URL the Context was created with.
 func (sc *Context) Master() string { return sc.master }
@@ -140,6 +176,10 @@ func (s *LocalScheduler) RunTasks(stage string, n int, task func(p int) error) e
 func runTask(stage string, p int, task func(p int) error) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
+			if _, ok := v.(taskKilled); ok {
+				err = &TaskError{Stage: stage, Partition: p, Err: ErrTaskKilled}
+				return
+			}
 			err = &TaskError{Stage: stage, Partition: p, Err: &PanicError{Value: v, Stack: debug.Stack()}}
 		}
 	}()

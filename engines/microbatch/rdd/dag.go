@@ -26,7 +26,7 @@ func runJob(sc *Context, final node, n int, task func(p int) error) error {
 		return err
 	}
 	stage := fmt.Sprintf("%d (result stage of %s)", sc.nextStage.Add(1), final.rddName())
-	return sc.sched.RunTasks(stage, n, task)
+	return sc.runTasks(stage, n, task)
 }
 
 // submitMissingParents runs the shuffle map stages reachable from n through
@@ -91,7 +91,7 @@ func (d *shuffleDep[M]) run(sc *Context) error {
 	}
 	outputs := make([][]M, d.maps)
 	stage := fmt.Sprintf("%d (shuffle map stage %d of %s)", sc.nextStage.Add(1), d.id, d.describe)
-	err := sc.sched.RunTasks(stage, d.maps, func(p int) error {
+	err := sc.runTasks(stage, d.maps, func(p int) error {
 		out, err := d.write(p)
 		if err != nil {
 			return err

@@ -17,6 +17,9 @@ var (
 	// ErrMixedContexts is returned when an operation combines RDDs of two
 	// different Contexts.
 	ErrMixedContexts = errors.New("RDDs belong to different contexts")
+	// ErrTaskKilled is the error of a task, and of its job, killed because
+	// the Context was stopped.
+	ErrTaskKilled = errors.New("task killed: the context was stopped")
 )
 
 // TaskError reports a task that failed: which stage, which partition, and why.

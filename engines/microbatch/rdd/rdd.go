@@ -3,7 +3,6 @@ package rdd
 import (
 	"fmt"
 	"iter"
-	"slices"
 	"sync"
 )
 
@@ -114,7 +113,7 @@ func (r *RDD[T]) Iterator(p int) (iter.Seq[T], error) {
 	if c == nil {
 		return r.compute(p)
 	}
-	return c.get(p, r.compute)
+	return c.get(r.sc, p, r.compute)
 }
 
 // Persist keeps each partition in memory once it has been computed, so later
@@ -161,14 +160,14 @@ type partitionCache[T any] struct {
 	done  []bool
 }
 
-func (c *partitionCache[T]) get(p int, compute func(int) (iter.Seq[T], error)) (iter.Seq[T], error) {
+func (c *partitionCache[T]) get(sc *Context, p int, compute func(int) (iter.Seq[T], error)) (iter.Seq[T], error) {
 	c.locks[p].Lock()
 	defer c.locks[p].Unlock()
 	c.mu.Lock()
 	if c.done[p] {
 		part := c.parts[p]
 		c.mu.Unlock()
-		return part.values, nil
+		return part.killable(sc), nil
 	}
 	c.mu.Unlock()
 	seq, err := compute(p)
@@ -179,7 +178,7 @@ func (c *partitionCache[T]) get(p int, compute func(int) (iter.Seq[T], error)) (
 	c.mu.Lock()
 	c.parts[p], c.done[p] = part, true
 	c.mu.Unlock()
-	return part.values, nil
+	return part.killable(sc), nil
 }
 
 // chunked is a materialised partition kept in fixed-size chunks, as Spark's
@@ -212,11 +211,19 @@ func collectChunked[T any](seq iter.Seq[T]) chunked[T] {
 	return c
 }
 
-func (c chunked[T]) values(yield func(T) bool) {
-	for _, chunk := range c {
-		for _, v := range chunk {
-			if !yield(v) {
-				return
+// killable iterates the partition, and kills the task reading it once its
+// Context is stopped, as killable does a slice.
+func (c chunked[T]) killable(sc *Context) iter.Seq[T] {
+	return func(yield func(T) bool) {
+		n := 0
+		for _, chunk := range c {
+			for _, v := range chunk {
+				if n++; n%killCheckEvery == 0 && sc.stopped.Load() {
+					panic(taskKilled{})
+				}
+				if !yield(v) {
+					return
+				}
 			}
 		}
 	}
@@ -237,9 +244,24 @@ func (c *partitionCache[T]) complete() bool {
 // already materialised: what a checkpointed or received dataset looks like.
 // partitioner, when not nil, is the Partitioner[K] the data is laid out by.
 func FromPartitions[T any](sc *Context, name string, parts [][]T, partitioner any) *RDD[T] {
-	r := newRDD(sc, name, len(parts), func(p int) (iter.Seq[T], error) { return slices.Values(parts[p]), nil }, nil, nil)
+	r := newRDD(sc, name, len(parts), func(p int) (iter.Seq[T], error) { return killable(sc, parts[p]), nil }, nil, nil)
 	r.partitioner = partitioner
 	return r
+}
+
+// killable iterates a partition like slices.Values, and kills the task
+// reading it once its Context is stopped.
+func killable[T any](sc *Context, part []T) iter.Seq[T] {
+	return func(yield func(T) bool) {
+		for i, v := range part {
+			if i%killCheckEvery == killCheckEvery-1 && sc.stopped.Load() {
+				panic(taskKilled{})
+			}
+			if !yield(v) {
+				return
+			}
+		}
+	}
 }
 
 // Parallelize distributes data over numSlices partitions of about equal size,

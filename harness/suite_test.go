@@ -140,9 +140,25 @@ func TestParseSuiteErrors(t *testing.T) {
 		{"params not a map", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    params: [a]\n", "cells[0].params: want a mapping"},
 		{"two documents", "name: x\ncells:\n  - {engine: core, workload: wordcount}\n---\nname: y\n", "more than one YAML document"},
 		{"nested value", "name: {a: b}\ncells:\n  - {engine: core, workload: wordcount}\n", "s.yaml:1: name: want a single value, got a mapping"},
+		{"misspelt engine", "name: x\ncells:\n  - engine: stormm\n    workload: wordcount\n", `s.yaml:3: cells[0].engine: unknown engine "stormm"`},
+		{"misspelt workload", "name: x\ncells:\n  - engine: core\n    workloads: [grep, wordcont]\n", `s.yaml:4: cells[0].workload: unknown workload "wordcont"`},
+		{"guarantee not offered", "name: x\ncells:\n  - engine: baseline\n    workload: wordcount\n    guarantee: exactly-once\n", `s.yaml:5: cells[0].guarantee: baseline offers at-most-once`},
+		{"defaults' guarantee not offered", "name: x\ndefaults:\n  guarantee: at-least-once\ncells:\n  - engine: baseline\n    workload: wordcount\n", `s.yaml:3: cells[0].guarantee: baseline offers at-most-once`},
+		{"start past the most rate", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    start: 1e9\n", `cells[0].start: "1e9": 1,000,000,000 records/s is above the most`},
+		{"start overflowing", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    start: 1e308M\n", `above the most`},
+		{"start too slow", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    start: 0.001\n", `below the least rate`},
+		{"start and calibrate", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    start: 1k\n    calibrate: 2s\n", `calibrate is not used when a start rate is given`},
+		{"seed too large", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    seed: 18446744073709551616\n", `cells[0].seed: "18446744073709551616" is too large`},
+		{"partitions past the most", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    partitions: 5000\n", `cells[0].partitions: "5000" must be a whole number in [1, 1024]`},
+		{"repeat past the most", "name: x\nrepeat: 101\ncells:\n  - {engine: core, workload: wordcount}\n", `s.yaml:2: repeat: "101" must be a whole number in [1, 100]`},
+		{"batch past memory", "name: x\ncells:\n  - engine: trident\n    workload: wordcount\n    batch_size: 1000000000000\n", `s.yaml:5: cells[0].batch_size: trident.batch.size: 1000000000000: a batch of more than`},
+		{"batch interval past the drain", "name: x\ncells:\n  - engine: microbatch\n    workload: wordcount\n    batch_interval: 2m\n    drain_timeout: 1m\n", `s.yaml:5: cells[0].batch_interval: spark.streaming.batchDuration: 2m: the last batch would end after the drain timeout`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := ParseSuite("s.yaml", []byte(tc.yaml))
+			s, err := ParseSuite("s.yaml", []byte(tc.yaml))
+			if err == nil {
+				err = s.CheckNames()
+			}
 			if err == nil {
 				t.Fatal("accepted")
 			}

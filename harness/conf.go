@@ -96,6 +96,9 @@ func ReadEngineConfigFile(engine, path string) (engines.Conf, error) {
 		}
 		return nil, fmt.Errorf("engine %s reads no configuration file (those that do: %s); give its settings with --conf key=value", engine, strings.Join(with, ", "))
 	}
+	if err := checkInputFile(path); err != nil {
+		return nil, err
+	}
 	conf, err := spec.ReadConfigFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("%v (its settings: streambench list --engine %s)", err, engine)

@@ -3,6 +3,7 @@ package harness
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"strconv"
@@ -49,6 +50,10 @@ const (
 	// any one machine this runs on.
 	MaxPartitions  = 1024
 	MaxParallelism = 1024
+	// MaxInputFileBytes bounds a suite file or an engine's configuration
+	// file: the deck's suite is 4 KiB, so a file of megabytes is a mistake
+	// (a log, a device such as /dev/zero), read no further.
+	MaxInputFileBytes = 1 << 20
 	// MaxRepeat bounds a bench's repetitions of every cell: the confidence
 	// intervals narrow with the square root of it, so beyond 100 a bench
 	// buys days of time for a digit it cannot show.
@@ -256,6 +261,40 @@ func (l MemoryLimits) CheckConf(conf engines.Conf, drain time.Duration, where fu
 		}
 	}
 	return nil
+}
+
+// checkInputFile refuses a file streambench reads settings from that is not
+// a regular file (a directory, a device, a pipe) or is larger than
+// MaxInputFileBytes, before reading it.
+func checkInputFile(path string) error {
+	fi, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return err
+	case !fi.Mode().IsRegular():
+		return fmt.Errorf("%s is not a regular file", path)
+	case fi.Size() > MaxInputFileBytes:
+		return fmt.Errorf("%s is %s, more than the %s a settings file may be", path, bytesWords(fi.Size()), bytesWords(MaxInputFileBytes))
+	}
+	return nil
+}
+
+// readInputFile reads a file that checkInputFile accepts, never more than
+// MaxInputFileBytes of it.
+func readInputFile(path string) ([]byte, error) {
+	if err := checkInputFile(path); err != nil {
+		return nil, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxInputFileBytes+1))
+	if err == nil && len(data) > MaxInputFileBytes {
+		err = fmt.Errorf("%s is more than the %s a settings file may be", path, bytesWords(MaxInputFileBytes))
+	}
+	return data, err
 }
 
 // numberWords writes a number as a reader would: 250,000 or 1.5e+12.

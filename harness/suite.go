@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -135,7 +134,7 @@ func LoadSuite(nameOrPath string) (*Suite, error) {
 		}
 		return s, nil
 	}
-	data, err := os.ReadFile(nameOrPath)
+	data, err := readInputFile(nameOrPath)
 	if err != nil {
 		return nil, &UsageError{Msg: fmt.Sprintf("suite %s: %v", nameOrPath, err)}
 	}

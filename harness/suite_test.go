@@ -247,19 +247,35 @@ func FuzzParseSuite(f *testing.F) {
 	f.Add([]byte("name: x\ncells:\n  - {engine: core, workload: wordcount, loads: [0.5]}\n"))
 	f.Add([]byte("name: x\ndefaults: {probe: 3s}\ncells:\n  - {engine: a, workloads: [b, c], params: {k: v}}\n"))
 	f.Add([]byte("&a name: *a\n"))
+	for _, s := range []string{
+		"name: x\nrepeat: 3\ndefaults:\n  start: 10k\n  calibrate: 0s\n  partitions: 8\ncells:\n  - engine: microbatch\n    workloads: [grep, ads]\n    batch_interval: 500ms\n",
+		"name: x\ncells:\n  - engine: trident\n    workload: wordcount\n    engine_conf: {trident.state: opaque, trident.batch.size: 100}\n",
+		"name: x\ncells:\n  - engine: stormm\n    workload: wordcont\n    guarantee: twice\n",
+		"name: x\ncells:\n  - engine: baseline\n    workload: wordcount\n    guarantee: exactly-once\n",
+		"name: x\ndefaults:\n  start: 1e308M\ncells:\n  - engine: baseline\n    workload: wordcount\n",
+		"name: x\ncells:\n  - engine: core\n    workload: wordcount\n    loads: [0.5, .inf, .nan]\n    seed: 18446744073709551616\n",
+		"name: x\ncells:\n  - engine: core\n    workload: wordcount\n    config_file: /dev/zero\n",
+		"name: x\ncells:\n  - engine: trident\n    workload: wordcount\n    batch_size: 1000000000000\n    partitions: 1024\n",
+	} {
+		f.Add([]byte(s))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := ParseSuite("fuzz.yaml", data)
+		if err == nil {
+			err = s.CheckNames() // as LoadSuite does
+		}
 		if err != nil {
 			if !errors.Is(err, ErrBadSuite) {
 				t.Fatalf("error %v is not ErrBadSuite", err)
 			}
 			return
 		}
-		if s.Name == "" || len(s.Cells) == 0 || s.Repeat < 1 {
+		if s.Name == "" || len(s.Cells) == 0 || s.Repeat < 1 || s.Repeat > MaxRepeat {
 			t.Fatalf("accepted a suite that cannot run: %+v", s)
 		}
 		for _, c := range s.Cells {
-			if c.Engine == "" || c.Workload == "" || c.Probe <= c.Warmup || c.Precision <= 0 || c.MaxProbes < 2 {
+			if c.Engine == "" || c.Workload == "" || c.Probe <= c.Warmup || c.Precision <= 0 || c.MaxProbes < 2 ||
+				c.Partitions < 1 || c.Partitions > MaxPartitions || c.Parallelism < 1 || c.Start < 0 || c.Start > MaxRate {
 				t.Fatalf("accepted a cell that cannot run: %+v", c)
 			}
 		}

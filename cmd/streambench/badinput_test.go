@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -81,8 +82,14 @@ func TestRunLimits(t *testing.T) {
 		{"trident batch past memory", trident("--batch-size", "1000000000000"), 2, "--batch-size: trident.batch.size: 1000000000000: a batch of more than"},
 		{"spark slots past the most", micro("--conf", "spark.master=local[1000000]"), 2, "is more than 1024 task slots"},
 		{"spark shuffle partitions past the most", micro("--conf", "spark.default.parallelism=1000000"), 2, "is more than 1024 shuffle partitions"},
+		{"spark master of no slots", micro("--conf", "spark.master=local[0]"), 2, `spark.master="local[0]" must be local, local[N] (N ≥ 1) or local[*]`},
+		{"spark master of a cluster", micro("--conf", "spark.master=yarn"), 2, `spark.master="yarn" must be local`},
+		{"spark rate NaN", micro("--conf", "spark.streaming.receiver.maxRate=NaN"), 2, `spark.streaming.receiver.maxRate="NaN" must be a number >= 0`},
 		{"batch interval past the drain timeout", micro("--batch-interval", "100000h"), 2, "the last batch would end after the drain timeout (1m0s)"},
 		{"storm range in words", []string{"run", "--engine", "core", "--workload", "wordcount", "--records", "10", "--conf", "topology.max.spout.pending=1000000000000"}, 2, "value 1000000000000 is not in [1, 2147483647]"},
+		{"config of a device", []string{"run", "--engine", "core", "--workload", "wordcount", "--records", "10", "--config", os.DevNull}, 2, os.DevNull + " is not a regular file"},
+		{"config of a directory", []string{"run", "--engine", "trident", "--workload", "wordcount", "--records", "10", "--config", dir}, 2, dir + " is not a regular file"},
+		{"suite of a device", []string{"bench", "--suite", os.DevNull, "--dry-run"}, 2, os.DevNull + " is not a regular file"},
 		{"storm NaN", []string{"run", "--engine", "core", "--workload", "wordcount", "--records", "10", "--conf", "topology.stats.sample.rate=NaN"}, 2, "topology.stats.sample.rate: value NaN is not in [0.0001, 1]"},
 	})
 }
@@ -98,6 +105,8 @@ func TestRunMessages(t *testing.T) {
 	os.WriteFile(list, []byte("- a\n- b\n"), 0o644)
 	bigInt := filepath.Join(dir, "big.yaml")
 	os.WriteFile(bigInt, []byte("topology.workers: 1e400\n"), 0o644)
+	huge := filepath.Join(dir, "huge.yaml")
+	os.WriteFile(huge, bytes.Repeat([]byte("# a comment line\n"), 2<<20/17+1), 0o644)
 	base := []string{"run", "--engine", "baseline", "--workload", "wordcount"}
 	core := []string{"run", "--engine", "core", "--workload", "wordcount", "--records", "10"}
 	with := func(b []string, args ...string) []string { return append(append([]string{}, b...), args...) }
@@ -120,6 +129,8 @@ func TestRunMessages(t *testing.T) {
 		{"storm.yaml value in words", with(core, "--config", bigInt), 2, `value "1e400" is not an integer`},
 		{"both ends", with(base, "--records", "10", "--duration", "1s"), 2, "exactly one of --records and --duration, not both"},
 		{"no end", base, 2, "exactly one of --records N and --duration D"},
+		{"config far too large", with(core, "--config", huge), 2, "huge.yaml is 2.0 MiB, more than the 1.0 MiB a settings file may be"},
+		{"suite far too large", []string{"bench", "--suite", huge}, 2, "more than the 1.0 MiB"},
 		{"list both", []string{"list", "--engine", "core", "--workload", "grep"}, 2, "give one of --workload and --engine, not both"},
 	})
 }

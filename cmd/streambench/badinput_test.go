@@ -230,6 +230,7 @@ func TestBenchMessages(t *testing.T) {
 			badInput{pre + "repeat past the most", b("--suite", repeat, "--out", filepath.Join(dir, "x")), 2, `repeat: "1000" must be a whole number in [1, 100]`},
 			badInput{pre + "batch past memory", b("--suite", batch, "--out", filepath.Join(dir, "x")), 2, "cells[0].batch_size: trident.batch.size: 1000000000000: a batch of more than"},
 			badInput{pre + "repeat flag past the most", b("--suite", "quick", "--repeat", "1000", "--out", filepath.Join(dir, "x")), 2, "--repeat must be in [1, 100], got 1000"},
+			badInput{pre + "empty engines filter", b("--suite", "quick", "--engines", "", "--out", filepath.Join(dir, "x")), 2, "--engines is empty"},
 			badInput{pre + "repeat flag zero", b("--suite", "quick", "--repeat", "0", "--out", filepath.Join(dir, "x")), 2, "--repeat must be in [1, 100], got 0"},
 			badInput{pre + "resume of no bench", b("--suite", "quick", "--resume", "--out", empty), 2, "--resume: " + empty + " holds no bench (no bench.json): leave out --resume"},
 			badInput{pre + "resume of a missing directory", b("--suite", "quick", "--resume", "--out", filepath.Join(dir, "none")), 2, "holds no bench"},

@@ -30,6 +30,11 @@ func runBench(ctx context.Context, args []string, stdio Stdio) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	for name, list := range map[string][]string{"engines": *engineNames, "workloads": *workloadNames, "cells": *cellIDs} {
+		if fs.Changed(name) && len(list) == 0 {
+			return &harness.UsageError{Msg: fmt.Sprintf("--%s is empty: give the names to keep, or leave it out for all", name)}
+		}
+	}
 	if fs.Changed("repeat") && (*repeat < 1 || *repeat > harness.MaxRepeat) {
 		return &harness.UsageError{Msg: fmt.Sprintf("--repeat must be in [1, %d], got %d", harness.MaxRepeat, *repeat)}
 	}

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -58,7 +59,7 @@ type BenchConfig struct {
 	// (see Simulation).
 	Run func(context.Context, RunConfig) (*Measurement, error)
 	// Available says whether this checkout can run a cell (nil:
-	// Available), and Environment is the machine's (nil:
+	// CheckCell), and Environment is the machine's (nil:
 	// CaptureEnvironment); tests fix both.
 	Available   func(*resultfile.Cell) (reason string, missing bool)
 	Environment func() resultfile.Environment
@@ -80,7 +81,7 @@ func Bench(ctx context.Context, cfg BenchConfig) (*resultfile.Manifest, error) {
 		cfg.Run = Run
 	}
 	if cfg.Available == nil {
-		cfg.Available = Available
+		cfg.Available = CheckCell
 	}
 	if cfg.Environment == nil {
 		cfg.Environment = func() resultfile.Environment { return CaptureEnvironment(1) }
@@ -94,9 +95,6 @@ func Bench(ctx context.Context, cfg BenchConfig) (*resultfile.Manifest, error) {
 	selected.Cells = slices.Clone(suite.Cells)
 	if err := selected.Select(cfg.Engines, cfg.Workloads, cfg.Cells); err != nil {
 		return nil, err
-	}
-	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
-		return nil, &UsageError{Msg: fmt.Sprintf("--out %s: %v", cfg.Dir, err)}
 	}
 	m, err := openManifest(cfg, suite, repeat)
 	if err != nil {
@@ -146,22 +144,15 @@ func Bench(ctx context.Context, cfg BenchConfig) (*resultfile.Manifest, error) {
 // openManifest starts a new manifest, or loads the one in cfg.Dir to
 // resume it.
 func openManifest(cfg BenchConfig, suite *Suite, repeat int) (*resultfile.Manifest, error) {
-	path := filepath.Join(cfg.Dir, resultfile.ManifestFile)
 	now := time.Unix(0, cfg.Clock.Now()).UTC()
-	if _, err := os.Stat(path); err == nil {
-		if !cfg.Resume {
-			return nil, &UsageError{Msg: fmt.Sprintf("%s already holds a bench (%s); give --resume to continue it, or another --out", cfg.Dir, resultfile.ManifestFile)}
-		}
-		m, err := resultfile.ReadManifest(cfg.Dir)
-		if err != nil {
-			return nil, &UsageError{Msg: err.Error()}
-		}
-		if m.Suite != suite.Name {
-			return nil, &UsageError{Msg: fmt.Sprintf("%s holds a bench of suite %s, not %s; --resume continues the same suite", cfg.Dir, m.Suite, suite.Name)}
-		}
-		if m.SuiteSource != suite.Source {
-			return nil, &UsageError{Msg: fmt.Sprintf("suite %s has changed since the bench in %s started; resume it with the suite it started with (kept in %s as suite_source) or start a new bench", suite.Name, cfg.Dir, resultfile.ManifestFile)}
-		}
+	m, err := CheckBenchDir(cfg.Dir, suite, cfg.Resume)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
+		return nil, &UsageError{Msg: fmt.Sprintf("--out %s: %v", cfg.Dir, err)}
+	}
+	if m != nil {
 		m.Repeat = max(m.Repeat, repeat)
 		m.Finished = false
 		m.Command = cfg.Command
@@ -180,7 +171,7 @@ func openManifest(cfg BenchConfig, suite *Suite, repeat int) (*resultfile.Manife
 		}
 		return m, nil
 	}
-	m := &resultfile.Manifest{
+	m = &resultfile.Manifest{
 		BenchSchema: resultfile.BenchSchemaVersion,
 		Suite:       suite.Name,
 		SuiteFile:   suite.File,
@@ -194,6 +185,39 @@ func openManifest(cfg BenchConfig, suite *Suite, repeat int) (*resultfile.Manife
 	for _, c := range suite.Cells {
 		m.Cells = append(m.Cells, resultfile.CellRecord{Cell: c, Status: resultfile.StatusPending,
 			Reproduce: []string{"streambench", "bench", "--suite", suiteArg(suite), "--cells", c.ID, "--repeat", strconv.Itoa(repeat)}})
+	}
+	return m, nil
+}
+
+// CheckBenchDir refuses a bench directory Bench would refuse: one holding a
+// bench when resume is false, and, when it is true, one holding no bench,
+// or a bench of another suite or of another version of the suite. When
+// resuming it returns the manifest found. The errors are *UsageErrors that
+// say which flag to give.
+func CheckBenchDir(dir string, suite *Suite, resume bool) (*resultfile.Manifest, error) {
+	path := filepath.Join(dir, resultfile.ManifestFile)
+	if _, err := os.Stat(path); err != nil {
+		if resume {
+			return nil, &UsageError{Msg: fmt.Sprintf("--resume: %s holds no bench (no %s): leave out --resume to start one there, or give --out the directory of the bench to continue", dir, resultfile.ManifestFile)}
+		}
+		return nil, nil
+	}
+	if !resume {
+		return nil, &UsageError{Msg: fmt.Sprintf("%s already holds a bench (%s); give --resume to continue it, or another --out", dir, resultfile.ManifestFile)}
+	}
+	m, err := resultfile.ReadManifest(dir)
+	if err != nil {
+		return nil, &UsageError{Msg: err.Error()}
+	}
+	if m.Suite != suite.Name {
+		arg := m.SuiteFile
+		if name, ok := strings.CutPrefix(arg, "builtin:"); ok || arg == "" {
+			arg = cmp.Or(name, m.Suite)
+		}
+		return nil, &UsageError{Msg: fmt.Sprintf("--resume: %s holds a bench of suite %s, not %s; give --suite %s to continue it", dir, m.Suite, suite.Name, arg)}
+	}
+	if m.SuiteSource != suite.Source {
+		return nil, &UsageError{Msg: fmt.Sprintf("suite %s has changed since the bench in %s started; resume it with the suite it started with (kept in %s as suite_source) or start a new bench", suite.Name, dir, resultfile.ManifestFile)}
 	}
 	return m, nil
 }
@@ -469,6 +493,8 @@ func CellRunConfig(c *resultfile.CellRecord, rate float64, calibration bool) (Ru
 		// enough to ride out a pause, small enough that an overloaded probe
 		// makes the driver fall behind at once and drains quickly.
 		backlog = max(1024, int64(math.Ceil(rate*c.Backlog.D().Seconds()/float64(c.Partitions))))
+		// and never more than the memory holds (see MemoryLimits).
+		backlog = min(backlog, Machine().MaxBacklog(c.Partitions, c.Parallelism))
 	}
 	cfg := RunConfig{
 		Engine: c.Engine, Workload: c.Workload, Params: c.Params,
@@ -529,6 +555,34 @@ func runCommand(c *resultfile.CellRecord, cfg RunConfig) []string {
 		cmd = append(cmd, "--param", k+"="+c.Params[k])
 	}
 	return cmd
+}
+
+// CheckCell says why a bench would not measure a cell: Available's reason,
+// or, as "bad settings", the refusal of its runs' configuration (CheckRun
+// of its calibration and of a probe at its start rate), before any runs.
+func CheckCell(c *resultfile.Cell) (reason string, missing bool) {
+	if reason, missing := Available(c); reason != "" {
+		return reason, missing
+	}
+	rec := &resultfile.CellRecord{Cell: *c, ResolvedGuarantee: c.Guarantee}
+	if rec.ResolvedGuarantee == "" {
+		spec, _ := LookupEngine(c.Engine)
+		rec.ResolvedGuarantee = spec.DefaultGuarantee().String()
+	}
+	rates := []float64{max(c.Start, MinRate)}
+	if c.Start == 0 {
+		rates = append(rates, 0) // the calibration
+	}
+	for _, rate := range rates {
+		cfg, _, err := CellRunConfig(rec, rate, rate == 0)
+		if err == nil {
+			err = CheckRun(cfg)
+		}
+		if err != nil {
+			return "bad settings: " + err.Error(), false
+		}
+	}
+	return "", false
 }
 
 // Available says why this checkout cannot run a cell: reason is "" when it

@@ -96,7 +96,14 @@ func ReadEngineConfigFile(engine, path string) (engines.Conf, error) {
 		}
 		return nil, fmt.Errorf("engine %s reads no configuration file (those that do: %s); give its settings with --conf key=value", engine, strings.Join(with, ", "))
 	}
-	return spec.ReadConfigFile(path)
+	if err := checkInputFile(path); err != nil {
+		return nil, err
+	}
+	conf, err := spec.ReadConfigFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%v (its settings: streambench list --engine %s)", err, engine)
+	}
+	return conf, nil
 }
 
 // CheckEngineConf checks conf with the engine's own configuration code for

@@ -108,21 +108,12 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = SystemClock{}
 	}
-	if err := cfg.check(); err != nil {
+	if err := CheckRun(cfg); err != nil {
 		return nil, err
 	}
 	w, err := LookupWorkload(cfg.Workload)
 	if err != nil {
 		return nil, err
-	}
-	spec, err := LookupEngine(cfg.Engine)
-	if err != nil {
-		return nil, err
-	}
-	if kind := cfg.Source.Kind(); kind != engines.KindLog {
-		if err := spec.CheckSource(kind, cfg.Guarantee); err != nil {
-			return nil, &UsageError{Msg: fmt.Sprintf("--source %s: %v", cfg.Source.Describe(), err)}
-		}
 	}
 	opts := engines.Options{Parallelism: cfg.Parallelism, Guarantee: cfg.Guarantee, Conf: cfg.Conf}
 	eventRate := cfg.Rate
@@ -130,10 +121,7 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 		eventRate = MaxRateEventRate
 	}
 
-	backlog := cfg.Backlog
-	if backlog == 0 {
-		backlog = DefaultBacklog(cfg.Rate, cfg.Partitions)
-	}
+	backlog := Machine().RunBacklog(&cfg)
 	// The log is set up first (a broker takes a moment to start); it fills
 	// records with the instance built below, before anything is published.
 	var inst workloads.Instance
@@ -257,6 +245,47 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 		return meas, fmt.Errorf("%w: %s", ErrVerification, res.Error)
 	}
 	return meas, nil
+}
+
+// Check refuses a configuration no run can use: a value out of range or
+// past the limits of this machine (see MemoryLimits), a missing or doubled
+// end of input, a source setting for another source. It is a *UsageError.
+func (cfg *RunConfig) Check() error { return cfg.check() }
+
+// CheckRun refuses, as a *UsageError and before anything runs or is
+// written, every configuration Run would refuse before running: Check's,
+// and an unknown engine or workload, a bad workload parameter, a workload
+// without a pipeline for the engine, an engine that cannot read the source.
+func CheckRun(cfg RunConfig) error {
+	if err := cfg.check(); err != nil {
+		return err
+	}
+	w, err := LookupWorkload(cfg.Workload)
+	if err != nil {
+		return err
+	}
+	spec, err := LookupEngine(cfg.Engine)
+	if err != nil {
+		return err
+	}
+	if kind := cfg.Source.Kind(); kind != engines.KindLog {
+		if err := spec.CheckSource(kind, cfg.Guarantee); err != nil {
+			return &UsageError{Msg: fmt.Sprintf("--source %s: %v", cfg.Source.Describe(), err)}
+		}
+	}
+	eventRate := cfg.Rate
+	if eventRate == 0 {
+		eventRate = MaxRateEventRate
+	}
+	inst, err := w.New(workloads.Config{Seed: cfg.Seed, Partitions: cfg.Partitions, Params: cfg.Params, EventRate: eventRate})
+	if err != nil {
+		return &UsageError{Msg: err.Error()}
+	}
+	if !slices.Contains(inst.Engines(), cfg.Engine) {
+		return &UsageError{Msg: fmt.Sprintf("workload %s has no pipeline for engine %s (it has: %s)",
+			cfg.Workload, cfg.Engine, strings.Join(inst.Engines(), ", "))}
+	}
+	return nil
 }
 
 // run drives the engine and samples it until the engine has drained the
@@ -390,10 +419,14 @@ func (cfg *RunConfig) check() error {
 		return err
 	}
 	switch {
-	case (cfg.Records > 0) == (cfg.Duration > 0):
-		return bad("give exactly one of --records and --duration")
 	case cfg.Records < 0:
 		return bad("--records must be positive, got %d", cfg.Records)
+	case cfg.Duration < 0:
+		return bad("--duration must be positive, got %v", cfg.Duration)
+	case cfg.Records > 0 && cfg.Duration > 0:
+		return bad("give exactly one of --records and --duration, not both")
+	case cfg.Records == 0 && cfg.Duration == 0:
+		return bad("give exactly one of --records N and --duration D: how much input to publish")
 	case cfg.Rate < 0:
 		return bad("--rate must be positive or \"max\", got %g", cfg.Rate)
 	case cfg.Partitions < 1:
@@ -404,17 +437,22 @@ func (cfg *RunConfig) check() error {
 		return bad("--warmup must not be negative, got %v", cfg.Warmup)
 	case cfg.Duration > 0 && cfg.Warmup >= cfg.Duration:
 		return bad("--warmup %v leaves nothing of --duration %v to measure", cfg.Warmup, cfg.Duration)
+	case cfg.Backlog < 0:
+		return bad("--backlog must not be negative, got %d", cfg.Backlog)
+	case cfg.DrainTimeout < 0:
+		return bad("--drain-timeout must be positive, got %v", cfg.DrainTimeout)
 	case !slices.Contains(engines.Guarantees, cfg.Guarantee):
 		return bad("no delivery guarantee given")
 	}
 	if runtime.GOMAXPROCS(0) < 1 {
 		return bad("GOMAXPROCS is zero")
 	}
-	return nil
+	return Machine().checkLimits(cfg)
 }
 
 // DefaultBacklog is the unread records per partition a run's source holds
-// when none is given: two seconds of the offered rate, and at least 65,536.
+// when none is given: two seconds of the offered rate, and at least 65,536
+// (and a run keeps it within its memory: MemoryLimits.RunBacklog).
 // At max rate (0) it is 262,144: enough for an engine that fetches once per
 // batch interval, like a direct stream, to take a full second's batch of a
 // fast pipeline, since a real log (a Kafka topic) would hold that too.

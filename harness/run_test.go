@@ -249,7 +249,7 @@ func TestRunBadConfig(t *testing.T) {
 		edit func(*RunConfig)
 		want string
 	}{
-		{"both", func(c *RunConfig) { c.Duration = time.Second }, "exactly one of --records and --duration"},
+		{"both", func(c *RunConfig) { c.Duration = time.Second }, "exactly one of --records and --duration, not both"},
 		{"neither", func(c *RunConfig) { c.Records = 0 }, "exactly one"},
 		{"negative rate", func(c *RunConfig) { c.Rate = -1 }, "--rate"},
 		{"warmup too long", func(c *RunConfig) { c.Records, c.Duration, c.Warmup = 0, time.Second, time.Second }, "nothing of --duration"},

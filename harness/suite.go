@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -43,6 +42,15 @@ type Suite struct {
 	// and resumed without the file.
 	Source string
 	File   string
+	// lines holds, per cell ID, the lines of its engine, workload and
+	// guarantee keys, for CheckNames.
+	lines map[string]cellLines
+}
+
+// cellLines are where a cell's names were written.
+type cellLines struct {
+	key                         string // cells[2]
+	engine, workload, guarantee int
 }
 
 // DefaultCellSettings are what a suite's cells get for the keys neither its
@@ -118,20 +126,53 @@ func LoadSuite(nameOrPath string) (*Suite, error) {
 			return nil, &UsageError{Msg: msg}
 		}
 		s, err := ParseSuite("builtin:"+nameOrPath, data)
+		if err == nil {
+			err = s.CheckNames()
+		}
 		if err != nil {
 			return nil, &UsageError{Msg: err.Error()}
 		}
 		return s, nil
 	}
-	data, err := os.ReadFile(nameOrPath)
+	data, err := readInputFile(nameOrPath)
 	if err != nil {
 		return nil, &UsageError{Msg: fmt.Sprintf("suite %s: %v", nameOrPath, err)}
 	}
 	s, err := ParseSuite(nameOrPath, data)
+	if err == nil {
+		err = s.CheckNames()
+	}
 	if err != nil {
 		return nil, &UsageError{Msg: err.Error()}
 	}
 	return s, nil
+}
+
+// CheckNames refuses a cell whose engine or workload this checkout does not
+// know, or whose engine does not offer its guarantee: a misspelt name is a
+// *SuiteError at its line, not a cell a bench reports missing. (ParseSuite
+// leaves names to this, so tests can plan suites of simulated engines.)
+func (s *Suite) CheckNames() error {
+	for _, c := range s.Cells {
+		at := s.lines[c.ID]
+		errf := func(line int, key, format string, a ...any) error {
+			return &SuiteError{File: s.File, Line: line, Key: at.key + "." + key, Msg: fmt.Sprintf(format, a...)}
+		}
+		spec, err := LookupEngine(c.Engine)
+		if err != nil {
+			return errf(at.engine, "engine", "%v", err)
+		}
+		if _, err := LookupWorkload(c.Workload); err != nil {
+			return errf(at.workload, "workload", "%v", err)
+		}
+		if c.Guarantee != "" {
+			g, _ := engines.ParseGuarantee(c.Guarantee)
+			if err := spec.CheckGuarantee(g); err != nil {
+				return errf(at.guarantee, "guarantee", "%v", err)
+			}
+		}
+	}
+	return nil
 }
 
 // ConfigDir is the directory relative config_file paths are read from: the
@@ -148,7 +189,8 @@ func (s *Suite) ConfigDir() string {
 // *SuiteError naming the file, the line and the key.
 func ParseSuite(file string, data []byte) (*Suite, error) {
 	p := &suiteParser{file: file, dir: (&Suite{File: file}).ConfigDir(),
-		conf: map[*resultfile.CellSettings]map[string]confOrigin{}, configLine: map[*resultfile.CellSettings]int{}}
+		conf: map[*resultfile.CellSettings]map[string]confOrigin{}, configLine: map[*resultfile.CellSettings]int{},
+		guaranteeLine: map[*resultfile.CellSettings]int{}, lines: map[string]cellLines{}}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
@@ -167,7 +209,7 @@ func ParseSuite(file string, data []byte) (*Suite, error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, p.errf(root.Line, "", "want a mapping with name, cells and optionally description, repeat, defaults")
 	}
-	s := &Suite{Repeat: 1, Source: string(data), File: file}
+	s := &Suite{Repeat: 1, Source: string(data), File: file, lines: p.lines}
 	defaults := DefaultCellSettings()
 	var cellsNode *yaml.Node
 	seen := map[string]bool{}
@@ -184,7 +226,7 @@ func ParseSuite(file string, data []byte) (*Suite, error) {
 		case "description":
 			s.Description, err = p.str(v, k.Value)
 		case "repeat":
-			s.Repeat, err = p.intIn(v, k.Value, 1, 100)
+			s.Repeat, err = p.intIn(v, k.Value, 1, MaxRepeat)
 		case "defaults":
 			err = p.settings(v, "defaults", &defaults)
 		case "cells":
@@ -231,6 +273,10 @@ type suiteParser struct {
 	// cell), the line and key path each engine setting came from, so that
 	// a setting the engine refuses is reported where it was written.
 	conf map[*resultfile.CellSettings]map[string]confOrigin
+	// guaranteeLine is the line of the defaults' guarantee; lines are the
+	// cells' (Suite.lines).
+	guaranteeLine map[*resultfile.CellSettings]int
+	lines         map[string]cellLines
 }
 
 // confOrigin is where an engine setting was written.
@@ -356,6 +402,7 @@ func (p *suiteParser) setting(k, v *yaml.Node, prefix string, s *resultfile.Cell
 	var err error
 	switch k.Value {
 	case "guarantee":
+		p.guaranteeLine[s] = v.Line
 		var g string
 		if g, err = p.str(v, key); err == nil {
 			if _, perr := engines.ParseGuarantee(g); perr != nil {
@@ -366,14 +413,16 @@ func (p *suiteParser) setting(k, v *yaml.Node, prefix string, s *resultfile.Cell
 	case "seed":
 		var str string
 		if str, err = p.scalar(v, key); err == nil {
-			if s.Seed, err = strconv.ParseUint(str, 10, 64); err != nil {
+			if s.Seed, err = strconv.ParseUint(str, 10, 64); errors.Is(err, strconv.ErrRange) {
+				err = p.errf(v.Line, key, "%q is too large: a seed is at most %d", str, uint64(math.MaxUint64))
+			} else if err != nil {
 				err = p.errf(v.Line, key, "%q must be a whole number ≥ 0", str)
 			}
 		}
 	case "partitions":
-		s.Partitions, err = p.intIn(v, key, 1, 1024)
+		s.Partitions, err = p.intIn(v, key, 1, MaxPartitions)
 	case "parallelism":
-		s.Parallelism, err = p.intIn(v, key, 1, 1024)
+		s.Parallelism, err = p.intIn(v, key, 1, Machine().MaxParallelism())
 	case "params":
 		if v.Kind != yaml.MappingNode {
 			return true, p.errf(v.Line, key, "want a mapping of workload parameter names to values")
@@ -515,11 +564,15 @@ func (p *suiteParser) settings(n *yaml.Node, prefix string, s *resultfile.CellSe
 			return p.unknown(k, prefix+".", settingKeys)
 		}
 	}
-	return p.checkSettings(n, prefix, s)
+	return p.checkSettings(n, prefix, s, seen)
 }
 
-// checkSettings refuses combinations no run can use.
-func (p *suiteParser) checkSettings(n *yaml.Node, key string, s *resultfile.CellSettings) error {
+// checkSettings refuses combinations no run can use, and a key given in
+// the same mapping as one that makes it unused.
+func (p *suiteParser) checkSettings(n *yaml.Node, key string, s *resultfile.CellSettings, given map[string]bool) error {
+	if given["calibrate"] && given["start"] && s.Start > 0 {
+		return p.errf(n.Line, key, "calibrate is not used when a start rate is given: the search starts at start; give one of them")
+	}
 	if s.Warmup >= s.Probe {
 		return p.errf(n.Line, key, "warmup %v leaves nothing of probe %v to measure", s.Warmup, s.Probe)
 	}
@@ -597,6 +650,14 @@ func (p *suiteParser) engineConf(s *resultfile.CellSettings, engine, cellKey str
 		}
 		return p.errf(0, cellKey, "%v", err)
 	}
+	for _, k := range merged.Keys() {
+		if err := Machine().CheckConf(engines.Conf{k: merged[k]}, s.DrainTimeout.D(), func(k string) string { return k }); err != nil {
+			if o, ok := origins[k]; ok {
+				return p.errf(o.line, o.key, "%v", err)
+			}
+			return p.errf(configLine, cellKey+".config_file", "%v", err)
+		}
+	}
 	s.EngineConf = merged
 	if len(merged) == 0 {
 		s.EngineConf = nil
@@ -617,6 +678,7 @@ func (p *suiteParser) cell(n *yaml.Node, key string, defaults *resultfile.CellSe
 	s.Loads = slices.Clone(defaults.Loads)
 	var engine, name string
 	var workloadList []string
+	at := cellLines{key: key, guarantee: p.guaranteeLine[defaults]}
 	known := append([]string{"engine", "name", "workload", "workloads"}, settingKeys...)
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -630,14 +692,17 @@ func (p *suiteParser) cell(n *yaml.Node, key string, defaults *resultfile.CellSe
 		switch k.Value {
 		case "engine":
 			engine, err = p.name(v, kk)
+			at.engine = v.Line
 		case "name":
 			name, err = p.name(v, kk)
 		case "workload":
+			at.workload = v.Line
 			var w string
 			if w, err = p.name(v, kk); err == nil {
 				workloadList = append(workloadList, w)
 			}
 		case "workloads":
+			at.workload = v.Line
 			if v.Kind != yaml.SequenceNode || len(v.Content) == 0 {
 				return nil, p.errf(v.Line, kk, "want a non-empty list of workload names")
 			}
@@ -649,6 +714,9 @@ func (p *suiteParser) cell(n *yaml.Node, key string, defaults *resultfile.CellSe
 				workloadList = append(workloadList, w)
 			}
 		default:
+			if k.Value == "guarantee" {
+				at.guarantee = v.Line
+			}
 			var ok bool
 			ok, err = p.setting(k, v, key+".", &s)
 			if err == nil && !ok {
@@ -668,7 +736,7 @@ func (p *suiteParser) cell(n *yaml.Node, key string, defaults *resultfile.CellSe
 	if err := p.engineConf(&s, engine, key); err != nil {
 		return nil, err
 	}
-	if err := p.checkSettings(n, key, &s); err != nil {
+	if err := p.checkSettings(n, key, &s, seen); err != nil {
 		return nil, err
 	}
 	if name == "" {
@@ -680,6 +748,7 @@ func (p *suiteParser) cell(n *yaml.Node, key string, defaults *resultfile.CellSe
 	cells := make([]resultfile.Cell, 0, len(workloadList))
 	for _, w := range workloadList {
 		c := resultfile.Cell{ID: name + "/" + w, Engine: engine, Workload: w, CellSettings: s}
+		p.lines[c.ID] = at
 		c.Params = mapsClone(s.Params)
 		c.Loads = slices.Clone(s.Loads)
 		cells = append(cells, c)
@@ -712,8 +781,11 @@ func parseSuiteRate(s string) (float64, error) {
 		mult, s = 1e6, strings.TrimSuffix(s, "M")
 	}
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || v < 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+	if err != nil && !errors.Is(err, strconv.ErrRange) || v < 0 || math.IsNaN(v) {
 		return 0, errors.New("want records per second (20000, 250k, 1.5M), or 0 to start from the calibration")
+	}
+	if err := CheckRate(v*mult, true); err != nil {
+		return 0, err
 	}
 	return v * mult, nil
 }

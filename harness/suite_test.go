@@ -140,9 +140,25 @@ func TestParseSuiteErrors(t *testing.T) {
 		{"params not a map", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    params: [a]\n", "cells[0].params: want a mapping"},
 		{"two documents", "name: x\ncells:\n  - {engine: core, workload: wordcount}\n---\nname: y\n", "more than one YAML document"},
 		{"nested value", "name: {a: b}\ncells:\n  - {engine: core, workload: wordcount}\n", "s.yaml:1: name: want a single value, got a mapping"},
+		{"misspelt engine", "name: x\ncells:\n  - engine: stormm\n    workload: wordcount\n", `s.yaml:3: cells[0].engine: unknown engine "stormm"`},
+		{"misspelt workload", "name: x\ncells:\n  - engine: core\n    workloads: [grep, wordcont]\n", `s.yaml:4: cells[0].workload: unknown workload "wordcont"`},
+		{"guarantee not offered", "name: x\ncells:\n  - engine: baseline\n    workload: wordcount\n    guarantee: exactly-once\n", `s.yaml:5: cells[0].guarantee: baseline offers at-most-once`},
+		{"defaults' guarantee not offered", "name: x\ndefaults:\n  guarantee: at-least-once\ncells:\n  - engine: baseline\n    workload: wordcount\n", `s.yaml:3: cells[0].guarantee: baseline offers at-most-once`},
+		{"start past the most rate", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    start: 1e9\n", `cells[0].start: "1e9": 1,000,000,000 records/s is above the most`},
+		{"start overflowing", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    start: 1e308M\n", `above the most`},
+		{"start too slow", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    start: 0.001\n", `below the least rate`},
+		{"start and calibrate", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    start: 1k\n    calibrate: 2s\n", `calibrate is not used when a start rate is given`},
+		{"seed too large", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    seed: 18446744073709551616\n", `cells[0].seed: "18446744073709551616" is too large`},
+		{"partitions past the most", "name: x\ncells:\n  - engine: core\n    workload: wordcount\n    partitions: 5000\n", `cells[0].partitions: "5000" must be a whole number in [1, 1024]`},
+		{"repeat past the most", "name: x\nrepeat: 101\ncells:\n  - {engine: core, workload: wordcount}\n", `s.yaml:2: repeat: "101" must be a whole number in [1, 100]`},
+		{"batch past memory", "name: x\ncells:\n  - engine: trident\n    workload: wordcount\n    batch_size: 1000000000000\n", `s.yaml:5: cells[0].batch_size: trident.batch.size: 1000000000000: a batch of more than`},
+		{"batch interval past the drain", "name: x\ncells:\n  - engine: microbatch\n    workload: wordcount\n    batch_interval: 2m\n    drain_timeout: 1m\n", `s.yaml:5: cells[0].batch_interval: spark.streaming.batchDuration: 2m: the last batch would end after the drain timeout`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := ParseSuite("s.yaml", []byte(tc.yaml))
+			s, err := ParseSuite("s.yaml", []byte(tc.yaml))
+			if err == nil {
+				err = s.CheckNames()
+			}
 			if err == nil {
 				t.Fatal("accepted")
 			}
@@ -231,19 +247,35 @@ func FuzzParseSuite(f *testing.F) {
 	f.Add([]byte("name: x\ncells:\n  - {engine: core, workload: wordcount, loads: [0.5]}\n"))
 	f.Add([]byte("name: x\ndefaults: {probe: 3s}\ncells:\n  - {engine: a, workloads: [b, c], params: {k: v}}\n"))
 	f.Add([]byte("&a name: *a\n"))
+	for _, s := range []string{
+		"name: x\nrepeat: 3\ndefaults:\n  start: 10k\n  calibrate: 0s\n  partitions: 8\ncells:\n  - engine: microbatch\n    workloads: [grep, ads]\n    batch_interval: 500ms\n",
+		"name: x\ncells:\n  - engine: trident\n    workload: wordcount\n    engine_conf: {trident.state: opaque, trident.batch.size: 100}\n",
+		"name: x\ncells:\n  - engine: stormm\n    workload: wordcont\n    guarantee: twice\n",
+		"name: x\ncells:\n  - engine: baseline\n    workload: wordcount\n    guarantee: exactly-once\n",
+		"name: x\ndefaults:\n  start: 1e308M\ncells:\n  - engine: baseline\n    workload: wordcount\n",
+		"name: x\ncells:\n  - engine: core\n    workload: wordcount\n    loads: [0.5, .inf, .nan]\n    seed: 18446744073709551616\n",
+		"name: x\ncells:\n  - engine: core\n    workload: wordcount\n    config_file: /dev/zero\n",
+		"name: x\ncells:\n  - engine: trident\n    workload: wordcount\n    batch_size: 1000000000000\n    partitions: 1024\n",
+	} {
+		f.Add([]byte(s))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := ParseSuite("fuzz.yaml", data)
+		if err == nil {
+			err = s.CheckNames() // as LoadSuite does
+		}
 		if err != nil {
 			if !errors.Is(err, ErrBadSuite) {
 				t.Fatalf("error %v is not ErrBadSuite", err)
 			}
 			return
 		}
-		if s.Name == "" || len(s.Cells) == 0 || s.Repeat < 1 {
+		if s.Name == "" || len(s.Cells) == 0 || s.Repeat < 1 || s.Repeat > MaxRepeat {
 			t.Fatalf("accepted a suite that cannot run: %+v", s)
 		}
 		for _, c := range s.Cells {
-			if c.Engine == "" || c.Workload == "" || c.Probe <= c.Warmup || c.Precision <= 0 || c.MaxProbes < 2 {
+			if c.Engine == "" || c.Workload == "" || c.Probe <= c.Warmup || c.Precision <= 0 || c.MaxProbes < 2 ||
+				c.Partitions < 1 || c.Partitions > MaxPartitions || c.Parallelism < 1 || c.Start < 0 || c.Start > MaxRate {
 				t.Fatalf("accepted a cell that cannot run: %+v", c)
 			}
 		}

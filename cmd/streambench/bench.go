@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -29,30 +30,17 @@ func runBench(ctx context.Context, args []string, stdio Stdio) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *repeat < 0 {
-		return &harness.UsageError{Msg: fmt.Sprintf("--repeat must be positive, got %d", *repeat)}
+	for name, list := range map[string][]string{"engines": *engineNames, "workloads": *workloadNames, "cells": *cellIDs} {
+		if fs.Changed(name) && len(list) == 0 {
+			return &harness.UsageError{Msg: fmt.Sprintf("--%s is empty: give the names to keep, or leave it out for all", name)}
+		}
+	}
+	if fs.Changed("repeat") && (*repeat < 1 || *repeat > harness.MaxRepeat) {
+		return &harness.UsageError{Msg: fmt.Sprintf("--repeat must be in [1, %d], got %d", harness.MaxRepeat, *repeat)}
 	}
 	suite, err := harness.LoadSuite(*suiteArg)
 	if err != nil {
 		return err
-	}
-	if *dryRun {
-		if err := suite.Select(*engineNames, *workloadNames, *cellIDs); err != nil {
-			return err
-		}
-		tw := tabwriter.NewWriter(stdio.Out, 2, 8, 2, ' ', 0)
-		fmt.Fprintf(tw, "suite %s: %d cells\n", suite.Name, len(suite.Cells))
-		for _, c := range suite.Cells {
-			state := "runnable"
-			if reason, missing := harness.Available(&c); reason != "" {
-				state = "failed: " + reason
-				if missing {
-					state = "missing: " + reason
-				}
-			}
-			fmt.Fprintf(tw, "  %s\t%s\n", c.ID, state)
-		}
-		return tw.Flush()
 	}
 	dir := *out
 	switch {
@@ -62,6 +50,18 @@ func runBench(ctx context.Context, args []string, stdio Stdio) error {
 		}
 	case dir == "":
 		dir = filepath.Join("results", time.Now().UTC().Format("20060102T150405Z"))
+	}
+	if *dryRun {
+		return dryRunBench(stdio, suite, dir, *resume, *repeat, *engineNames, *workloadNames, *cellIDs)
+	}
+	// What Bench would refuse is refused before the directory is made.
+	selected := *suite
+	selected.Cells = slices.Clone(suite.Cells)
+	if err := selected.Select(*engineNames, *workloadNames, *cellIDs); err != nil {
+		return err
+	}
+	if _, err := harness.CheckBenchDir(dir, suite, *resume); err != nil {
+		return err
 	}
 	if err := resultfile.CheckWritable(filepath.Join(dir, resultfile.ManifestFile)); err != nil {
 		return &harness.UsageError{Msg: fmt.Sprintf("--out %s: cannot write there: %v", dir, err)}
@@ -101,6 +101,51 @@ func runBench(ctx context.Context, args []string, stdio Stdio) error {
 		return fmt.Errorf("%d cells failed (%s); see %s", len(failed), strings.Join(failed, ", "), filepath.Join(dir, resultfile.ManifestFile))
 	}
 	return nil
+}
+
+// dryRunBench refuses what the bench would refuse (its filters, its
+// directory) and lists the selected cells, each with whether this checkout
+// would measure it or why not; it runs nothing and writes nothing.
+func dryRunBench(stdio Stdio, suite *harness.Suite, dir string, resume bool, repeat int, engineNames, workloadNames, cellIDs []string) error {
+	all := len(suite.Cells)
+	if err := suite.Select(engineNames, workloadNames, cellIDs); err != nil {
+		return err
+	}
+	m, err := harness.CheckBenchDir(dir, suite, resume)
+	if err != nil {
+		return err
+	}
+	reps := suite.Repeat
+	if repeat > 0 {
+		reps = repeat
+	}
+	tw := tabwriter.NewWriter(stdio.Out, 2, 8, 2, ' ', 0)
+	fmt.Fprintf(tw, "suite %s: %d cells", suite.Name, len(suite.Cells))
+	if len(suite.Cells) < all {
+		fmt.Fprintf(tw, " of %d", all)
+	}
+	fmt.Fprintf(tw, ", %d repetitions, into %s", reps, dir)
+	if m != nil {
+		fmt.Fprint(tw, " (resumed)")
+	}
+	fmt.Fprintln(tw)
+	for _, c := range suite.Cells {
+		state := "runnable"
+		if reason, missing := harness.CheckCell(&c); reason != "" {
+			state = "would fail: " + reason
+			if missing {
+				state = "missing: " + reason
+			}
+		} else if m != nil {
+			for _, done := range m.Cells {
+				if done.ID == c.ID && done.Status == resultfile.StatusDone && len(done.Sustainable()) >= max(reps, m.Repeat) {
+					state = "already measured, skipped"
+				}
+			}
+		}
+		fmt.Fprintf(tw, "  %s\t%s\n", c.ID, state)
+	}
+	return tw.Flush()
 }
 
 // newestBench returns the most recently written bench directory under root.

@@ -95,7 +95,7 @@ func TestBenchAndReportBadInput(t *testing.T) {
 		{"unknown suite", []string{"bench", "--suite", "quik"}, `unknown suite "quik"`},
 		{"bad suite file", []string{"bench", "--suite", badSuite}, badSuite + ":5: cells[0].probez: unknown key"},
 		{"unknown engine filter", []string{"bench", "--suite", "quick", "--engines", "stormm", "--out", filepath.Join(dir, "x")}, `--engines stormm: suite quick has no such cell`},
-		{"bad repeat", []string{"bench", "--suite", "quick", "--repeat", "-1"}, "--repeat must be positive"},
+		{"bad repeat", []string{"bench", "--suite", "quick", "--repeat", "-1"}, "--repeat must be in [1, 100], got -1"},
 		{"existing bench", []string{"bench", "--suite", "quick", "--out", used}, "already holds a bench"},
 		{"stray argument", []string{"bench", "extra"}, `unexpected argument "extra"`},
 		{"report without dir", []string{"report"}, "report needs one results directory"},

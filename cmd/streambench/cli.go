@@ -142,8 +142,7 @@ func parseFlags(fs *pflag.FlagSet, args []string) error {
 	fs.SetOutput(io.Discard) // report errors once, our way
 	err := fs.Parse(args)
 	if errors.Is(err, pflag.ErrHelp) {
-		fs.Usage()
-		return err
+		return err // pflag has printed the usage
 	}
 	if err != nil {
 		return &harness.UsageError{Msg: fmt.Sprintf("%s: %v (see 'streambench %s --help')", fs.Name(), err, fs.Name())}

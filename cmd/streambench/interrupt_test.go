@@ -22,13 +22,6 @@ import (
 // exit statuses, its own temporary directory.
 const childEnv = "STREAMBENCH_TEST_AS_MAIN"
 
-func TestMain(m *testing.M) {
-	if os.Getenv(childEnv) == "1" {
-		main()
-		return
-	}
-	os.Exit(m.Run())
-}
 
 // child is a streambench process started by a test.
 type child struct {

@@ -18,6 +18,9 @@ func runList(_ context.Context, args []string, stdio Stdio) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if *workload != "" && *engine != "" {
+		return &harness.UsageError{Msg: "list: give one of --workload and --engine, not both"}
+	}
 	tw := tabwriter.NewWriter(stdio.Out, 2, 8, 2, ' ', 0)
 	defer tw.Flush()
 	if *workload != "" {

@@ -6,6 +6,8 @@
 //
 //	streambench list
 //	streambench run --engine baseline --workload wordcount --records 5000000
+//	streambench bench --suite quick
+//	streambench report results/<UTC time>
 //	streambench version
 //
 // Exit status: 0 ok; 1 a run failed, or its outputs broke the delivery

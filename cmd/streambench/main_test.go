@@ -54,11 +54,37 @@ func TestVersion(t *testing.T) {
 	}
 }
 
+// TestMain runs the tests in a directory of their own, so a run or bench
+// that writes to its default results/ leaves nothing in the tree; started
+// with childEnv set, the test binary is the streambench command instead.
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) == "1" {
+		main()
+		return
+	}
+	dir, err := os.MkdirTemp("", "streambench-cli-test")
+	if err != nil {
+		panic(err)
+	}
+	if err := os.Chdir(dir); err != nil {
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// TestHelp: every command's --help prints its usage once, on stdout, and
+// exits 0.
 func TestHelp(t *testing.T) {
-	for _, args := range [][]string{{"--help"}, {"run", "--help"}, {"list", "-h"}} {
-		code, out, _ := cli(t, args...)
-		if code != 0 || !strings.Contains(out, "Exit status") {
-			t.Errorf("%v: exit %d, output lacks the exit statuses:\n%s", args, code, out)
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"help"}, {"run", "--help"}, {"run", "-h"}, {"list", "-h"}, {"list", "--help"},
+		{"bench", "--help"}, {"report", "--help"}, {"report", "-h"}, {"version", "--help"}, {"run", "--engine", "core", "--help"}} {
+		code, out, errOut := cli(t, args...)
+		if code != 0 || !strings.Contains(out, "Exit status") || errOut != "" {
+			t.Errorf("%v: exit %d, stderr %q, output lacks the exit statuses:\n%s", args, code, errOut, out)
+		}
+		if n := strings.Count(out, "Usage: streambench"); n != 1 {
+			t.Errorf("%v: usage printed %d times:\n%s", args, n, out)
 		}
 	}
 }

@@ -23,8 +23,7 @@ func runReport(_ context.Context, args []string, stdio Stdio) error {
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
-			fs.Usage()
-			return err
+			return err // pflag has printed the usage
 		}
 		return &harness.UsageError{Msg: fmt.Sprintf("report: %v (see 'streambench report --help')", err)}
 	}

@@ -46,39 +46,13 @@ type runFlags struct {
 // runRun runs one workload on one engine, prints a summary and writes the
 // result file.
 func runRun(ctx context.Context, args []string, stdio Stdio) error {
-	fs := newFlagSet("run", "run --engine NAME --workload NAME (--records N | --duration D) [flags]", stdio)
-	var f runFlags
-	fs.StringVar(&f.engine, "engine", "", "engine to run (see 'streambench list')")
-	fs.StringVar(&f.workload, "workload", "", "workload to run (see 'streambench list')")
-	fs.StringVar(&f.rate, "rate", "max", "offered load in records/s, open loop (100000, 250k, 1.5M), or max: as fast as the engine takes them")
-	fs.Int64Var(&f.records, "records", 0, "publish this many records, then drain")
-	fs.DurationVar(&f.duration, "duration", 0, "publish for this long, then drain")
-	fs.DurationVar(&f.warmup, "warmup", 0, "discard this much of the start from the figures (rounded up to whole seconds)")
-	fs.Uint64Var(&f.seed, "seed", 1, "seed of the workload's generator")
-	fs.IntVar(&f.partitions, "partitions", 0, "partitions of the source (default 4, or --parallelism if larger)")
-	fs.IntVar(&f.parallelism, "parallelism", 1, "workers, executors or partitions per stage, in the engine's own terms")
-	fs.StringVar(&f.guarantee, "guarantee", "", "at-most-once, at-least-once or exactly-once (default: the engine's own)")
-	fs.StringVar(&f.out, "out", "", "result file (default results/<engine>-<workload>-<UTC time>.json)")
-	fs.StringArrayVar(&f.params, "param", nil, "workload parameter name=value, repeatable (see 'streambench list --workload NAME')")
-	fs.Int64Var(&f.backlog, "backlog", 0, "unread records per partition the source holds before the driver falls behind (default: 2s of the rate, at least 65536; 262144 at max rate)")
-	fs.DurationVar(&f.drainTimeout, "drain-timeout", time.Minute, "how long the engine may take to finish once the input has ended")
-	fs.StringVar(&f.source.Name, "source", "generator", "where the engine reads records: generator (in process, the engine alone), jetstream (a durable log; the figures include the broker), socket (a TCP text socket per partition the engine connects to; unreliable) or files (a directory of files the engine watches)")
-	fs.StringVar(&f.source.NATSURL, "nats-url", "", "jetstream: an external nats-server started with -js (default: one embedded in this process, on 127.0.0.1)")
-	fs.StringVar(&f.source.NATSStore, "nats-store", "", "jetstream: the embedded server's store, file (default) or memory")
-	fs.StringVar(&f.source.NATSClass, "nats-class", "", "jetstream: the kind of source it plays, log (default: replayable, read by offset), queue (acks and redelivery) or feed (fire and forget)")
-	fs.StringVar(&f.configFile, "config", "", "file of engine settings in the engine's own format: storm.yaml for core and trident")
-	fs.StringArrayVar(&f.conf, "conf", nil, "engine setting key=value in the engine's own vocabulary, repeatable (topology.max.spout.pending=1000; see 'streambench list --engine NAME')")
-	f.engineFlags = map[string]*string{}
-	for _, ef := range harness.EngineFlags() {
-		f.engineFlags[ef.Name] = fs.String(ef.Name, "", ef.Usage())
-	}
-	f.fs = fs
-	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (read it with go tool pprof)")
-	if err := parseFlags(fs, args); err != nil {
+	f, cfg, err := parseRun(args, stdio)
+	if err != nil {
 		return err
 	}
-	cfg, err := f.config(args)
-	if err != nil {
+	// Everything Run would refuse is refused before a file or directory is
+	// made.
+	if err := harness.CheckRun(cfg); err != nil {
 		return err
 	}
 	out := f.out
@@ -126,6 +100,78 @@ func runRun(ctx context.Context, args []string, stdio Stdio) error {
 	return runErr
 }
 
+// parseRun parses the flags of "streambench run" into a run configuration,
+// checked: a bad flag, value or combination is a *harness.UsageError (or
+// pflag.ErrHelp after the usage is printed). It runs nothing and writes
+// nothing.
+func parseRun(args []string, stdio Stdio) (*runFlags, harness.RunConfig, error) {
+	fs := newFlagSet("run", "run --engine NAME --workload NAME (--records N | --duration D) [flags]", stdio)
+	f := &runFlags{}
+	fs.StringVar(&f.engine, "engine", "", "engine to run (see 'streambench list')")
+	fs.StringVar(&f.workload, "workload", "", "workload to run (see 'streambench list')")
+	fs.StringVar(&f.rate, "rate", "max", fmt.Sprintf("offered load in records/s, open loop (100000, 250k, 1.5M; %d to %s), or max: as fast as the engine takes them", harness.MinRate, count(harness.MaxRate)))
+	fs.Int64Var(&f.records, "records", 0, fmt.Sprintf("publish this many records, then drain (at most %s)", count(harness.MaxRecords)))
+	fs.DurationVar(&f.duration, "duration", 0, fmt.Sprintf("publish for this long, then drain (at most %v)", harness.MaxDuration))
+	fs.DurationVar(&f.warmup, "warmup", 0, "discard this much of the start from the figures (rounded up to whole seconds)")
+	f.seed = 1
+	fs.Var((*seedValue)(&f.seed), "seed", "seed of the workload's generator, 0 to 18446744073709551615")
+	fs.IntVar(&f.partitions, "partitions", 0, fmt.Sprintf("partitions of the source, at most %d (default 4, or --parallelism if larger)", harness.MaxPartitions))
+	fs.IntVar(&f.parallelism, "parallelism", 1, fmt.Sprintf("workers, executors or partitions per stage, in the engine's own terms (at most %d on this machine)", harness.Machine().MaxParallelism()))
+	fs.StringVar(&f.guarantee, "guarantee", "", "at-most-once, at-least-once or exactly-once (default: the engine's own)")
+	fs.StringVar(&f.out, "out", "", "result file (default results/<engine>-<workload>-<UTC time>.json)")
+	fs.StringArrayVar(&f.params, "param", nil, "workload parameter name=value, repeatable (see 'streambench list --workload NAME')")
+	fs.Int64Var(&f.backlog, "backlog", 0, "unread records per partition the source holds before the driver falls behind (default: 2s of the rate, at least 65536; 262144 at max rate; within a quarter of the machine's memory)")
+	fs.DurationVar(&f.drainTimeout, "drain-timeout", time.Minute, fmt.Sprintf("how long the engine may take to finish once the input has ended (at most %v)", harness.MaxDrainTimeout))
+	fs.StringVar(&f.source.Name, "source", "generator", "where the engine reads records: generator (in process, the engine alone), jetstream (a durable log; the figures include the broker), socket (a TCP text socket per partition the engine connects to; unreliable) or files (a directory of files the engine watches)")
+	fs.StringVar(&f.source.NATSURL, "nats-url", "", "jetstream: an external nats-server started with -js (default: one embedded in this process, on 127.0.0.1)")
+	fs.StringVar(&f.source.NATSStore, "nats-store", "", "jetstream: the embedded server's store, file (default) or memory")
+	fs.StringVar(&f.source.NATSClass, "nats-class", "", "jetstream: the kind of source it plays, log (default: replayable, read by offset), queue (acks and redelivery) or feed (fire and forget)")
+	fs.StringVar(&f.configFile, "config", "", "file of engine settings in the engine's own format: storm.yaml for core and trident")
+	fs.StringArrayVar(&f.conf, "conf", nil, "engine setting key=value in the engine's own vocabulary, repeatable (topology.max.spout.pending=1000; see 'streambench list --engine NAME')")
+	f.engineFlags = map[string]*string{}
+	for _, ef := range harness.EngineFlags() {
+		f.engineFlags[ef.Name] = fs.String(ef.Name, "", ef.Usage())
+	}
+	f.fs = fs
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (read it with go tool pprof)")
+	if err := parseFlags(fs, args); err != nil {
+		return nil, harness.RunConfig{}, err
+	}
+	cfg, err := f.config(args)
+	if err != nil {
+		return nil, harness.RunConfig{}, err
+	}
+	return f, cfg, nil
+}
+
+// seedValue is the --seed flag: a uint64 whose errors say what is wrong.
+type seedValue uint64
+
+func (s *seedValue) String() string { return strconv.FormatUint(uint64(*s), 10) }
+func (s *seedValue) Type() string   { return "uint" }
+func (s *seedValue) Set(v string) error {
+	n, err := parseSeed(v)
+	if err != nil {
+		return err
+	}
+	*s = seedValue(n)
+	return nil
+}
+
+// parseSeed parses a seed: a whole number from 0 to 2^64-1.
+func parseSeed(v string) (uint64, error) {
+	n, err := strconv.ParseUint(v, 10, 64)
+	switch {
+	case err == nil:
+		return n, nil
+	case errors.Is(err, strconv.ErrRange):
+		return 0, fmt.Errorf("too large: a seed is at most %d", uint64(math.MaxUint64))
+	case strings.HasPrefix(v, "-"):
+		return 0, errors.New("a seed is not negative: give 0 to 18446744073709551615")
+	}
+	return 0, errors.New("a seed is a whole number, 0 to 18446744073709551615")
+}
+
 // startCPUProfile profiles the process into path until stop is called.
 func startCPUProfile(path string) (stop func(), err error) {
 	f, err := os.Create(path)
@@ -144,6 +190,20 @@ func (f *runFlags) config(args []string) (harness.RunConfig, error) {
 	bad := func(format string, a ...any) error { return &harness.UsageError{Msg: fmt.Sprintf(format, a...)} }
 	if f.engine == "" || f.workload == "" {
 		return harness.RunConfig{}, bad("run needs --engine and --workload (see 'streambench list')")
+	}
+	for _, name := range []string{"records", "partitions", "backlog"} {
+		if f.fs.Changed(name) {
+			if v, _ := strconv.ParseInt(f.fs.Lookup(name).Value.String(), 10, 64); v <= 0 {
+				return harness.RunConfig{}, bad("--%s must be positive, got %d", name, v)
+			}
+		}
+	}
+	for _, name := range []string{"duration", "drain-timeout"} {
+		if f.fs.Changed(name) {
+			if d, _ := time.ParseDuration(f.fs.Lookup(name).Value.String()); d <= 0 {
+				return harness.RunConfig{}, bad("--%s must be positive, got %v", name, d)
+			}
+		}
 	}
 	eng, err := harness.LookupEngine(f.engine)
 	if err != nil {
@@ -173,12 +233,6 @@ func (f *runFlags) config(args []string) (harness.RunConfig, error) {
 	partitions := f.partitions
 	if partitions == 0 {
 		partitions = max(4, f.parallelism)
-	}
-	if f.drainTimeout <= 0 {
-		return harness.RunConfig{}, bad("--drain-timeout must be positive, got %v", f.drainTimeout)
-	}
-	if f.backlog < 0 {
-		return harness.RunConfig{}, bad("--backlog must not be negative, got %d", f.backlog)
 	}
 	conf, err := f.engineConf(g)
 	if err != nil {
@@ -227,12 +281,16 @@ func (f *runFlags) engineConf(g engines.Guarantee) (engines.Conf, error) {
 		}
 		conf[k], from[k] = v, "--conf "+kv
 	}
-	err := harness.CheckEngineConf(f.engine, g, conf, func(key string) string {
+	where := func(key string) string {
 		if w := from[key]; w != "" {
 			return w + ": " + key
 		}
 		return key
-	})
+	}
+	err := harness.CheckEngineConf(f.engine, g, conf, where)
+	if err == nil {
+		err = harness.Machine().CheckConf(conf, f.drainTimeout, where)
+	}
 	if errors.Is(err, engines.ErrGuaranteeNotOffered) {
 		return nil, bad("--guarantee %s: %v", g, err)
 	}
@@ -255,8 +313,11 @@ func parseRate(s string) (float64, error) {
 		mult, s = 1e6, strings.TrimSuffix(s, "M")
 	}
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || v <= 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+	if err != nil && !errors.Is(err, strconv.ErrRange) || v <= 0 || math.IsNaN(v) {
 		return 0, fmt.Errorf("want a positive number of records per second (100000, 250k, 1.5M) or max")
+	}
+	if err := harness.CheckRate(v*mult, false); err != nil {
+		return 0, err
 	}
 	return v * mult, nil
 }

@@ -8,6 +8,8 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/streambench/streambench/engines"
 	"go.yaml.in/yaml/v3"
@@ -170,7 +172,7 @@ func checkIn(table map[string]keySpec, k string, v any) (any, *ConfigError) {
 		return nil, &ConfigError{Key: k, Reason: fmt.Sprintf("must not be null (default %v)", s.def)}
 	}
 	bad := func(want string) *ConfigError {
-		return &ConfigError{Key: k, Value: v, Reason: fmt.Sprintf("value %v (%T) is not %s", v, v, want)}
+		return &ConfigError{Key: k, Value: v, Reason: fmt.Sprintf("value %s is not %s", valueWords(v), want)}
 	}
 	switch s.kind {
 	case kindBool:
@@ -191,7 +193,7 @@ func checkIn(table map[string]keySpec, k string, v any) (any, *ConfigError) {
 			return nil, bad("an integer")
 		}
 		if float64(n) < s.min || float64(n) > s.max {
-			return nil, bad(fmt.Sprintf("in [%g, %g]", s.min, s.max))
+			return nil, bad(rangeWords(s.min, s.max))
 		}
 		if s.pow2 && n&(n-1) != 0 {
 			return nil, bad("a power of two")
@@ -202,12 +204,33 @@ func checkIn(table map[string]keySpec, k string, v any) (any, *ConfigError) {
 		if !ok {
 			return nil, bad("a number")
 		}
-		if f < s.min || f > s.max {
-			return nil, bad(fmt.Sprintf("in [%g, %g]", s.min, s.max))
+		if !(f >= s.min && f <= s.max) { // NaN too
+			return nil, bad(rangeWords(s.min, s.max))
 		}
 		return f, nil
 	}
 	return nil, bad("valid")
+}
+
+// valueWords writes a config value for an error: text quoted, numbers and
+// booleans as written.
+func valueWords(v any) string {
+	switch v := v.(type) {
+	case string:
+		return fmt.Sprintf("%q", v)
+	case float64:
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "a mapping"
+	}
+	return fmt.Sprint(v)
+}
+
+// rangeWords writes a key's range as whole numbers where it is one.
+func rangeWords(lo, hi float64) string {
+	return fmt.Sprintf("in [%s, %s]", strconv.FormatFloat(lo, 'f', -1, 64), strconv.FormatFloat(hi, 'f', -1, 64))
 }
 
 func asInt(v any) (int, bool) {
@@ -262,7 +285,7 @@ func suggestIn(k string, table map[string]keySpec) string {
 	if best := engines.Closest(k, slices.Sorted(maps.Keys(table))); best != "" {
 		return fmt.Sprintf(" (did you mean %q?)", best)
 	}
-	return " (ConfigKeys lists the known keys)"
+	return "" // the caller knows how its user lists the keys (ConfigKeys)
 }
 
 // ReadConfigFile reads a storm.yaml-style file: a YAML mapping from Storm's
@@ -284,7 +307,11 @@ func ReadConfigFile(path string) (Config, error) {
 func ParseConfig(data []byte, source string) (Config, error) {
 	var raw map[string]any
 	if err := yaml.Unmarshal(data, &raw); err != nil {
-		return nil, fmt.Errorf("%w: %s: not a YAML mapping of config keys: %v", ErrInvalidConfig, source, err)
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			return nil, fmt.Errorf("%w: %s: not a YAML mapping of config keys (key: value lines)", ErrInvalidConfig, source)
+		}
+		return nil, fmt.Errorf("%w: %s: not a YAML mapping of config keys: %s", ErrInvalidConfig, source, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
 	c := make(Config, len(raw))
 	for k, v := range raw {

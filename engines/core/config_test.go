@@ -59,7 +59,7 @@ func TestConfigErrors(t *testing.T) {
 	}{
 		{"unknown key with a suggestion", Config{"topology.worker": 2}, `config key "topology.worker" (in topology config): unknown key (did you mean "topology.workers"?)`},
 		{"unknown key far from any", Config{"nimbus.seeds": []string{"a"}}, `"nimbus.seeds" (in topology config): unknown key`},
-		{"string for int", Config{TopologyWorkers: "two"}, `"topology.workers" (in topology config): value two (string) is not an integer`},
+		{"string for int", Config{TopologyWorkers: "two"}, `"topology.workers" (in topology config): value "two" is not an integer`},
 		{"fraction for int", Config{TopologyMessageTimeoutSecs: 1.5}, "is not an integer"},
 		{"below range", Config{TopologyWorkers: 0}, "is not in [1, 65536]"},
 		{"not a power of two", Config{TopologyExecutorReceiveBufferSize: 1000}, "is not a power of two"},

@@ -3,12 +3,14 @@ package microbatch
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/streambench/streambench/engines"
+	"github.com/streambench/streambench/engines/microbatch/rdd"
 )
 
 // The settings a StreamingContext reads, by Spark's names.
@@ -131,7 +133,7 @@ func (c *Conf) parse() (settings, error) {
 	}
 	num := func(key string, lo float64) float64 {
 		v, err := strconv.ParseFloat(c.Get(key), 64)
-		if err != nil || v < lo {
+		if err != nil || !(v >= lo) || math.IsInf(v, 0) { // NaN and Inf too
 			bad(key, fmt.Sprintf("a number >= %g", lo))
 		}
 		return v
@@ -155,6 +157,9 @@ func (c *Conf) parse() (settings, error) {
 		return v
 	}
 	s.master = c.Get(ConfMaster)
+	if _, err := rdd.ParseMaster(s.master); err != nil {
+		bad(ConfMaster, "local, local[N] (N ≥ 1) or local[*]")
+	}
 	s.appName = c.Get(ConfAppName)
 	if v := c.Get(ConfDefaultParallelism); v != "" {
 		n, err := strconv.Atoi(v)

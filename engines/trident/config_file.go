@@ -1,8 +1,10 @@
 package trident
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -19,7 +21,11 @@ func ReadConfigFile(path string) (core.Config, error) {
 	}
 	var raw map[string]any
 	if err := yaml.Unmarshal(data, &raw); err != nil {
-		return nil, fmt.Errorf("%w: %s: not a YAML mapping of config keys: %v", core.ErrInvalidConfig, path, err)
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			return nil, fmt.Errorf("%w: %s: not a YAML mapping of config keys (key: value lines)", core.ErrInvalidConfig, path)
+		}
+		return nil, fmt.Errorf("%w: %s: not a YAML mapping of config keys: %s", core.ErrInvalidConfig, path, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
 	conf := core.Config{}
 	for k, v := range raw {

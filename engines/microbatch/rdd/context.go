@@ -43,6 +43,10 @@ func NewContextWithScheduler(master string, parallelism int, sched TaskScheduler
 	return &Context{master: master, parallelism: max(parallelism, 1), sched: sched}
 }
 
+// ParseMaster returns the task slots of a master URL: local (1), local[N]
+// or local[*] (GOMAXPROCS); anything else is an ErrInvalidMaster.
+func ParseMaster(master string) (int, error) { return parseMaster(master) }
+
 func parseMaster(master string) (int, error) {
 	switch {
 	case master == "local":

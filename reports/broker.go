@@ -196,8 +196,8 @@ func sideFigure(c *Cell) est {
 	return estimateString(EstimateOf(c.PerNode()), countString)
 }
 
-// brokerGroupLabel names a pair on the broker plot's axis: the engine and
-// guarantee, and the workload below.
+// brokerGroupLabel names a pair on the broker plot's axis: the engine, its
+// guarantee and the workload, one a line.
 func brokerGroupLabel(c *Cell) string {
-	return strings.TrimSpace(fmt.Sprintf("%s %s\n%s", c.Engine, c.Guarantee, c.Workload))
+	return strings.TrimSpace(fmt.Sprintf("%s\n%s\n%s", c.Engine, c.Guarantee, c.Workload))
 }

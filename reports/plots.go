@@ -542,8 +542,11 @@ func BrokerPlot(cells []*Cell) (string, error) {
 			vals[j] = e.Mean
 			top = math.Max(top, math.Max(e.Mean, e.Hi))
 			if e.HasCI {
+				// A repetition that sustained no probed rate counts as 0 and
+				// makes the interval arithmetic: a whisker stops at 0
+				// rather than draw a rate below nothing.
 				xys = append(xys, plotter.XY{X: float64(j), Y: e.Mean})
-				errs = append(errs, struct{ Low, High float64 }{e.Mean - e.Lo, e.Hi - e.Mean})
+				errs = append(errs, struct{ Low, High float64 }{e.Mean - max(e.Lo, 0), e.Hi - e.Mean})
 			}
 		}
 		bars, err := plotter.NewBarChart(vals, width)

@@ -23,8 +23,9 @@ func TestBuiltinSuites(t *testing.T) {
 		}
 	}
 	// The broker suite measures each engine cell on the generator and
-	// through JetStream, alike but for the source, and the baseline's
-	// identity through JetStream, the broker's ceiling.
+	// through JetStream, alike but for the source (and the search's probe
+	// budget, larger through JetStream), and the baseline's identity through
+	// JetStream, the broker's ceiling.
 	broker, err := LoadSuite("broker")
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +49,10 @@ func TestBuiltinSuites(t *testing.T) {
 		if g.Source != "" || j.Source != "jetstream" {
 			t.Errorf("%v: sources %q and %q, want the generator and jetstream", pair, g.Source, j.Source)
 		}
-		j.ID, j.Source = g.ID, g.Source
+		if j.MaxProbes < g.MaxProbes {
+			t.Errorf("%v: %d probes through JetStream, fewer than the generator's %d", pair, j.MaxProbes, g.MaxProbes)
+		}
+		j.ID, j.Source, j.MaxProbes = g.ID, g.Source, g.MaxProbes
 		if !reflect.DeepEqual(g, j) {
 			t.Errorf("%v differ in more than the source:\n%+v\n%+v", pair, g, j)
 		}

@@ -32,7 +32,7 @@
 // Above single runs:
 //
 //   - a Suite (LoadSuite, ParseSuite; harness/suites holds the built-in
-//     deck and quick) lists cells: an engine, a workload and every setting of
+//     deck, quick and broker) lists cells: an engine, a workload and every setting of
 //     their runs, including the engine's settings (engine_conf and its
 //     spellings), checked when the suite is read, so a bad value is an error
 //     naming the file, the line and the key;

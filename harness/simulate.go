@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"cmp"
 	"context"
 	"math"
 	"math/rand/v2"
@@ -14,7 +15,9 @@ import (
 // per-second latency histograms, a verification) without running anything,
 // so the bench, the sustainable-rate search and the report can be tested
 // deterministically, and demonstrated without waiting. Results it makes say
-// so: their engine settings hold "simulated": true.
+// so: their engine settings hold "simulated": true, and their source
+// settings "where": "simulated" (the source named is the run's, but no
+// broker is started).
 //
 // The model is a single queue: offered load beyond the capacity piles up in
 // the source's backlog (and then holds the driver back); latency is a base
@@ -137,7 +140,8 @@ func (s *Simulation) Run(ctx context.Context, cfg RunConfig) (*Measurement, erro
 		RecordBytes:     50,
 		Seed:            cfg.Seed,
 		Guarantee:       cfg.Guarantee,
-		Source:          "generator",
+		Source:          cmp.Or(cfg.Source.Name, "generator"),
+		SourceSettings:  simulatedSourceSettings(cfg.Source),
 		Partitions:      cfg.Partitions,
 		Parallelism:     cfg.Parallelism,
 		Rate:            resultfile.RateFigures{Asked: cfg.Rate, Max: cfg.Rate == 0, Achieved: sent / published.Seconds()},
@@ -180,4 +184,14 @@ func (s *Simulation) After(d time.Duration) <-chan time.Time {
 	ch := make(chan time.Time, 1)
 	ch <- time.Unix(0, s.Now()).Add(d)
 	return ch
+}
+
+// simulatedSourceSettings are the source settings of a simulated run: where
+// is "simulated", and a JetStream run names its class as a real one does.
+func simulatedSourceSettings(src SourceConfig) map[string]any {
+	settings := map[string]any{"where": "simulated"}
+	if src.Name == "jetstream" {
+		settings["class"] = cmp.Or(src.NATSClass, "log")
+	}
+	return settings
 }

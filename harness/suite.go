@@ -20,7 +20,8 @@ import (
 )
 
 // builtinSuites are the suites streambench ships: deck (what `make bench`
-// runs) and quick (seconds, for tests and a first look).
+// runs), quick (seconds, for tests and a first look) and broker (the
+// engines on the generator and through JetStream, and the broker's ceiling).
 //
 //go:embed suites/*.yaml
 var builtinSuites embed.FS
@@ -113,7 +114,7 @@ func BuiltinSuites() []string {
 	return names
 }
 
-// LoadSuite reads a suite by built-in name (deck, quick, soak) or from a file
+// LoadSuite reads a suite by built-in name (deck, quick, broker, soak) or from a file
 // path. A missing or malformed suite is a *UsageError naming the problem.
 func LoadSuite(nameOrPath string) (*Suite, error) {
 	if !strings.ContainsAny(nameOrPath, `/\`) && !strings.HasSuffix(nameOrPath, ".yaml") && !strings.HasSuffix(nameOrPath, ".yml") {

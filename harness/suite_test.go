@@ -4,9 +4,12 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/streambench/streambench/harness/resultfile"
 )
 
 func TestBuiltinSuites(t *testing.T) {
@@ -18,6 +21,44 @@ func TestBuiltinSuites(t *testing.T) {
 		if s.Name != name || len(s.Cells) == 0 || s.Repeat < 1 {
 			t.Errorf("suite %s: name %q, %d cells, repeat %d", name, s.Name, len(s.Cells), s.Repeat)
 		}
+	}
+	// The broker suite measures each engine cell on the generator and
+	// through JetStream, alike but for the source (and the search's probe
+	// budget, larger through JetStream), and the baseline's identity through
+	// JetStream, the broker's ceiling.
+	broker, err := LoadSuite("broker")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]resultfile.Cell{}
+	for _, c := range broker.Cells {
+		byID[c.ID] = c
+	}
+	for _, pair := range [][2]string{
+		{"baseline-generator/identity", "baseline-jetstream/identity"},
+		{"core-at-least-once-generator/wordcount", "core-at-least-once-jetstream/wordcount"},
+		{"trident-exactly-once-generator/wordcount", "trident-exactly-once-jetstream/wordcount"},
+		{"microbatch-1s-generator/wordcount", "microbatch-1s-jetstream/wordcount"},
+	} {
+		g, gok := byID[pair[0]]
+		j, jok := byID[pair[1]]
+		if !gok || !jok {
+			t.Errorf("broker suite lacks the pair %v", pair)
+			continue
+		}
+		if g.Source != "" || j.Source != "jetstream" {
+			t.Errorf("%v: sources %q and %q, want the generator and jetstream", pair, g.Source, j.Source)
+		}
+		if j.MaxProbes < g.MaxProbes {
+			t.Errorf("%v: %d probes through JetStream, fewer than the generator's %d", pair, j.MaxProbes, g.MaxProbes)
+		}
+		j.ID, j.Source, j.MaxProbes = g.ID, g.Source, g.MaxProbes
+		if !reflect.DeepEqual(g, j) {
+			t.Errorf("%v differ in more than the source:\n%+v\n%+v", pair, g, j)
+		}
+	}
+	if len(broker.Cells) != 8 {
+		t.Errorf("broker suite has %d cells, want the 4 pairs", len(broker.Cells))
 	}
 	deck, err := LoadSuite("deck")
 	if err != nil {
@@ -192,7 +233,7 @@ func TestLoadSuite(t *testing.T) {
 		t.Errorf("a config file with a typo: %v", err)
 	}
 	for _, tc := range []struct{ arg, want string }{
-		{"dek", `unknown suite "dek" (built in: deck, quick, soak; or give a path to a YAML file); did you mean "deck"?`},
+		{"dek", `unknown suite "dek" (built in: broker, deck, quick, soak; or give a path to a YAML file); did you mean "deck"?`},
 		{filepath.Join(dir, "none.yaml"), "no such file"},
 	} {
 		_, err := LoadSuite(tc.arg)

@@ -42,9 +42,11 @@ type plotBox struct {
 	Texts  int     `json:"texts"`
 }
 
-// TestReportInBrowser opens the report in headless Chromium: the page logs
-// no console error, every plot is laid out with a non-empty box and drawn
-// (paths and text), and a screenshot is saved.
+// TestReportInBrowser opens reports in headless Chromium, the simulated
+// bench's and one with cells through JetStream: the pages log no console
+// error, every plot is laid out with a non-empty box and drawn (paths and
+// text), the broker page's "Through the broker" section has its table and
+// plot, and screenshots are saved.
 func TestReportInBrowser(t *testing.T) {
 	browser := chromiumPath()
 	if browser == "" {
@@ -54,11 +56,20 @@ func TestReportInBrowser(t *testing.T) {
 		t.Skip("chromium is not installed and could not be (`make test` installs Debian's chromium with apt-get); skipping the real-browser test")
 	}
 	_, html := sharedReport(t)
-	page := filepath.Join(t.TempDir(), "report.html")
-	if err := os.WriteFile(page, html, 0o644); err != nil {
-		t.Fatal(err)
+	_, brokerHTML := brokerReport(t, brokerSuite("baseline-generator", "baseline-jetstream", "core-generator", "core-jetstream", "microbatch-jetstream"))
+	pages := []struct {
+		name string
+		html []byte
+		// shots are the screenshots to take: file name, and the CSS
+		// selector of the element ("" for the top of the page).
+		shots map[string]string
+		// broker is whether the page has a broker section.
+		broker bool
+	}{
+		{"report.html", html, map[string]string{"report-top.png": "", "report-throughput.png": `figure[data-plot="throughput"]`}, false},
+		{"broker.html", []byte(brokerHTML), map[string]string{"report-broker.png": `figure[data-plot="broker"]`}, true},
 	}
-	wantPlots := strings.Count(string(html), `<figure class="plot"`)
+	dir := t.TempDir()
 
 	// A fresh profile, and no network: the machine's network is closed and
 	// Chromium would otherwise hang on connection attempts.
@@ -115,50 +126,8 @@ func TestReportInBrowser(t *testing.T) {
 			}
 		}
 	}()
-	step, stepCancel := context.WithTimeout(ctx, 90*time.Second)
+	step, stepCancel := context.WithTimeout(ctx, 150*time.Second)
 	defer stepCancel()
-	if err := chromedp.Do(step,
-		chromedp.Navigate("file://"+page),
-		chromedp.WaitReady(chromedp.CSS("body")),
-	); err != nil {
-		t.Fatalf("opening the report: %v", err)
-	}
-	// Open every <details> so the timelines are laid out too.
-	opened, err := chromedp.Run(step, chromedp.Evaluate[int](
-		`(() => { const ds = document.querySelectorAll('details'); ds.forEach(d => d.open = true); return ds.length; })()`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	boxes, err := chromedp.Run(step, chromedp.Evaluate[[]plotBox](`Array.from(document.querySelectorAll('figure.plot')).map(f => {
-		const s = f.querySelector('svg');
-		const r = s ? s.getBoundingClientRect() : {width: 0, height: 0};
-		return {name: f.dataset.plot, w: r.width, h: r.height,
-			paths: s ? s.querySelectorAll('path').length : 0, texts: s ? s.querySelectorAll('text').length : 0};
-	})`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(boxes) != wantPlots || wantPlots == 0 {
-		t.Errorf("the browser found %d plots, the page has %d", len(boxes), wantPlots)
-	}
-	for _, b := range boxes {
-		if b.Width <= 0 || b.Height <= 0 || b.Paths == 0 || b.Texts == 0 {
-			t.Errorf("plot %s: box %gx%g, %d paths, %d texts: not rendered", b.Name, b.Width, b.Height, b.Paths, b.Texts)
-		}
-	}
-
-	// Screenshots: the top of the page, and the bar chart.
-	if _, err := chromedp.Run(step, chromedp.Evaluate[bool](`document.querySelectorAll('details').forEach(d => d.open = false), true`)); err != nil {
-		t.Fatal(err)
-	}
-	top, err := chromedp.Run(step, chromedp.CaptureScreenshot())
-	if err != nil {
-		t.Fatal(err)
-	}
-	chart, err := chromedp.Run(step, chromedp.Screenshot(chromedp.CSS(`figure[data-plot="throughput"]`)))
-	if err != nil {
-		t.Fatal(err)
-	}
 	out := os.Getenv("STREAMBENCH_SCREENSHOTS")
 	if out == "" {
 		out = filepath.Join(os.TempDir(), "streambench-report-screenshots")
@@ -166,17 +135,87 @@ func TestReportInBrowser(t *testing.T) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for name, shot := range map[string][]byte{"report-top.png": top, "report-throughput.png": chart} {
-		if err := checkScreenshot(shot); err != nil {
-			t.Errorf("%s: %v", name, err)
-		}
-		path := filepath.Join(out, name)
-		if err := os.WriteFile(path, shot, 0o644); err != nil {
+	for _, pg := range pages {
+		page := filepath.Join(dir, pg.name)
+		if err := os.WriteFile(page, pg.html, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("screenshot: %s", path)
+		wantPlots := strings.Count(string(pg.html), `<figure class="plot"`)
+		if err := chromedp.Do(step,
+			chromedp.Navigate("file://"+page),
+			chromedp.WaitReady(chromedp.CSS("body")),
+		); err != nil {
+			t.Fatalf("opening %s: %v", pg.name, err)
+		}
+		// Open every <details> so the timelines are laid out too.
+		opened, err := chromedp.Run(step, chromedp.Evaluate[int](
+			`(() => { const ds = document.querySelectorAll('details'); ds.forEach(d => d.open = true); return ds.length; })()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		boxes, err := chromedp.Run(step, chromedp.Evaluate[[]plotBox](`Array.from(document.querySelectorAll('figure.plot')).map(f => {
+		const s = f.querySelector('svg');
+		const r = s ? s.getBoundingClientRect() : {width: 0, height: 0};
+		return {name: f.dataset.plot, w: r.width, h: r.height,
+			paths: s ? s.querySelectorAll('path').length : 0, texts: s ? s.querySelectorAll('text').length : 0};
+	})`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(boxes) != wantPlots || wantPlots == 0 {
+			t.Errorf("%s: the browser found %d plots, the page has %d", pg.name, len(boxes), wantPlots)
+		}
+		for _, b := range boxes {
+			if b.Width <= 0 || b.Height <= 0 || b.Paths == 0 || b.Texts == 0 {
+				t.Errorf("%s: plot %s: box %gx%g, %d paths, %d texts: not rendered", pg.name, b.Name, b.Width, b.Height, b.Paths, b.Texts)
+			}
+		}
+		// The broker section: its heading, a table with a row per pair,
+		// and its plot inside it.
+		section, err := chromedp.Run(step, chromedp.Evaluate[[]int](`(() => {
+		const h = document.getElementById('broker');
+		if (!h) return [0, 0, 0];
+		let rows = 0, plots = 0;
+		for (let e = h.nextElementSibling; e && e.tagName !== 'H2'; e = e.nextElementSibling) {
+			if (e.tagName === 'TABLE' && rows === 0) rows = e.querySelectorAll('tr:not(.cmd)').length - 1;
+			if (e.matches('figure.plot[data-plot="broker"]')) plots++;
+		}
+		return [1, rows, plots];
+	})()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case pg.broker && (section[0] != 1 || section[1] < 3 || section[2] != 1):
+			t.Errorf("%s: the broker section has heading %d, %d rows, %d plots; want 1, 3 or more, 1", pg.name, section[0], section[1], section[2])
+		case !pg.broker && section[0] != 0:
+			t.Errorf("%s: a broker section in a bench without JetStream cells", pg.name)
+		}
+
+		if _, err := chromedp.Run(step, chromedp.Evaluate[bool](`document.querySelectorAll('details').forEach(d => d.open = false), true`)); err != nil {
+			t.Fatal(err)
+		}
+		for name, sel := range pg.shots {
+			var shot []byte
+			if sel == "" {
+				shot, err = chromedp.Run(step, chromedp.CaptureScreenshot())
+			} else {
+				shot, err = chromedp.Run(step, chromedp.Screenshot(chromedp.CSS(sel)))
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := checkScreenshot(shot); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+			path := filepath.Join(out, name)
+			if err := os.WriteFile(path, shot, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("screenshot: %s", path)
+		}
+		t.Logf("%s: %d plots rendered, %d <details> opened", pg.name, len(boxes), opened)
 	}
-	t.Logf("%d plots rendered, %d <details> opened", len(boxes), opened)
 
 	if _, err := chromedp.Run(step, chromedp.Evaluate[bool](`console.log("`+sentinel+`"), true`)); err != nil {
 		t.Fatal(err)

@@ -17,6 +17,11 @@
 //     Spark Streaming 40x faster than Storm?), answered with the measured
 //     figures and their intervals;
 //   - a bar chart of sustainable throughput, the baseline as the ceiling;
+//   - when cells read through JetStream, "Through the broker": each beside
+//     the same cell on the generator (BrokerPairs), their ratio, and a bar
+//     chart with the broker's ceiling, the baseline through JetStream, as a
+//     labelled line (BrokerPlot); every other figure of a JetStream cell is
+//     labelled as including the broker;
 //   - latency against offered load, and latency percentile spectra;
 //   - every probe of every search, so the sustainable rates can be audited;
 //   - the delivery table (lost, duplicated, wrong against the guarantee),

@@ -38,6 +38,7 @@ type view struct {
 	Performance []perfRow
 	Questions   []questionRow
 	Throughput  string
+	Broker      *brokerView
 	LoadPlots   []figure
 	LoadRows    []loadRow
 	Spectra     []figure
@@ -58,6 +59,7 @@ type notMeasured struct{ ID, Status, Reason, Reproduce string }
 type perfRow struct {
 	System, DeckFigure, Note     string
 	Cell, Workload, Status       string
+	Source                       string // the broker's label, for a JetStream cell
 	Measured                     bool
 	PerNode, PerCore, VsBaseline est
 	VsDeck                       string
@@ -70,6 +72,7 @@ type est struct{ Main, Detail string }
 
 type questionRow struct {
 	Question, Workload, Faster, Slower string
+	Source                             string // the broker's label, when the figures include it
 	Claimed                            string
 	Measured                           est
 	Answer                             string
@@ -77,12 +80,12 @@ type questionRow struct {
 }
 
 type loadRow struct {
-	Cell, Fraction, Rate, P50, P99, P999, Max, Verdict, Reproduce string
+	Source, Cell, Fraction, Rate, P50, P99, P999, Max, Verdict, Reproduce string
 }
 
 type searchView struct {
-	ID, Summary, Reproduce string
-	Reps                   []repView
+	ID, Source, Summary, Reproduce string
+	Reps                           []repView
 }
 
 type repView struct {
@@ -100,17 +103,19 @@ type probeRow struct {
 }
 
 type deliveryRow struct {
-	File, Cell, Role, Rate, Guarantee, Unit string
-	Expected, Lost, Duplicated, Wrong       string
-	OK                                      bool
-	Problems, Error                         string
-	Env                                     int
-	Reproduce                               string
+	Source, File, Cell, Role, Rate, Guarantee, Unit string
+	Expected, Lost, Duplicated, Wrong               string
+	OK                                              bool
+	Problems, Error                                 string
+	Env                                             int
+	Reproduce                                       string
 }
 
 type timelineGroup struct {
-	ID   string
-	Runs []figure
+	ID string
+	// Source is the broker's label, for a JetStream cell.
+	Source string
+	Runs   []figure
 }
 
 type envRow struct {
@@ -145,14 +150,20 @@ func build(d *Data) (*view, error) {
 	if v.Throughput, err = ThroughputPlot(d.Cells); err != nil {
 		return nil, err
 	}
+	if err := v.broker(d); err != nil {
+		return nil, err
+	}
 	for _, w := range workloadsOf(d.Cells) {
 		s, err := LatencyLoadPlot(w, d.Cells)
 		if err != nil {
 			return nil, err
 		}
 		if s != "" {
-			v.LoadPlots = append(v.LoadPlots, figure{Name: "load-" + w, SVG: s,
-				Caption: "p50 and p99 latency of " + w + " at fixed fractions of each cell's sustainable rate."})
+			caption := "p50 and p99 latency of " + w + " at fixed fractions of each cell's sustainable rate."
+			if slices.ContainsFunc(d.Cells, func(c *Cell) bool { return c.Workload == w && c.ThroughBroker() && len(c.Loads()) > 0 }) {
+				caption += " The offered loads of cells marked " + LabelJetStream + " are rates through the broker."
+			}
+			v.LoadPlots = append(v.LoadPlots, figure{Name: "load-" + w, SVG: s, Caption: caption})
 		}
 	}
 	v.loads(d)
@@ -165,20 +176,20 @@ func build(d *Data) (*view, error) {
 			runs = c.Runs
 			label = func(r *Run) string { return r.File }
 		}
-		s, err := SpectrumPlot("Latency spectrum: "+c.ID, runs, label)
+		s, err := SpectrumPlot("Latency spectrum: "+withBrokerTag(c), runs, label)
 		if err != nil {
 			return nil, err
 		}
 		if s != "" {
 			v.Spectra = append(v.Spectra, figure{Name: "spectrum-" + c.ID, SVG: s,
-				Caption: "Latency by percentile of " + c.ID + ", after each run's warm-up, from its histogram log."})
+				Caption: "Latency by percentile of " + withBrokerTag(c) + ", after each run's warm-up, from its histogram log."})
 		}
 	}
 	v.searches(d)
 	v.environments(d)
 	v.delivery(d)
 	for _, c := range d.Cells {
-		g := timelineGroup{ID: c.ID}
+		g := timelineGroup{ID: c.ID, Source: brokerTag(c)}
 		for _, r := range c.Runs {
 			s, err := TimelinePlot(r)
 			if err != nil {
@@ -221,8 +232,12 @@ func describeRun(r *Run) string {
 	if r.Role == resultfile.RoleLoad {
 		role = fmt.Sprintf("load at %.0f%%", 100*r.Fraction)
 	}
-	return fmt.Sprintf("%s, %s; %s records/s processed, p99 %s", role, rate,
-		countString(res.Throughput.RecordsPerSecond), microsString(res.Latency.P99))
+	processed := "records/s processed"
+	if res.Source == SourceJetStream {
+		processed += " through JetStream (includes the broker)"
+	}
+	return fmt.Sprintf("%s, %s; %s %s, p99 %s", role, rate,
+		countString(res.Throughput.RecordsPerSecond), processed, microsString(res.Latency.P99))
 }
 
 func (v *view) status(d *Data) {
@@ -254,14 +269,31 @@ func (v *view) status(d *Data) {
 		state, done, len(d.Cells), missing, other, m.Repeat, m.StartedAt.UTC().Format(time.RFC3339), m.UpdatedAt.UTC().Format(time.RFC3339))
 }
 
-// baselineOf returns the baseline cell of a workload.
-func baselineOf(d *Data, workload string) *Cell {
+// baselineOf returns the baseline cell of a workload read from the same
+// source as of: an engine on the generator is held against the loop on the
+// generator (the machine's ceiling), one through JetStream against the loop
+// through JetStream (the broker's).
+func baselineOf(d *Data, of *Cell) *Cell {
 	for _, c := range d.Cells {
-		if c.Engine == "baseline" && c.Workload == workload && c.Measured() {
+		if c.Engine == "baseline" && c.Workload == of.Workload && c.Source == of.Source && c.NATSClass == of.NATSClass && c.Measured() {
 			return c
 		}
 	}
 	return nil
+}
+
+// labelBroker adds the broker's label to the detail line of a figure that
+// includes it.
+func labelBroker(e est, tag string) est {
+	if tag == "" || e.Main == "—" || e.Main == "" {
+		return e
+	}
+	if e.Detail == "" {
+		e.Detail = "includes the broker"
+	} else {
+		e.Detail += "; includes the broker"
+	}
+	return e
 }
 
 // benchCommand is the command that measures the given cells again.
@@ -317,6 +349,7 @@ func (v *view) performance(d *Data) {
 			return r
 		}
 		r.Cell, r.Workload, r.Status, r.Measured = cellName(c), c.Workload, c.Status, c.Measured()
+		r.Source = brokerTag(c)
 		r.Reproduce = benchCommand(d, c)
 		if !c.Measured() {
 			r.PerNode = est{Main: "not measured", Detail: c.Status}
@@ -333,10 +366,14 @@ func (v *view) performance(d *Data) {
 		if claim != nil {
 			r.VsDeck = ratioString(node.Mean / claim.PerNode)
 		}
-		if b := baselineOf(d, c.Workload); b != nil && b != c {
+		if b := baselineOf(d, c); b != nil && b != c {
 			r.VsBaseline = estimateString(RatioOf(c.PerNode(), b.PerNode()), ratioString)
+			if r.Source != "" {
+				r.VsBaseline.Detail = strings.TrimPrefix(r.VsBaseline.Detail+"; both through JetStream", "; ")
+			}
 			r.Reproduce = benchCommand(d, c, b)
 		}
+		r.PerNode, r.PerCore = labelBroker(r.PerNode, r.Source), labelBroker(r.PerCore, r.Source)
 		return r
 	}
 	used := map[*Cell]bool{}
@@ -372,12 +409,12 @@ func (v *view) questions(d *Data) {
 				continue
 			}
 			r := questionRow{Question: q.Question, Workload: c.Workload, Faster: c.ID, Slower: "the deck's figure",
-				Claimed: countString(q.PerNode) + "/s", Reproduce: benchCommand(d, c)}
+				Claimed: countString(q.PerNode) + "/s", Reproduce: benchCommand(d, c), Source: brokerTag(c)}
 			if !c.Measured() {
 				r.Measured, r.Answer = est{Main: "—"}, "not measured: "+notMeasuredWhy(c)
 			} else {
 				e := EstimateOf(c.PerNode())
-				r.Measured = estimateString(e, func(f float64) string { return countString(f) + "/s" })
+				r.Measured = labelBroker(estimateString(e, func(f float64) string { return countString(f) + "/s" }), r.Source)
 				switch {
 				case e.Lo > q.PerNode:
 					r.Answer = fmt.Sprintf("no: %s the deck's figure, even at the bottom of the interval", ratioString(e.Mean/q.PerNode))
@@ -397,16 +434,22 @@ func (v *view) questions(d *Data) {
 					continue
 				}
 				for _, s := range d.Cells {
-					if s.Engine != q.Slower || s.Workload != w {
+					// Engines are compared read from the same source: a
+					// ratio of one through the broker to one alone would
+					// measure the broker.
+					if s.Engine != q.Slower || s.Workload != w || s.Source != f.Source || s.NATSClass != f.NATSClass {
 						continue
 					}
 					r := questionRow{Question: q.Question, Workload: w, Faster: f.ID, Slower: s.ID,
-						Claimed: ratioString(q.Claimed), Reproduce: benchCommand(d, f, s)}
+						Claimed: ratioString(q.Claimed), Reproduce: benchCommand(d, f, s), Source: brokerTag(f)}
 					if !f.Measured() || !s.Measured() {
 						r.Measured, r.Answer = est{Main: "—"}, "not measured: "+notMeasuredWhy(f, s)
 					} else {
 						e := RatioOf(f.PerNode(), s.PerNode())
 						r.Measured = estimateString(e, ratioString)
+						if r.Source != "" {
+							r.Measured.Detail = strings.TrimPrefix(r.Measured.Detail+"; both through JetStream", "; ")
+						}
 						r.Answer = answer(e, q.Claimed)
 					}
 					v.Questions = append(v.Questions, r)
@@ -449,7 +492,7 @@ func (v *view) loads(d *Data) {
 	for _, c := range d.Cells {
 		for _, r := range c.Loads() {
 			l := r.Result.Latency
-			v.LoadRows = append(v.LoadRows, loadRow{Cell: c.ID, Fraction: fmt.Sprintf("%.0f%%", 100*r.Fraction),
+			v.LoadRows = append(v.LoadRows, loadRow{Cell: c.ID, Source: brokerTag(c), Fraction: fmt.Sprintf("%.0f%%", 100*r.Fraction),
 				Rate: countString(r.Result.Rate.Asked), P50: microsString(l.P50), P99: microsString(l.P99),
 				P999: microsString(l.P999), Max: microsString(l.Max), Verdict: r.Verdict.Explain,
 				Reproduce: strings.Join(r.Result.Command, " ")})
@@ -462,7 +505,11 @@ func (v *view) searches(d *Data) {
 		if len(c.Runs) == 0 {
 			continue
 		}
-		sv := searchView{ID: c.ID, Reproduce: benchCommand(d, c)}
+		sv := searchView{ID: c.ID, Source: brokerTag(c), Reproduce: benchCommand(d, c)}
+		through := ""
+		if sv.Source != "" {
+			through = " through JetStream (includes the broker)"
+		}
 		if c.Searched {
 			crit := c.Record.Criteria()
 			sv.Summary = fmt.Sprintf("sustainable when the backlog grows by at most %.1f%% of the rate per second, the driver publishes at least %.0f%% of it, median latency grows by at most %v a second, p99 latency stays under %v and the engine finishes within %v of the input's end; probes of %v after %v of warm-up, bisected to %.0f%%.",
@@ -478,9 +525,9 @@ func (v *view) searches(d *Data) {
 			case s.Sustainable == 0:
 				rv.Result = "no probed rate was sustainable. " + s.Note
 			case s.Converged:
-				rv.Result = fmt.Sprintf("sustainable %s records/s: passed at %s, failed at %s", countString(s.Sustainable), countString(s.Lo), countString(s.Hi))
+				rv.Result = fmt.Sprintf("sustainable %s records/s%s: passed at %s, failed at %s", countString(s.Sustainable), through, countString(s.Lo), countString(s.Hi))
 			default:
-				rv.Result = fmt.Sprintf("sustainable %s records/s (not converged: %s)", countString(s.Sustainable), s.Note)
+				rv.Result = fmt.Sprintf("sustainable %s records/s%s (not converged: %s)", countString(s.Sustainable), through, s.Note)
 			}
 			for i, p := range append(slices.Clone(s.Probes), rep.Loads...) {
 				pr := probeRow{N: i + 1, Role: p.Role, Rate: "max", Processed: countString(p.Throughput),
@@ -542,6 +589,9 @@ func (v *view) delivery(d *Data) {
 			row.Cell = r.Cell.ID
 		} else {
 			row.Cell = res.Engine + "/" + res.Workload
+		}
+		if res.Source == SourceJetStream {
+			row.Source = LabelJetStream
 		}
 		if !res.Rate.Max {
 			row.Rate = countString(res.Rate.Asked)

@@ -49,6 +49,11 @@ type Run struct {
 // Cell is one cell of the bench.
 type Cell struct {
 	ID, Engine, Workload, Guarantee string
+	// Source is where the cell's runs read records: SourceGenerator (the
+	// engine alone) or SourceJetStream (through the broker: its figures
+	// include the broker's work). NATSClass is the kind of source
+	// JetStream played (log, queue or feed), "" for the generator.
+	Source, NATSClass string
 	// Status and Reason are the manifest's (done, missing, pending, ...).
 	Status, Reason string
 	// Record is the manifest's record of the cell (zero for plain runs).
@@ -64,6 +69,17 @@ type Cell struct {
 	// throughput of a run, not a searched sustainable rate.
 	Searched bool
 }
+
+// The sources a cell can read from, as the manifest's cells and the result
+// files' source key spell them.
+const (
+	SourceGenerator = "generator"
+	SourceJetStream = "jetstream"
+)
+
+// ThroughBroker reports whether the cell's runs read through JetStream, so
+// that its figures include the broker.
+func (c *Cell) ThroughBroker() bool { return c.Source == SourceJetStream }
 
 // Measured reports whether the cell has a figure to show.
 func (c *Cell) Measured() bool { return len(c.Sustainable) > 0 }
@@ -185,10 +201,12 @@ func (d *Data) cellsFromManifest(byFile map[string]*Run) {
 			}
 		}
 		c.Nodes, c.Cores = 1, 1
+		var first *resultfile.Result
 		if len(c.Runs) > 0 {
-			env := c.Runs[0].Result.Environment
-			c.Nodes, c.Cores = max(env.Nodes, 1), max(env.GOMAXPROCS, 1)
+			first = c.Runs[0].Result
+			c.Nodes, c.Cores = max(first.Environment.Nodes, 1), max(first.Environment.GOMAXPROCS, 1)
 		}
+		c.Source, c.NATSClass = sourceOf(rec.Source, rec.NATSClass, first)
 		d.Cells = append(d.Cells, c)
 	}
 }
@@ -199,11 +217,21 @@ func (d *Data) cellsFromRuns() {
 	byID := map[string]*Cell{}
 	for _, run := range d.Runs {
 		r := run.Result
-		id := r.Engine + "-" + r.Guarantee.String() + "/" + r.Workload
+		source, class := sourceOf("", "", r)
+		name := r.Engine + "-" + r.Guarantee.String()
+		if source != SourceGenerator {
+			// Runs through the broker are not the engine alone: a cell of
+			// their own, beside the generator's.
+			name += "-" + source
+			if class != "" && class != "log" {
+				name += "-" + class
+			}
+		}
+		id := name + "/" + r.Workload
 		c, ok := byID[id]
 		if !ok {
 			c = &Cell{ID: id, Engine: r.Engine, Workload: r.Workload, Guarantee: r.Guarantee.String(), Status: resultfile.StatusDone,
-				Nodes: max(r.Environment.Nodes, 1), Cores: max(r.Environment.GOMAXPROCS, 1)}
+				Source: source, NATSClass: class, Nodes: max(r.Environment.Nodes, 1), Cores: max(r.Environment.GOMAXPROCS, 1)}
 			byID[id] = c
 			d.Cells = append(d.Cells, c)
 		}
@@ -217,4 +245,27 @@ func (d *Data) cellsFromRuns() {
 		}
 	}
 	slices.SortStableFunc(d.Cells, func(a, b *Cell) int { return strings.Compare(a.ID, b.ID) })
+}
+
+// sourceOf is where a cell's runs read: the cell's source setting in the
+// manifest, or, when it has none, what its first result file says (its
+// source key, and the class in its source settings); the generator when
+// neither says.
+func sourceOf(setting, class string, first *resultfile.Result) (source, natsClass string) {
+	source, natsClass = setting, class
+	if source == "" && first != nil {
+		source = first.Source
+		if c, ok := first.SourceSettings["class"].(string); ok && natsClass == "" {
+			natsClass = c
+		}
+	}
+	if source == "" {
+		source = SourceGenerator
+	}
+	if source != SourceJetStream {
+		natsClass = ""
+	} else if natsClass == "" {
+		natsClass = "log"
+	}
+	return source, natsClass
 }

@@ -156,7 +156,10 @@ func logRange(a *plot.Axis) {
 // ThroughputPlot is the bar chart of sustainable throughput per engine
 // cell and workload, per node, with the baseline's figure on each
 // workload drawn across its group as the ceiling: what the machine does
-// with no framework. Whiskers are the 95% intervals over repetitions.
+// with no framework. Whiskers are the 95% intervals over repetitions. A
+// cell read through JetStream is a bar labelled as including the broker
+// (a baseline through JetStream too: BrokerPlot draws it as the broker's
+// ceiling); the machine's ceiling is the baseline on the generator.
 func ThroughputPlot(cells []*Cell) (string, error) {
 	var measured []*Cell
 	for _, c := range cells {
@@ -170,9 +173,15 @@ func ThroughputPlot(cells []*Cell) (string, error) {
 	byKey := map[[2]string]*Cell{}
 	for _, c := range measured {
 		name := cellName(c)
-		if c.Engine == "baseline" {
+		if c.Engine == "baseline" && !c.ThroughBroker() {
 			ceiling[c.Workload] = EstimateOf(c.PerNode())
 			continue
+		}
+		// A cell read through JetStream is drawn as a bar, labelled as
+		// including the broker; the baseline through JetStream too: it is
+		// the broker's ceiling, not the machine's.
+		if t := brokerTag(c); t != "" {
+			name += " — " + t
 		}
 		if !slices.Contains(engineCells, name) {
 			engineCells = append(engineCells, name)
@@ -312,7 +321,11 @@ func LatencyLoadPlot(workload string, cells []*Cell) (string, error) {
 		l50.Color = colour(i)
 		l50.Dashes = []vg.Length{vg.Points(3), vg.Points(2)}
 		p.Add(l99, s99, l50)
-		p.Legend.Add(cellName(c), l99, s99)
+		name := cellName(c)
+		if t := brokerTag(c); t != "" {
+			name += " — " + t
+		}
+		p.Legend.Add(name, l99, s99)
 		i++
 	}
 	if i == 0 {
@@ -492,4 +505,118 @@ func workloadsOf(cells []*Cell) []string {
 func cellName(c *Cell) string {
 	name, _, _ := strings.Cut(c.ID, "/")
 	return name
+}
+
+// BrokerPlot is the bar chart of what each engine cell sustains on the
+// generator (the engine alone) and through JetStream (including the
+// broker), side by side, per node, whiskers the 95% intervals over
+// repetitions. The broker's own ceiling, the baseline read through
+// JetStream, is a labelled dashed line across the chart: no engine read
+// through the broker can sustain more. A side the bench did not measure has
+// no bar. It returns "" when no cell was read through JetStream.
+func BrokerPlot(cells []*Cell) (string, error) {
+	pairs := BrokerPairs(cells)
+	ceilings := BrokerCeilings(cells)
+	var groups []BrokerPair
+	for _, p := range pairs {
+		if !slices.Contains(ceilings, p.Broker) {
+			groups = append(groups, p)
+		}
+	}
+	if len(groups) == 0 {
+		groups = pairs // only the broker's own cells: show them
+	}
+	measured := func(c *Cell) bool { return c != nil && c.Measured() }
+	if !slices.ContainsFunc(groups, func(p BrokerPair) bool { return measured(p.Broker) || measured(p.Generator) }) && len(ceilings) == 0 {
+		return "", nil
+	}
+	p := newPlot("Sustainable throughput, alone and through the broker", "engine cell", "records/s per node")
+	p.Y.Tick.Marker = countTicks{}
+	p.Y.Min = 0
+	names := make([]string, len(groups))
+	for i, g := range groups {
+		names[i] = brokerGroupLabel(g.Broker)
+	}
+	p.NominalX(names...)
+	width := vg.Length(float64(plotWidth) * 0.7 / float64(2*max(len(groups), 2)+1))
+	top := 0.0
+	sides := []struct {
+		label string
+		cell  func(BrokerPair) *Cell
+	}{
+		{LabelGenerator, func(p BrokerPair) *Cell { return p.Generator }},
+		{LabelJetStream, func(p BrokerPair) *Cell { return p.Broker }},
+	}
+	for i, side := range sides {
+		vals := make(plotter.Values, len(groups))
+		var errs plotter.YErrors
+		var xys plotter.XYs
+		for j, g := range groups {
+			c := side.cell(g)
+			if !measured(c) {
+				continue
+			}
+			e := EstimateOf(c.PerNode())
+			vals[j] = e.Mean
+			top = math.Max(top, math.Max(e.Mean, e.Hi))
+			if e.HasCI {
+				// A repetition that sustained no probed rate counts as 0 and
+				// makes the interval arithmetic: a whisker stops at 0
+				// rather than draw a rate below nothing.
+				xys = append(xys, plotter.XY{X: float64(j), Y: e.Mean})
+				errs = append(errs, struct{ Low, High float64 }{e.Mean - max(e.Lo, 0), e.Hi - e.Mean})
+			}
+		}
+		bars, err := plotter.NewBarChart(vals, width)
+		if err != nil {
+			return "", err
+		}
+		bars.Color = colour(i)
+		bars.LineStyle.Width = 0
+		bars.Offset = vg.Length(float64(i)-0.5) * width
+		p.Add(bars)
+		p.Legend.Add(side.label, bars)
+		if len(xys) > 0 {
+			eb, err := plotter.NewYErrorBars(struct {
+				plotter.XYs
+				plotter.YErrors
+			}{xys, errs})
+			if err != nil {
+				return "", err
+			}
+			eb.Color = black
+			p.Add(&offsetPlotter{Plotter: eb, dx: bars.Offset})
+		}
+	}
+	lo, hi := -0.5, float64(len(groups))-0.5
+	for i, c := range ceilings {
+		e := EstimateOf(c.PerNode())
+		top = math.Max(top, e.Mean)
+		line, err := plotter.NewLine(plotter.XYs{{X: lo, Y: e.Mean}, {X: hi, Y: e.Mean}})
+		if err != nil {
+			return "", err
+		}
+		line.Color = black
+		if i > 0 {
+			line.Color = colour(6)
+		}
+		line.Width = vg.Points(1.5)
+		line.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
+		p.Add(line)
+		text := fmt.Sprintf("broker ceiling: %s %s, %s/s", c.Engine, c.Workload, shortCount(e.Mean))
+		p.Legend.Add("broker ceiling: baseline through JetStream", line)
+		label, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: lo, Y: e.Mean}}, Labels: []string{text}})
+		if err != nil {
+			return "", err
+		}
+		// Just above the line's left end, under the legend: the headroom
+		// above the highest figure leaves room for both.
+		label.TextStyle[0].YAlign = draw.YBottom
+		label.TextStyle[0].Color = line.Color
+		label.Offset = vg.Point{X: vg.Points(4), Y: vg.Points(2)}
+		p.Add(label)
+	}
+	p.Y.Max = 1.45 * top
+	p.X.Min, p.X.Max = lo, hi
+	return svg(plotWidth, plotHeight, p)
 }

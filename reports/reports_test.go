@@ -61,26 +61,38 @@ var simulatedCapacity = map[string]float64{"baseline": 800_000, "core-at-most-on
 // it after stopAfter runs when stopAfter > 0.
 func simulatedBench(t testing.TB, dir string, stopAfter int) *resultfile.Manifest {
 	t.Helper()
-	suite, err := harness.ParseSuite("simulated.yaml", []byte(simulatedSuite))
+	return simulatedBenchOf(t, dir, "simulated.yaml", simulatedSuite, simulatedRate, stopAfter)
+}
+
+// simulatedRate is the capacity of a simulated run: simulatedCapacity by
+// engine (and guarantee, for core), 1.6 times it on grep.
+func simulatedRate(cfg harness.RunConfig) float64 {
+	c := simulatedCapacity[cfg.Engine]
+	if cfg.Engine == "core" {
+		c = simulatedCapacity[cfg.Engine+"-"+cfg.Guarantee.String()]
+	}
+	if cfg.Workload == "grep" {
+		c *= 1.6
+	}
+	return c
+}
+
+// simulatedBenchOf writes a bench of a suite over simulated engines into
+// dir, each run's capacity given by capacity; trident cells are missing from
+// this checkout.
+func simulatedBenchOf(t testing.TB, dir, file, suiteText string, capacity func(harness.RunConfig) float64, stopAfter int) *resultfile.Manifest {
+	t.Helper()
+	suite, err := harness.ParseSuite(file, []byte(suiteText))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var guarantee string
+	var current harness.RunConfig
 	sim := &harness.Simulation{
-		Capacity: func(engine, workload string) float64 {
-			c := simulatedCapacity[engine]
-			if engine == "core" {
-				c = simulatedCapacity[engine+"-"+guarantee]
-			}
-			if workload == "grep" {
-				c *= 1.6
-			}
-			return c
-		},
-		Latency: 2 * time.Millisecond,
-		Noise:   0.03,
-		Seed:    11,
-		Start:   time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC),
+		Capacity: func(string, string) float64 { return capacity(current) },
+		Latency:  2 * time.Millisecond,
+		Noise:    0.03,
+		Seed:     11,
+		Start:    time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC),
 		Environment: resultfile.Environment{GitCommit: "4080de0a5d92ebae49b464f9b65d307207769a63", Version: "v0.1.0", GoVersion: "go1.26.8",
 			OS: "linux", Arch: "amd64", GOMAXPROCS: 2, CPUModel: "Simulated CPU @ 2.0GHz", Cores: 2, MemoryBytes: 24 << 30, Nodes: 1, Hostname: "bench-1"},
 	}
@@ -88,7 +100,7 @@ func simulatedBench(t testing.TB, dir string, stopAfter int) *resultfile.Manifes
 	defer cancel()
 	runs := 0
 	_, err = harness.Bench(ctx, harness.BenchConfig{
-		Suite: suite, Dir: dir, Clock: sim, Command: []string{"streambench", "bench", "--suite", "simulated.yaml"},
+		Suite: suite, Dir: dir, Clock: sim, Command: []string{"streambench", "bench", "--suite", file},
 		Environment: func() resultfile.Environment { return sim.Environment },
 		Available: func(c *resultfile.Cell) (string, bool) {
 			if c.Engine == "trident" {
@@ -102,7 +114,7 @@ func simulatedBench(t testing.TB, dir string, stopAfter int) *resultfile.Manifes
 				cancel()
 				return nil, ctx.Err()
 			}
-			guarantee = cfg.Guarantee.String()
+			current = cfg
 			return sim.Run(ctx, cfg)
 		},
 	})
@@ -462,5 +474,401 @@ func TestEstimates(t *testing.T) {
 	}
 	if got := tQuantile975(1000); math.Abs(got-1.962) > 0.001 {
 		t.Errorf("t(0.975, 1000) = %g", got)
+	}
+}
+
+// brokerCells are the cells of the simulated broker suites: the baseline's
+// identity and word count on core and micro-batches, each on the generator
+// and through JetStream, named by the case that uses them.
+var brokerCells = map[string]string{
+	"baseline-generator": `
+  - engine: baseline
+    name: baseline-generator
+    guarantee: at-most-once
+    workload: identity`,
+	"baseline-jetstream": `
+  - engine: baseline
+    name: baseline-jetstream
+    guarantee: at-most-once
+    source: jetstream
+    workload: identity`,
+	"core-generator": `
+  - engine: core
+    name: core-at-least-once-generator
+    guarantee: at-least-once
+    workload: wordcount`,
+	"core-jetstream": `
+  - engine: core
+    name: core-at-least-once-jetstream
+    guarantee: at-least-once
+    source: jetstream
+    workload: wordcount`,
+	"microbatch-jetstream": `
+  - engine: microbatch
+    name: microbatch-1s-jetstream
+    batch_interval: 1s
+    latency_bound: 5s
+    source: jetstream
+    workload: wordcount`,
+	"trident-generator": `
+  - engine: trident
+    name: trident-exactly-once-generator
+    guarantee: exactly-once
+    workload: wordcount`,
+	"trident-jetstream": `
+  - engine: trident
+    name: trident-exactly-once-jetstream
+    guarantee: exactly-once
+    latency_bound: 5s
+    source: jetstream
+    workload: wordcount`,
+}
+
+// brokerSuite is a simulated suite of the named brokerCells.
+func brokerSuite(cells ...string) string {
+	s := `
+name: broker-simulated
+description: simulated engines on the generator and through JetStream
+repeat: 2
+defaults:
+  probe: 3s
+  warmup: 1s
+  calibrate: 1s
+  loads: [0.5, 0.9]
+cells:`
+	for _, c := range cells {
+		s += brokerCells[c]
+	}
+	return s + "\n"
+}
+
+// brokerCapacity is what the simulated broker costs each engine: through
+// JetStream the baseline's identity sustains 400,000 records/s (the broker's
+// ceiling), core 0.8 of its capacity alone and micro-batches 0.6.
+var brokerCapacity = map[string]float64{"baseline": 0.5, "core": 0.8, "microbatch": 0.6}
+
+func simulatedBrokerRate(cfg harness.RunConfig) float64 {
+	c := simulatedRate(cfg)
+	if cfg.Source.Name == "jetstream" {
+		c *= brokerCapacity[cfg.Engine]
+	}
+	return c
+}
+
+// brokerReport runs a simulated bench of suite and returns its data and
+// report.
+func brokerReport(t *testing.T, suite string) (*Data, string) {
+	t.Helper()
+	dir := t.TempDir()
+	simulatedBenchOf(t, dir, "broker-simulated.yaml", suite, simulatedBrokerRate, 0)
+	d, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Dir = "results/broker-simulated"
+	var buf bytes.Buffer
+	if err := Write(&buf, d); err != nil {
+		t.Fatal(err)
+	}
+	return d, buf.String()
+}
+
+// section returns the part of a report from the heading with the given id
+// to the next h2 ("" when there is no such heading).
+func section(html, id string) string {
+	i := strings.Index(html, `<h2 id="`+id+`">`)
+	if i < 0 {
+		return ""
+	}
+	rest := html[i+1:]
+	if j := strings.Index(rest, "<h2 "); j >= 0 {
+		rest = rest[:j]
+	}
+	return rest
+}
+
+// TestReportBroker: a bench with cells read through JetStream has a
+// "Through the broker" section pairing each with the same cell on the
+// generator, their ratio and the broker's ceiling drawn as a labelled line;
+// a bench without has none; a JetStream cell without its generator pair is
+// shown with that side not measured.
+func TestReportBroker(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		cells []string
+		// rows are the section's rows: engine, then the generator and
+		// JetStream sides' cells ("" for a side not measured) and the ratio
+		// JetStream ÷ generator (0: none).
+		rows []brokerRowWant
+		// ceiling is whether the bench measured the broker's ceiling.
+		ceiling bool
+		want    []string
+	}{
+		{
+			name:  "pairs and ceiling",
+			cells: []string{"baseline-generator", "baseline-jetstream", "core-generator", "core-jetstream"},
+			rows: []brokerRowWant{
+				{"baseline", "baseline-generator/identity", "baseline-jetstream/identity", 0.5},
+				{"core", "core-at-least-once-generator/wordcount", "core-at-least-once-jetstream/wordcount", 0.8},
+			},
+			ceiling: true,
+			want: []string{"generator (engine alone)", "JetStream (includes the broker)", "JetStream ÷ generator", "÷ broker ceiling",
+				"baseline<br><small>the broker's ceiling</small>", "The broker's ceiling: baseline-jetstream/identity, ",
+				"streambench bench --suite broker-simulated.yaml --cells core-at-least-once-jetstream/wordcount,core-at-least-once-generator/wordcount,baseline-jetstream/identity --repeat 2"},
+		},
+		{
+			name:  "without its generator pair",
+			cells: []string{"baseline-jetstream", "core-generator", "core-jetstream", "microbatch-jetstream"},
+			rows: []brokerRowWant{
+				{"baseline", "", "baseline-jetstream/identity", 0},
+				{"core", "core-at-least-once-generator/wordcount", "core-at-least-once-jetstream/wordcount", 0.8},
+				{"microbatch", "", "microbatch-1s-jetstream/wordcount", 0},
+			},
+			ceiling: true,
+			want:    []string{"not measured<br><small>the bench has no such cell on the generator</small>"},
+		},
+		{
+			// Trident is missing from this checkout: both sides are listed,
+			// not measured, with why.
+			name:  "pair not measured, no ceiling",
+			cells: []string{"core-generator", "core-jetstream", "trident-generator", "trident-jetstream"},
+			rows: []brokerRowWant{
+				{"core", "core-at-least-once-generator/wordcount", "core-at-least-once-jetstream/wordcount", 0.8},
+				{"trident", "", "", 0},
+			},
+			want: []string{"not measured<br><small>missing: engine trident is not in this checkout</small>",
+				"the broker's ceiling is not known"},
+		},
+		{
+			name:  "no broker cells",
+			cells: []string{"baseline-generator", "core-generator"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, html := brokerReport(t, brokerSuite(tc.cells...))
+			sec := section(html, "broker")
+			plot, err := BrokerPlot(d.Cells)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(tc.rows) == 0 {
+				if sec != "" || strings.Contains(html, "Through the broker") || plot != "" || HasBrokerCells(d.Cells) {
+					t.Fatalf("a bench without JetStream cells has a broker section or plot")
+				}
+				if strings.Contains(html, "includes the broker") {
+					t.Errorf("a bench without JetStream cells labels a figure as including the broker")
+				}
+				return
+			}
+			if !strings.Contains(sec, "Through the broker") {
+				t.Fatal("no section Through the broker")
+			}
+			pairs := BrokerPairs(d.Cells)
+			if len(pairs) != len(tc.rows) {
+				t.Fatalf("%d pairs, want %d", len(pairs), len(tc.rows))
+			}
+			for i, want := range tc.rows {
+				p := pairs[i]
+				if p.Broker.Engine != want.engine || !p.Broker.ThroughBroker() {
+					t.Errorf("pair %d: %s, want %s through JetStream", i, p.Broker.ID, want.engine)
+				}
+				if want.generator == "" && p.Generator != nil && p.Generator.Measured() {
+					t.Errorf("pair %d: generator side %s, want none measured", i, p.Generator.ID)
+				}
+				if want.generator != "" && (p.Generator == nil || p.Generator.ID != want.generator || p.Generator.ThroughBroker()) {
+					t.Errorf("pair %d: generator side %+v, want %s", i, p.Generator, want.generator)
+				}
+				if want.ratio > 0 {
+					r := RatioOf(p.Broker.PerNode(), p.Generator.PerNode())
+					if math.Abs(r.Mean-want.ratio)/want.ratio > 0.1 {
+						t.Errorf("pair %d: JetStream ÷ generator %.2f, want about %.2f", i, r.Mean, want.ratio)
+					}
+					if !strings.Contains(sec, estimateString(r, ratioString).Main) {
+						t.Errorf("the section lacks the ratio %s of %s", estimateString(r, ratioString).Main, p.Broker.ID)
+					}
+				}
+				for _, id := range []string{want.generator, want.broker} {
+					if id != "" && !strings.Contains(sec, id) {
+						t.Errorf("the section lacks cell %s", id)
+					}
+				}
+			}
+			if ceilings := BrokerCeilings(d.Cells); tc.ceiling {
+				if len(ceilings) != 1 || ceilings[0].ID != "baseline-jetstream/identity" {
+					t.Fatalf("ceilings %v, want baseline-jetstream/identity", ceilings)
+				}
+				e := EstimateOf(ceilings[0].PerNode())
+				if math.Abs(e.Mean-400_000)/400_000 > 0.06 {
+					t.Errorf("the broker's ceiling %.0f records/s, simulated 400,000", e.Mean)
+				}
+				label := "broker ceiling: baseline identity, " + shortCount(e.Mean) + "/s"
+				if !strings.Contains(plot, label) || !strings.Contains(plot, "broker ceiling: baseline through JetStream") {
+					t.Errorf("the broker plot lacks the ceiling's line label %q and its legend entry", label)
+				}
+				if !strings.Contains(sec, "The broker's ceiling: baseline-jetstream/identity, "+countString(e.Mean)+" records/s per node") {
+					t.Errorf("the section does not give the broker's ceiling")
+				}
+				if !strings.Contains(plot, "stroke-dasharray") {
+					t.Errorf("the ceiling is not a dashed line")
+				}
+			} else if strings.Contains(plot, "broker ceiling") {
+				t.Errorf("the broker plot draws a ceiling the bench did not measure")
+			}
+			if !strings.Contains(sec, `data-plot="broker"`) || !strings.Contains(sec, "<svg") {
+				t.Errorf("the section has no broker plot")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(sec, w) {
+					t.Errorf("the section lacks %q", w)
+				}
+			}
+			if tc.name == "pairs and ceiling" {
+				golden(t, "broker.golden.svg", []byte(plot))
+			}
+		})
+	}
+}
+
+type brokerRowWant struct {
+	engine, generator, broker string
+	ratio                     float64
+}
+
+// TestReportBrokerLabels: every throughput figure of a JetStream cell
+// outside the broker section says it includes the broker, and no figure of
+// a generator cell does; ratios never mix a cell through the broker with one
+// alone.
+func TestReportBrokerLabels(t *testing.T) {
+	d, html := brokerReport(t, brokerSuite("baseline-generator", "baseline-jetstream", "core-generator", "core-jetstream", "microbatch-jetstream"))
+	var jetstream, generator []string
+	for _, c := range d.Cells {
+		if c.ThroughBroker() {
+			jetstream = append(jetstream, c.ID)
+		} else {
+			generator = append(generator, c.ID)
+		}
+	}
+	broker := section(html, "broker")
+	rest := strings.Replace(html, broker, "", 1)
+	rows := strings.Split(rest, "<tr")
+	checked := 0
+	for _, row := range rows[1:] {
+		row, _, _ = strings.Cut(row, "</tr>")
+		if strings.HasPrefix(row, ` class="cmd"`) || strings.Contains(row, "<th>") {
+			continue // reproduce lines and headings
+		}
+		for _, id := range jetstream {
+			name, _, _ := strings.Cut(id, "/")
+			if strings.Contains(row, ">"+id+"<") || strings.Contains(row, ">"+name+"<") {
+				checked++
+				if !strings.Contains(row, LabelJetStream) {
+					t.Errorf("a row of %s is not labelled %q: %.300s", id, LabelJetStream, row)
+				}
+			}
+		}
+		for _, id := range generator {
+			name, _, _ := strings.Cut(id, "/")
+			if (strings.Contains(row, ">"+id+"<") || strings.Contains(row, ">"+name+"<")) && strings.Contains(row, "includes the broker") {
+				t.Errorf("a row of %s, on the generator, says it includes the broker: %.300s", id, row)
+			}
+		}
+	}
+	if checked < 10 {
+		t.Errorf("only %d rows of JetStream cells found", checked)
+	}
+	// The performance table: the figure itself, per node and per core.
+	perf := section(html, "deck")
+	for _, id := range []string{"core-at-least-once-jetstream", "microbatch-1s-jetstream"} {
+		i := strings.Index(perf, ">"+id+"<")
+		if i < 0 {
+			t.Fatalf("the performance table lacks %s", id)
+		}
+		row, _, _ := strings.Cut(perf[i:], "</tr>")
+		if strings.Count(row, "includes the broker") < 3 {
+			t.Errorf("the performance table's figures of %s are not labelled as including the broker: %s", id, row)
+		}
+	}
+	// Captions and headings: timelines, spectra, searches.
+	for _, id := range jetstream {
+		for _, want := range []string{
+			"<summary>" + id + " — " + LabelJetStream,
+			"<h3>" + id + ` <small class="broker">` + LabelJetStream,
+			"Latency by percentile of " + id + " — " + LabelJetStream,
+		} {
+			if !strings.Contains(html, want) {
+				t.Errorf("report lacks %q", want)
+			}
+		}
+	}
+	for _, caption := range strings.Split(html, "<figcaption>")[1:] {
+		for _, c := range d.Cells {
+			if c.ThroughBroker() && strings.HasPrefix(caption, c.Record.Slug()) && !strings.Contains(caption, "through JetStream (includes the broker)") {
+				t.Errorf("a timeline of %s does not say its figures include the broker: %.200s", c.ID, caption)
+			}
+		}
+	}
+	// The throughput chart's legend, and the latency-vs-load chart's.
+	svg, err := ThroughputPlot(d.Cells)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(svg, "core-at-least-once-jetstream — JetStream (includes the broker)") {
+		t.Errorf("the throughput chart does not label the JetStream bars")
+	}
+	if svg, err = LatencyLoadPlot("wordcount", d.Cells); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(svg, "microbatch-1s-jetstream — JetStream (includes the broker)") {
+		t.Errorf("the latency-vs-load chart does not label the JetStream cells")
+	}
+	// Ratios compare like with like: the question pairs micro-batches
+	// through JetStream with core through JetStream only, and core through
+	// JetStream is held against the baseline through JetStream only on the
+	// baseline's workload.
+	questions := section(html, "deck")
+	if strings.Contains(questions, "microbatch-1s-jetstream/wordcount</td><td>core-at-least-once-generator") {
+		t.Errorf("a question compares a cell through the broker with one alone")
+	}
+	if !strings.Contains(questions, "microbatch-1s-jetstream/wordcount<br><small class=\"broker\">"+LabelJetStream+"</small></td><td>core-at-least-once-jetstream/wordcount") {
+		t.Errorf("the question does not compare micro-batches and core through the broker")
+	}
+}
+
+// TestReportPlainRunsThroughBroker: plain `streambench run` results through
+// JetStream are a cell of their own, found by the result's source key, and
+// paired with the generator's.
+func TestReportPlainRunsThroughBroker(t *testing.T) {
+	dir := t.TempDir()
+	for i, src := range []string{"generator", "jetstream"} {
+		capacity := map[string]float64{"generator": 50_000, "jetstream": 30_000}[src]
+		sim := &harness.Simulation{Capacity: func(string, string) float64 { return capacity }, Seed: 3,
+			Start: time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC), Environment: resultfile.Environment{Nodes: 1, GOMAXPROCS: 2}}
+		m, err := sim.Run(context.Background(), harness.RunConfig{Engine: "core", Workload: "wordcount", Seed: 1, Partitions: 4,
+			Parallelism: 1, Guarantee: 2, Duration: 3 * time.Second, Source: harness.SourceConfig{Name: src},
+			Command: []string{"streambench", "run", "--engine", "core", "--source", src}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Write(filepath.Join(dir, fmt.Sprintf("core-wordcount-%d.json", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Cells) != 2 {
+		t.Fatalf("%d cells, want one per source", len(d.Cells))
+	}
+	pairs := BrokerPairs(d.Cells)
+	if len(pairs) != 1 || pairs[0].Generator == nil || pairs[0].Broker.ID != "core-at-least-once-jetstream/wordcount" {
+		t.Fatalf("pairs %+v", pairs)
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, d); err != nil {
+		t.Fatal(err)
+	}
+	if sec := section(buf.String(), "broker"); !strings.Contains(sec, "<small>core-at-least-once/wordcount</small>") || !strings.Contains(sec, "0.6") {
+		t.Errorf("the broker section lacks the generator's cell:\n%s", sec)
 	}
 }

@@ -16,13 +16,14 @@ import (
 // connection ended before its end line: the rest of its records are gone.
 var ErrSocketClosed = errors.New("the socket closed before its end line")
 
-// DefaultSocketBuffer is how many received records a SocketSource holds
+// DefaultSocketBuffer is how many received records a ForwardSource holds
 // per partition before it stops reading the socket (and TCP's flow control
 // pushes back on the sender).
 const DefaultSocketBuffer = 1 << 16
 
-// SocketSource reads a text socket per partition (Input.Addrs, one record
-// a line, AppendLine) as a Source, for engines whose consumers fetch:
+// ForwardSource reads a push source, a text socket per partition
+// (Input.Addrs, one record a line, AppendLine; DialSockets) or a queue or a
+// feed (ReceiveForward), as a Source, for engines whose consumers fetch:
 // the shape of a Storm spout over a push source (storm-starter's
 // TwitterSampleSpout), where a reader goroutine fills a bounded queue and
 // NextTuple polls it without blocking.
@@ -30,7 +31,7 @@ const DefaultSocketBuffer = 1 << 16
 // A socket keeps nothing to replay. A partition's offsets here count the
 // records received from its socket (the records keep the offsets the
 // lines carry); Fetch at an offset discards what came before it, and a
-// fetch behind that, a replay, is ErrOffsetOutOfRange. So a SocketSource
+// fetch behind that, a replay, is ErrOffsetOutOfRange. So a ForwardSource
 // serves consumers that only move forward: an unreliable spout, a
 // non-transactional batch spout, a hand-written loop.
 //
@@ -38,17 +39,19 @@ const DefaultSocketBuffer = 1 << 16
 // the line format, ends the partition with an error naming the address,
 // which Fetch returns once the records before it are fetched. Close stops
 // the readers. Methods are safe for concurrent use.
-type SocketSource struct {
+type ForwardSource struct {
 	parts  []*socketPartition
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
 
-var _ Source = (*SocketSource)(nil)
+var _ Source = (*ForwardSource)(nil)
 
 type socketPartition struct {
 	p     int
 	addr  string
+	name  string // "socket <addr>", "queue", "feed": for messages
+	noun  string // "a socket", ...
 	bound int
 
 	mu     sync.Mutex
@@ -64,7 +67,7 @@ type socketPartition struct {
 // starts reading them; buffer bounds the records held per partition
 // (DefaultSocketBuffer when 0). A connection refused is an error naming the
 // address, and nothing is left open.
-func DialSockets(ctx context.Context, addrs []string, buffer int) (*SocketSource, error) {
+func DialSockets(ctx context.Context, addrs []string, buffer int) (*ForwardSource, error) {
 	if buffer <= 0 {
 		buffer = DefaultSocketBuffer
 	}
@@ -81,9 +84,9 @@ func DialSockets(ctx context.Context, addrs []string, buffer int) (*SocketSource
 		conns[p] = c
 	}
 	rctx, cancel := context.WithCancel(context.Background())
-	s := &SocketSource{cancel: cancel}
+	s := &ForwardSource{cancel: cancel}
 	for p, c := range conns {
-		sp := &socketPartition{p: p, addr: addrs[p], bound: buffer, notify: make(chan struct{}), room: make(chan struct{}, 1)}
+		sp := &socketPartition{p: p, addr: addrs[p], name: "socket " + addrs[p], noun: "a socket", bound: buffer, notify: make(chan struct{}), room: make(chan struct{}, 1)}
 		s.parts = append(s.parts, sp)
 		stop := context.AfterFunc(rctx, func() { c.Close() })
 		s.wg.Go(func() {
@@ -97,18 +100,18 @@ func DialSockets(ctx context.Context, addrs []string, buffer int) (*SocketSource
 
 // Close stops reading and closes the connections; it returns once every
 // reader has stopped.
-func (s *SocketSource) Close() error {
+func (s *ForwardSource) Close() error {
 	s.cancel()
 	s.wg.Wait()
 	return nil
 }
 
 // Partitions implements Source.
-func (s *SocketSource) Partitions() int { return len(s.parts) }
+func (s *ForwardSource) Partitions() int { return len(s.parts) }
 
 // Fetch implements Source: it copies the records received at offset and
 // after, discarding those before offset.
-func (s *SocketSource) Fetch(p int, offset int64, buf []Record) (int, error) {
+func (s *ForwardSource) Fetch(p int, offset int64, buf []Record) (int, error) {
 	sp := s.parts[p]
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
@@ -118,12 +121,12 @@ func (s *SocketSource) Fetch(p int, offset int64, buf []Record) (int, error) {
 			// cause, not only the retry.
 			return 0, fmt.Errorf("%w; and offset %d, fetched before, cannot be fetched again: %w", sp.err, offset, ErrOffsetOutOfRange)
 		}
-		return 0, fmt.Errorf("socket %s (partition %d): offset %d was fetched before, and a socket keeps nothing to replay: %w",
-			sp.addr, p, offset, ErrOffsetOutOfRange)
+		return 0, fmt.Errorf("%s (partition %d): offset %d was fetched before, and %s keeps nothing to replay: %w",
+			sp.name, p, offset, sp.noun, ErrOffsetOutOfRange)
 	}
 	if offset > sp.base+int64(len(sp.recs)) {
-		return 0, fmt.Errorf("socket %s (partition %d): offset %d is past the %d records received: %w",
-			sp.addr, p, offset, sp.base+int64(len(sp.recs)), ErrOffsetOutOfRange)
+		return 0, fmt.Errorf("%s (partition %d): offset %d is past the %d records received: %w",
+			sp.name, p, offset, sp.base+int64(len(sp.recs)), ErrOffsetOutOfRange)
 	}
 	if k := int(offset - sp.base); k > 0 {
 		clear(sp.recs[:k]) // let go of the values
@@ -148,7 +151,7 @@ func (s *SocketSource) Fetch(p int, offset int64, buf []Record) (int, error) {
 }
 
 // Wait implements Source.
-func (s *SocketSource) Wait(ctx context.Context, p int, offset int64) error {
+func (s *ForwardSource) Wait(ctx context.Context, p int, offset int64) error {
 	sp := s.parts[p]
 	for {
 		sp.mu.Lock()
@@ -258,7 +261,7 @@ func (sp *socketPartition) finish(err error) {
 	} else if !errors.Is(err, context.Canceled) {
 		sp.err = err
 	} else {
-		sp.err = fmt.Errorf("socket %s (partition %d): closed by the reader: %w", sp.addr, sp.p, err)
+		sp.err = fmt.Errorf("%s (partition %d): closed by the reader: %w", sp.name, sp.p, err)
 	}
 	close(sp.notify)
 	sp.notify = make(chan struct{})

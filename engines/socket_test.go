@@ -118,7 +118,7 @@ func TestSocketSourceForwardOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	if err := src.Wait(ctx, 0, 9); err != nil {
+	if err := src.Wait(ctx, 0, 10); err != nil { // the end line is in too
 		t.Fatal(err)
 	}
 	var probe [1]engines.Record
@@ -170,7 +170,7 @@ func TestSocketSourceBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := src.Wait(ctx, 0, 9); err != nil {
+	if err := src.Wait(ctx, 0, 10); err != nil { // the end line is in too
 		t.Fatal(err)
 	}
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)

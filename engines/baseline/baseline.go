@@ -42,7 +42,7 @@ func (e *Engine) Run(ctx context.Context, src engines.Source, sink engines.Sink)
 
 // RunInput implements engines.InputRunner: the loop over a log, or over a
 // text socket per partition (engines.KindSocket) read through an
-// engines.SocketSource. A loop reads forward only, which is all a socket
+// engines.ForwardSource. A loop reads forward only, which is all a socket
 // gives; a connection that closes before its end line fails the run with
 // an error naming the address.
 func (e *Engine) RunInput(ctx context.Context, in engines.Input, sink engines.Sink) error {

@@ -175,7 +175,7 @@ func (j *Job) Run(ctx context.Context, src engines.Source, sink engines.Sink) er
 // a feed, the topology's build function gets engines.InputSource(in), from
 // which a SourceSpout picks the connector of in's kind (an acking queue
 // spout, an untracked feed spout); over a text socket per partition (engines.KindSocket), which the topology's spouts
-// read through an engines.SocketSource. That is the shape of a Storm spout
+// read through an engines.ForwardSource. That is the shape of a Storm spout
 // over a push source: a reader goroutine per socket fills a bounded queue
 // and NextTuple polls it. A socket keeps nothing to replay, so the spout
 // is unreliable (at-most-once, Spec.Connectors); a connection that closes

@@ -202,13 +202,16 @@ func (j *Job) Run(ctx context.Context, src engines.Source, sink engines.Sink) er
 
 // RunInput implements engines.InputRunner: Run over a log, or over a text
 // socket per partition (engines.KindSocket) read through an
-// engines.SocketSource, which only moves forward. Over it JobFor's
+// engines.ForwardSource, which only moves forward. Over it JobFor's
 // at-most-once spout, the non-transactional batch spout, emits each batch
 // from what the sockets delivered; a transactional or opaque spout would
 // need to fetch a batch again, which a socket cannot give, so the socket
 // connector offers at-most-once only (Spec.Connectors). A connection that
 // closes before its partition's end line fails the run with an error
-// naming the address.
+// naming the address. A queue or a feed is read the same way, through
+// engines.ReceiveForward: the non-transactional spout over a reader that
+// acks a queue's messages as they arrive (the plainest form of storm-jms's
+// Trident spout), at-most-once.
 //
 // When the run gives a coordination store (in.Coordination) and the job
 // was not given a TransactionalState of its own, the transaction metadata
@@ -235,8 +238,15 @@ func (j *Job) RunInput(ctx context.Context, in engines.Input, sink engines.Sink)
 		}
 		defer src.Close()
 		return j.Run(ctx, src, sink)
+	case engines.KindQueue, engines.KindFeed:
+		src, err := engines.ReceiveForward(in, 0)
+		if err != nil {
+			return err
+		}
+		defer src.Close()
+		return j.Run(ctx, src, sink)
 	}
-	return fmt.Errorf("%w: trident reads a log or a socket, not %s", engines.ErrSourceKind, in.Kind.Noun())
+	return fmt.Errorf("%w: trident reads a log, a socket, a queue or a feed, not %s", engines.ErrSourceKind, in.Kind.Noun())
 }
 
 func (m *batchMetrics) snapshot() JobMetrics {

@@ -60,6 +60,14 @@ var Spec = &engines.Spec{
 		Kind:   engines.KindSocket,
 		Offers: []engines.Offer{{Guarantee: engines.AtMostOnce, How: "non-transactional batch spout over the sockets, non-transactional state"}},
 		WayOut: "a socket keeps nothing to replay, and exactly-once needs a spout that can emit a batch again: use --source jetstream",
+	}, {
+		Kind:   engines.KindQueue,
+		Offers: []engines.Offer{{Guarantee: engines.AtMostOnce, How: "non-transactional batch spout over a reader that acks each message on receipt, non-transactional state"}},
+		WayOut: "a queue cannot emit a batch again by its offsets: for exactly-once read the log (--nats-class log)",
+	}, {
+		Kind:   engines.KindFeed,
+		Offers: []engines.Offer{{Guarantee: engines.AtMostOnce, How: "non-transactional batch spout over the feed, non-transactional state"}},
+		WayOut: "a feed keeps nothing to replay: for exactly-once read the log (--nats-class log)",
 	}},
 }
 

@@ -22,7 +22,6 @@ import (
 // exit statuses, its own temporary directory.
 const childEnv = "STREAMBENCH_TEST_AS_MAIN"
 
-
 // child is a streambench process started by a test.
 type child struct {
 	cmd    *exec.Cmd

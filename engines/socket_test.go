@@ -170,7 +170,7 @@ func TestSocketSourceBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := src.Wait(ctx, 0, 10); err != nil { // the end line is in too
+	if err := src.Wait(ctx, 0, 9); err != nil {
 		t.Fatal(err)
 	}
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/streambench/streambench/engines/microbatch/rdd"
 )
@@ -117,51 +118,65 @@ func (ssc *StreamingContext) SocketTextStream(host string, port int) *DStream[st
 type SocketReceiver struct {
 	BaseReceiver[string]
 	Addr string
+	socketClient
+}
 
+// OnStart connects in a new goroutine.
+func (r *SocketReceiver) OnStart() { r.connect(r.Addr, r.Done(), r.Restart, r.receive) }
+
+// OnStop closes the connection and waits for the receiving goroutine.
+func (r *SocketReceiver) OnStop() { r.close() }
+
+// socketClient is the connection of a socket receiver: dialled by the
+// receiver's goroutine, closed by OnStop so that a blocked read returns.
+type socketClient struct {
 	mu   sync.Mutex
 	conn net.Conn
 	wg   sync.WaitGroup
 }
 
-// OnStart connects in a new goroutine.
-func (r *SocketReceiver) OnStart() {
-	done := r.Done()
-	r.wg.Go(func() { r.receive(done) })
+// connect dials addr in a new goroutine and runs read on the connection
+// until it returns, unless done closes first; a refused connection goes
+// to restart, as Spark's receiver restarts on one.
+func (c *socketClient) connect(addr string, done <-chan struct{}, restart func(string, error), read func(conn net.Conn, done <-chan struct{})) {
+	c.wg.Go(func() {
+		d := net.Dialer{Timeout: 10 * time.Second}
+		conn, err := d.Dial("tcp", addr)
+		if err != nil {
+			restart("error connecting to "+addr, err)
+			return
+		}
+		c.mu.Lock()
+		select {
+		case <-done:
+			c.mu.Unlock()
+			conn.Close()
+			return
+		default:
+		}
+		c.conn = conn
+		c.mu.Unlock()
+		defer func() {
+			c.mu.Lock()
+			c.conn.Close()
+			c.conn = nil
+			c.mu.Unlock()
+		}()
+		read(conn, done)
+	})
 }
 
-// OnStop closes the connection and waits for the receiving goroutine.
-func (r *SocketReceiver) OnStop() {
-	r.mu.Lock()
-	if r.conn != nil {
-		r.conn.Close()
+// close closes the connection and waits for the receiving goroutine.
+func (c *socketClient) close() {
+	c.mu.Lock()
+	if c.conn != nil {
+		c.conn.Close()
 	}
-	r.mu.Unlock()
-	r.wg.Wait()
+	c.mu.Unlock()
+	c.wg.Wait()
 }
 
-func (r *SocketReceiver) receive(done <-chan struct{}) {
-	var d net.Dialer
-	conn, err := d.Dial("tcp", r.Addr)
-	if err != nil {
-		r.Restart("error connecting to "+r.Addr, err)
-		return
-	}
-	r.mu.Lock()
-	select {
-	case <-done:
-		r.mu.Unlock()
-		conn.Close()
-		return
-	default:
-	}
-	r.conn = conn
-	r.mu.Unlock()
-	defer func() {
-		r.mu.Lock()
-		r.conn.Close()
-		r.conn = nil
-		r.mu.Unlock()
-	}()
+func (r *SocketReceiver) receive(conn net.Conn, done <-chan struct{}) {
 	sc := bufio.NewScanner(conn)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	for sc.Scan() {

@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/microbatch/rdd"
@@ -58,51 +57,16 @@ type recordSocketReceiver struct {
 	BaseReceiver[engines.Record]
 	addr      string
 	partition int
-
-	mu   sync.Mutex
-	conn net.Conn
-	wg   sync.WaitGroup
+	socketClient
 }
 
 // OnStart connects in a new goroutine.
-func (r *recordSocketReceiver) OnStart() {
-	done := r.Done()
-	r.wg.Go(func() { r.receive(done) })
-}
+func (r *recordSocketReceiver) OnStart() { r.connect(r.addr, r.Done(), r.Restart, r.receive) }
 
 // OnStop closes the connection and waits for the receiving goroutine.
-func (r *recordSocketReceiver) OnStop() {
-	r.mu.Lock()
-	if r.conn != nil {
-		r.conn.Close()
-	}
-	r.mu.Unlock()
-	r.wg.Wait()
-}
+func (r *recordSocketReceiver) OnStop() { r.close() }
 
-func (r *recordSocketReceiver) receive(done <-chan struct{}) {
-	d := net.Dialer{Timeout: 10 * time.Second}
-	conn, err := d.Dial("tcp", r.addr)
-	if err != nil {
-		r.Restart("error connecting to "+r.addr, err)
-		return
-	}
-	r.mu.Lock()
-	select {
-	case <-done:
-		r.mu.Unlock()
-		conn.Close()
-		return
-	default:
-	}
-	r.conn = conn
-	r.mu.Unlock()
-	defer func() {
-		r.mu.Lock()
-		r.conn.Close()
-		r.conn = nil
-		r.mu.Unlock()
-	}()
+func (r *recordSocketReceiver) receive(conn net.Conn, done <-chan struct{}) {
 	stopped := func() bool {
 		select {
 		case <-done:

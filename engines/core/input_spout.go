@@ -11,12 +11,11 @@ import (
 )
 
 // spoutConnector reads a kind of source other than the log for one
-// SourceSpout task: the role of a RabbitMQ or JMS spout for a queue, and of
-// an unreliable spout for a feed. Its methods are called from the task's
-// executor only.
+// SourceSpout task: the role of a RabbitMQ or JMS spout for a queue. Its
+// methods are called from the task's executor only.
 type spoutConnector interface {
-	// next returns the record to emit and its message id (nil: emit it
-	// untracked), or nil when none is ready.
+	// next returns the record to emit and its message id, or nil when none
+	// is ready.
 	next() (*engines.Record, any)
 	ack(msgID any)
 	fail(msgID any)
@@ -29,20 +28,17 @@ func connectorFor(in engines.Input, parts []int, report func(error)) (spoutConne
 	switch in.Kind {
 	case engines.KindQueue:
 		return newQueueConnector(in.Queue, parts, report), nil
-	case engines.KindFeed:
-		return newFeedConnector(in.Feed, parts, report), nil
 	}
-	return nil, fmt.Errorf("%w: core's spout reads a log, a queue or a feed, not %s", engines.ErrSourceKind, in.Kind.Noun())
+	return nil, fmt.Errorf("%w: core's spout reads a log or a queue, not %s", engines.ErrSourceKind, in.Kind.Noun())
 }
 
 // connectorItem is what a partition's reader goroutine hands the task: a
-// delivery or batch, the partition's end, or an error.
+// delivery, the partition's end, or an error.
 type connectorItem struct {
-	d    engines.Delivery
-	recs []engines.Record
-	end  bool
-	err  error
-	p    int
+	d   engines.Delivery
+	end bool
+	err error
+	p   int
 }
 
 // readers runs one goroutine per owned partition, feeding a channel the
@@ -195,45 +191,3 @@ func (c *queueConnector) exhausted() bool {
 }
 
 func (c *queueConnector) close() { c.stop() }
-
-// feedConnector is an unreliable spout over a feed: it emits what arrives,
-// untracked. What arrives while the task is busy waits in the feed's
-// bounded buffer, and what overflows it is gone: at-most-once.
-type feedConnector struct {
-	*readers
-	buf []engines.Record
-}
-
-func newFeedConnector(f engines.Feed, parts []int, report func(error)) *feedConnector {
-	return &feedConnector{readers: startReaders(parts, report, func(ctx context.Context, p int, put func(connectorItem) bool) error {
-		return f.Receive(ctx, p, func(recs []engines.Record) error {
-			// A copy per batch: emitted tuples point into it.
-			if !put(connectorItem{recs: append([]engines.Record(nil), recs...), p: p}) {
-				return context.Canceled
-			}
-			return nil
-		})
-	})}
-}
-
-func (c *feedConnector) next() (*engines.Record, any) {
-	for len(c.buf) == 0 {
-		it, ok := c.take()
-		if !ok {
-			return nil, nil
-		}
-		c.buf = it.recs
-	}
-	r := &c.buf[0]
-	c.buf = c.buf[1:]
-	return r, nil
-}
-
-func (c *feedConnector) ack(any)  {}
-func (c *feedConnector) fail(any) {}
-
-func (c *feedConnector) exhausted() bool {
-	return c.open == 0 && len(c.buf) == 0 && len(c.ch) == 0
-}
-
-func (c *feedConnector) close() { c.stop() }

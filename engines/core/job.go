@@ -171,22 +171,30 @@ func (j *Job) Run(ctx context.Context, src engines.Source, sink engines.Sink) er
 	}
 }
 
-// RunInput implements engines.InputRunner: Run over a log; over a queue or
-// a feed, the topology's build function gets engines.InputSource(in), from
-// which a SourceSpout picks the connector of in's kind (an acking queue
-// spout, an untracked feed spout); over a text socket per partition (engines.KindSocket), which the topology's spouts
-// read through an engines.ForwardSource. That is the shape of a Storm spout
-// over a push source: a reader goroutine per socket fills a bounded queue
-// and NextTuple polls it. A socket keeps nothing to replay, so the spout
-// is unreliable (at-most-once, Spec.Connectors); a connection that closes
+// RunInput implements engines.InputRunner: Run over a log; over a queue,
+// the topology's build function gets engines.InputSource(in), from which a
+// SourceSpout picks its acking queue connector; over a feed
+// (engines.ReceiveForward) or a text socket per partition
+// (engines.KindSocket, engines.DialSockets), the spouts read an
+// engines.ForwardSource. That is the shape of a Storm spout over a push
+// source: a reader goroutine per partition fills a bounded queue and
+// NextTuple polls it. A feed or a socket keeps nothing to replay, so the
+// spout is unreliable (at-most-once, Spec.Connectors); a socket that closes
 // before its partition's end line fails the run with an error naming the
 // address, since the records it would have carried are gone.
 func (j *Job) RunInput(ctx context.Context, in engines.Input, sink engines.Sink) error {
 	switch in.Kind {
 	case engines.KindLog, "":
 		return j.Run(ctx, in.Log, sink)
-	case engines.KindQueue, engines.KindFeed:
+	case engines.KindQueue:
 		return j.Run(ctx, engines.InputSource(in), sink)
+	case engines.KindFeed:
+		src, err := engines.ReceiveForward(in, 0)
+		if err != nil {
+			return err
+		}
+		defer src.Close()
+		return j.Run(ctx, src, sink)
 	case engines.KindSocket:
 		src, err := engines.DialSockets(ctx, in.Addrs, 0)
 		if err != nil {

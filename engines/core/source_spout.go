@@ -25,8 +25,9 @@ const spoutSlabSize = 1024
 // SourceSpout reads the run's source with the connector of its kind: a
 // log the way storm-kafka-client's KafkaSpout reads a topic (below), a
 // queue the way a RabbitMQ or JMS spout does (acking a message once every
-// tuple tree it produced completes) and a feed untracked; Source is then
-// engines.InputSource of the run's Input.
+// tuple tree it produced completes; Source is then engines.InputSource of
+// the run's Input), and a feed or a socket forward only, through an
+// engines.ForwardSource.
 //
 // Each task owns the partitions p with p mod tasks equal to its index and
 // emits one tuple per record, ("record") holding the *engines.Record. Over
@@ -60,7 +61,7 @@ type SourceSpout struct {
 	replay    []*engines.Record
 	unsorted  bool // a failed record was queued since replay was sorted
 	slab      []any
-	conn      spoutConnector // reads a queue or a feed; nil for the log
+	conn      spoutConnector // reads a queue; nil for a log
 }
 
 var _ FiniteSpout = (*SourceSpout)(nil)

@@ -38,7 +38,7 @@ var Spec = &engines.Spec{
 			{Guarantee: engines.AtMostOnce, How: "no ackers: each message is acked as its records are emitted"},
 		}, WayOut: "a queue redelivers whole messages, so Storm core gives at-least-once over it; for exactly-once use --engine trident over a replayable log (--source jetstream)"},
 		{Kind: engines.KindFeed, Offers: []engines.Offer{
-			{Guarantee: engines.AtMostOnce, How: "a spout that emits what arrives, untracked"},
+			{Guarantee: engines.AtMostOnce, How: "a spout polling what a reader goroutine takes off the feed, no ackers"},
 		}, WayOut: "a feed keeps nothing to replay: for at-least-once read a queue (--nats-class queue) or the log (--nats-class log)"},
 		{
 			Kind:   engines.KindSocket,

@@ -306,38 +306,32 @@ func (l *queueLog) Close() error {
 
 func (l *queueLog) Published() []int64 { return l.log.Published() }
 
+var (
+	_ ConnectWaiter = (*feedLog)(nil)
+	_ Dropper       = (*feedLog)(nil)
+)
+
 // feedLog is an unreliable feed: plain NATS subjects, published fire and
 // forget. It never holds the driver back (a feed has no backpressure), and
 // what the engine's receivers did not take is counted as dropped.
 type feedLog struct {
 	feed   *jetstream.Feed
 	in     *jetstream.FeedInput
-	ready  bool
 	stop   chan struct{}
 	resend sync.WaitGroup
 	once   sync.Once
 }
 
-// feedReadyTimeout bounds the wait for the engine's receivers to subscribe
-// before the first publish.
-const feedReadyTimeout = 30 * time.Second
-
 func (l *feedLog) Partitions() int      { return l.in.Partitions() }
 func (l *feedLog) Input() engines.Input { return engines.Input{Kind: engines.KindFeed, Feed: l.in} }
 
-// Publish sends the records. The first call waits for every partition's
-// receiver: a feed keeps nothing for a receiver that subscribes late, and
-// an engine's start-up is not what the run measures.
+// WaitConnected returns once every partition's receiver has subscribed: a
+// feed keeps nothing for a receiver that subscribes late, and an engine's
+// start-up is not what the run measures.
+func (l *feedLog) WaitConnected(ctx context.Context) error { return l.in.WaitReady(ctx) }
+
+// Publish sends the records, fire and forget.
 func (l *feedLog) Publish(p int, end int64, intended func(offset int64) int64) error {
-	if !l.ready {
-		ctx, cancel := context.WithTimeout(context.Background(), feedReadyTimeout)
-		err := l.in.WaitReady(ctx)
-		cancel()
-		if err != nil {
-			return fmt.Errorf("no receiver subscribed to every partition of the feed within %v", feedReadyTimeout)
-		}
-		l.ready = true
-	}
 	return l.feed.Publish(p, end, intended)
 }
 

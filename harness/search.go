@@ -230,6 +230,7 @@ func Search(ctx context.Context, cfg SearchConfig, probe Prober) (resultfile.Sea
 		}
 	}
 	var lo, hi float64
+	failures := 0 // probes failed while none has passed
 	for probes := 0; ; probes++ {
 		if lo > 0 && hi > 0 && (hi-lo)/lo <= cfg.Precision {
 			out.Converged = true
@@ -268,7 +269,10 @@ func Search(ctx context.Context, cfg SearchConfig, probe Prober) (resultfile.Sea
 		if hi > 0 && ceiling >= hi {
 			ceiling = 0 // a real failure bounds the bracket tighter
 		}
-		next := nextRate(lo, hi, ceiling, cfg.Step, cfg.Precision, p)
+		if !p.Verdict.Sustainable && lo == 0 {
+			failures++
+		}
+		next := nextRate(lo, hi, ceiling, cfg.Step, cfg.Precision, failures, p)
 		if rate = roundRate(next); rate <= lo || (hi > 0 && rate >= hi) {
 			rate = next // rounding must not probe a rate already judged
 		}
@@ -284,8 +288,9 @@ func overloaded(v resultfile.Verdict) bool {
 		slices.Contains(v.Reasons, resultfile.ReasonDrain)
 }
 
-// nextRate picks the next probe's rate from the bracket so far.
-func nextRate(lo, hi, ceiling, step, precision float64, last resultfile.ProbeOutcome) float64 {
+// nextRate picks the next probe's rate from the bracket so far; failures
+// counts the probes that failed while none has passed.
+func nextRate(lo, hi, ceiling, step, precision float64, failures int, last resultfile.ProbeOutcome) float64 {
 	switch {
 	case hi == 0: // upward: every probe so far passed
 		next := lo * step
@@ -298,7 +303,10 @@ func nextRate(lo, hi, ceiling, step, precision float64, last resultfile.ProbeOut
 	case lo == 0: // downward: every probe so far failed
 		// A run that could not keep up processed about what the engine
 		// can do: go to just under that rather than to a fixed fraction.
-		if overloaded(last.Verdict) && last.Throughput > 0 && last.Throughput < hi {
+		// Once such a guess has failed too, the throughput of an overloaded
+		// run is no guide (a noisy machine, an engine that buffers), so
+		// step down geometrically rather than creep down by 5% a probe.
+		if failures == 1 && overloaded(last.Verdict) && last.Throughput > 0 && last.Throughput < hi {
 			return 0.95 * last.Throughput
 		}
 		return hi / step

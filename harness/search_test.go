@@ -188,6 +188,28 @@ func TestSearchGivesUp(t *testing.T) {
 	if err != nil || out.Converged || len(out.Probes) != 3 || !strings.Contains(out.Note, "stopped after 3 probes") {
 		t.Errorf("%+v, %v", out, err)
 	}
+	// An engine whose overloaded runs process nearly what they are offered
+	// (it buffers, or the machine is noisy): after one guess from the
+	// throughput has failed, the search steps down geometrically and finds
+	// a sustainable rate within a short budget instead of creeping down 5%
+	// a probe.
+	var calls []float64
+	buffering := func(_ context.Context, role string, rate float64) (resultfile.ProbeOutcome, error) {
+		calls = append(calls, rate)
+		if rate == 0 {
+			return resultfile.ProbeOutcome{Role: role, Throughput: 170_000}, nil
+		}
+		out := resultfile.ProbeOutcome{Role: role, Rate: rate, Throughput: rate, Verdict: resultfile.Verdict{Sustainable: true}}
+		if rate > 50_000 {
+			out.Throughput = 0.95 * rate
+			out.Verdict = resultfile.Verdict{Reasons: []string{resultfile.ReasonLag}}
+		}
+		return out, nil
+	}
+	out, err = Search(context.Background(), SearchConfig{Precision: 0.25, MaxProbes: 4}, buffering)
+	if err != nil || out.Sustainable <= 0 || out.Sustainable > 50_000 {
+		t.Errorf("buffering engine: sustainable %.0f after probes %v: %+v, %v", out.Sustainable, calls, out, err)
+	}
 	failing := func(_ context.Context, role string, rate float64) (resultfile.ProbeOutcome, error) {
 		return resultfile.ProbeOutcome{Role: role, Verdict: resultfile.Verdict{Reasons: []string{resultfile.ReasonFailed}, Explain: "the run failed: boom"}}, nil
 	}

@@ -59,6 +59,12 @@ func NewLocalCluster(opts ...ClusterOption) *LocalCluster {
 // prepares its bolts, and starts it, active. A topology that cannot run is
 // refused with every reason found.
 func (c *LocalCluster) SubmitTopology(name string, conf Config, topology *StormTopology) error {
+	return c.submit(name, conf, topology, nil)
+}
+
+// submit is SubmitTopology; with a placement, only the executors it puts
+// on this process run here (a worker process of a distributed topology).
+func (c *LocalCluster) submit(name string, conf Config, topology *StormTopology, pl *Placement) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.shutdown {
@@ -72,17 +78,27 @@ func (c *LocalCluster) SubmitTopology(name string, conf Config, topology *StormT
 	if err != nil {
 		return fmt.Errorf("submit %q: %w", name, err)
 	}
-	tp, err := newTopology(c, p)
+	workers, _ := p.conf.Int(TopologyWorkers)
+	if pl != nil {
+		if workers, err = pl.bind(p); err != nil {
+			return fmt.Errorf("submit %q: %w", name, err)
+		}
+	}
+	tp, err := newTopology(c, p, pl)
 	if err != nil {
 		return fmt.Errorf("submit %q: %w", name, err)
 	}
 	tp.active.Store(true)
-	workers, _ := p.conf.Int(TopologyWorkers)
 	execs := make(map[string]int)
 	for _, cp := range p.comps {
 		execs[cp.id] = cp.executors
 	}
-	tp.assign(workers, execs)
+	if err := tp.assign(workers, execs); err != nil {
+		for _, t := range tp.taskList() {
+			t.close()
+		}
+		return fmt.Errorf("submit %q: %w", name, err)
+	}
 	c.topologies[name] = tp
 	return nil
 }
@@ -243,6 +259,9 @@ func (c *LocalCluster) Rebalance(name string, opts RebalanceOptions) error {
 		}
 		execs[id] = n
 	}
+	if tp.placement != nil {
+		return fmt.Errorf("rebalance %q: %w: a worker of a distributed topology is rebalanced by its cluster's master, not in process", name, ErrInvalidTopology)
+	}
 	workers := opts.NumWorkers
 	if workers < 0 {
 		return fmt.Errorf("rebalance %q: %w: %d workers", name, ErrInvalidTopology, workers)
@@ -263,7 +282,9 @@ func (c *LocalCluster) Rebalance(name string, opts RebalanceOptions) error {
 	wasActive := tp.active.Load()
 	tp.drainAndStop(tp.waitFor(opts.WaitSecs), "REBALANCING", true)
 	tp.quiescing.Store(false)
-	tp.assign(workers, execs)
+	if err := tp.assign(workers, execs); err != nil {
+		return fmt.Errorf("rebalance %q: %w", name, err)
+	}
 	tp.mu.Lock()
 	tp.status = "ACTIVE"
 	if !wasActive {

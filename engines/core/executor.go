@@ -82,7 +82,7 @@ func (e *executor) flush() {
 // send hands one batch to the transport. The batch counts as in flight
 // from here until its receiver has processed it.
 func (e *executor) send(dst int, b []Tuple) {
-	e.topo.inflight.Add(int64(len(b)))
+	e.topo.handed(len(b))
 	tr := e.asg.transport
 	if e.comp.isSpout {
 		// Keep per-destination order: once anything waits, later batches
@@ -93,7 +93,7 @@ func (e *executor) send(dst int, b []Tuple) {
 				return
 			}
 			if err != nil {
-				e.topo.inflight.Add(-int64(len(b)))
+				e.topo.settled(len(b))
 				return
 			}
 		}
@@ -102,7 +102,7 @@ func (e *executor) send(dst int, b []Tuple) {
 	}
 	if err := tr.Send(e.ctx, dst, b); err != nil {
 		// The assignment is stopping; the batch is dropped with it.
-		e.topo.inflight.Add(-int64(len(b)))
+		e.topo.settled(len(b))
 	}
 }
 
@@ -123,7 +123,7 @@ func (e *executor) retryOverflow() {
 		switch {
 		case ok:
 		case err != nil:
-			e.topo.inflight.Add(-int64(len(ob.b)))
+			e.topo.settled(len(ob.b))
 		default:
 			if blocked == nil {
 				blocked = make(map[int]bool)
@@ -139,7 +139,20 @@ func (e *executor) retryOverflow() {
 // done ends the processing of received batches: their tuples are no longer
 // in flight, and their memory can be reused when nothing keeps them.
 func (e *executor) done(n int) {
-	e.topo.inflight.Add(-int64(n))
+	e.topo.settled(n)
+}
+
+// handed counts n tuples handed to the transport: in flight until their
+// receiver has processed them (or the assignment dropped them).
+func (tp *topology) handed(n int) {
+	tp.inflight.Add(int64(n))
+	tp.sent.Add(int64(n))
+}
+
+// settled counts n tuples processed by their receiver, or dropped.
+func (tp *topology) settled(n int) {
+	tp.inflight.Add(-int64(n))
+	tp.done.Add(int64(n))
 }
 
 // batchRef tracks a received batch whose memory is reused once every

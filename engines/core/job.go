@@ -32,6 +32,7 @@ type Job struct {
 	metrics *TopologyMetrics
 	ran     bool
 	cluster *LocalCluster // while Run runs
+	worker  *topology     // while RunWorker runs
 }
 
 var (

@@ -33,8 +33,18 @@ type topology struct {
 	quiescing atomic.Bool
 	// inflight counts tuples handed to the transport and not yet
 	// processed, plus one token per spout round or timer callback running:
-	// zero means nothing can be emitting.
+	// zero means nothing can be emitting. In a worker of a distributed
+	// topology it counts this process's side only (a tuple sent to another
+	// worker is processed there), so it can go below zero; sent and done
+	// count the same hand-offs monotonically, for the cluster's
+	// termination check (WorkerStatus).
 	inflight atomic.Int64
+	sent     atomic.Int64
+	done     atomic.Int64
+
+	// placement is nil in local mode; in a worker process of a cluster it
+	// says which executors this process runs.
+	placement *Placement
 
 	// life serializes the lifecycle operations that stop executors: kill
 	// and rebalance.
@@ -55,7 +65,7 @@ type assignment struct {
 	cancel    context.CancelFunc
 	workers   []*worker
 	executors []*executor
-	transport *engines.LocalTransport[Tuple]
+	transport engines.Transport[Tuple]
 	workerOf  []int // worker index by task id
 	wg        sync.WaitGroup
 	start     time.Time
@@ -70,8 +80,10 @@ type worker struct {
 	cancel    context.CancelFunc
 }
 
-// newTopology creates the tasks of p and opens or prepares each of them.
-func newTopology(c *LocalCluster, p *plan) (*topology, error) {
+// newTopology creates the tasks of p and opens or prepares each of them;
+// in a worker of a distributed topology (pl not nil), only the tasks of
+// the executors placed on it.
+func newTopology(c *LocalCluster, p *plan, pl *Placement) (*topology, error) {
 	maxBatch := 1
 	for _, cp := range p.comps {
 		maxBatch = max(maxBatch, cp.batchSize)
@@ -82,15 +94,18 @@ func newTopology(c *LocalCluster, p *plan) (*topology, error) {
 		pool:    newBatchPool(maxBatch, 4096),
 		started: c.clock.Now(),
 		status:  "ACTIVE",
+		placement: pl,
 	}
 	for _, cp := range p.comps {
 		for _, id := range cp.tasks {
-			tp.tasks[id] = tp.newTask(cp, id, 0)
+			if pl == nil || pl.runsTask(p, id) {
+				tp.tasks[id] = tp.newTask(cp, id, 0)
+			}
 		}
 	}
 	var errs []error
 	var opened []*task
-	for _, t := range tp.tasks[1:] {
+	for _, t := range tp.taskList() {
 		if err := t.open(); err != nil {
 			errs = append(errs, &TaskError{Component: t.comp.id, Task: t.id, Err: err})
 			break
@@ -206,7 +221,7 @@ func (tp *topology) reportError(err *TaskError) {
 // contiguous, nearly equal ranges, one per executor, and executors are dealt
 // round-robin over the workers in component order, as Storm's even
 // scheduler does.
-func (tp *topology) assign(workers int, executors map[string]int) {
+func (tp *topology) assign(workers int, executors map[string]int) error {
 	p := tp.plan
 	a := &assignment{workerOf: make([]int, p.numTasks+1), start: tp.clock.Now()}
 	a.ctx, a.cancel = context.WithCancel(context.Background())
@@ -217,13 +232,25 @@ func (tp *topology) assign(workers int, executors map[string]int) {
 	}
 	queues := make([]*engines.Queue[Tuple], p.numTasks+1)
 	next := 0
+	pl := tp.placement
 	for _, cp := range p.comps {
 		n := executors[cp.id]
 		cp.executors = n
 		for i := range n {
 			lo, hi := i*len(cp.tasks)/n, (i+1)*len(cp.tasks)/n
 			w := a.workers[next%workers]
+			if pl != nil {
+				w = a.workers[pl.WorkerOf[next]]
+			}
 			next++
+			if pl != nil && w.index != pl.Worker {
+				// Another process runs this executor: the transport
+				// reaches its tasks there.
+				for _, id := range cp.tasks[lo:hi] {
+					a.workerOf[id] = w.index
+				}
+				continue
+			}
 			e := &executor{
 				topo: tp, asg: a, comp: cp, worker: w, ctx: w.ctx, exited: make(chan struct{}),
 				first:   cp.tasks[lo],
@@ -243,7 +270,24 @@ func (tp *topology) assign(workers int, executors map[string]int) {
 			a.executors = append(a.executors, e)
 		}
 	}
-	a.transport = engines.NewLocalTransport(queues)
+	if pl == nil {
+		a.transport = engines.NewLocalTransport(queues)
+	} else {
+		local, remote := make(map[int]*engines.Queue[Tuple]), make(map[int]int)
+		for id := 1; id <= p.numTasks; id++ {
+			if queues[id] != nil {
+				local[id] = queues[id]
+			} else {
+				remote[id] = a.workerOf[id]
+			}
+		}
+		tr, err := pl.Transport(wireCodecFor(p), local, remote)
+		if err != nil {
+			a.cancel()
+			return fmt.Errorf("worker %d: transport: %w", pl.Worker, err)
+		}
+		a.transport = tr
+	}
 	for _, t := range tp.taskList() {
 		t.build(a)
 	}
@@ -254,6 +298,7 @@ func (tp *topology) assign(workers int, executors map[string]int) {
 	for _, e := range a.executors {
 		go e.run()
 	}
+	return nil
 }
 
 func reusesTuples(b Component) bool {
@@ -283,13 +328,23 @@ func (tp *topology) stop() int64 {
 	return n
 }
 
-// taskList returns the current tasks, by id from 1. A killed worker's
-// tasks are replaced by new ones (copy on write), so readers outside the
-// lifecycle lock take the list under mu.
+// taskList returns the current tasks this process runs, by id from 1 (in
+// a worker of a distributed topology, those of its executors). A killed
+// worker's tasks are replaced by new ones (copy on write), so readers
+// outside the lifecycle lock take the list under mu.
 func (tp *topology) taskList() []*task {
 	tp.mu.Lock()
 	defer tp.mu.Unlock()
-	return tp.tasks[1:]
+	if tp.placement == nil {
+		return tp.tasks[1:]
+	}
+	out := make([]*task, 0, len(tp.tasks))
+	for _, t := range tp.tasks[1:] {
+		if t != nil {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // pending returns the tuple trees in flight over all spout tasks.
@@ -373,6 +428,9 @@ func (tp *topology) metrics() TopologyMetrics {
 		}
 		var ts []*task
 		for _, id := range cp.tasks {
+			if tasks[id] == nil {
+				continue // run by another worker process
+			}
 			ts = append(ts, tasks[id])
 			cm.Tasks = append(cm.Tasks, tasks[id].metrics(elapsed))
 		}

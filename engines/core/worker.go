@@ -108,7 +108,7 @@ func (e *executor) discard() int64 {
 		e.batches[dst] = nil
 	}
 	e.dirty = nil
-	e.topo.inflight.Add(-n)
+	e.topo.settled(int(n))
 	return n
 }
 

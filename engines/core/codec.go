@@ -371,36 +371,38 @@ const (
 // uvarints, floats their IEEE bits in little endian, strings and byte
 // slices a uvarint length and the bytes.
 const (
-	tagNil        byte = iota
-	tagFalse           // no payload
-	tagTrue            // no payload
-	tagInt             // varint
-	tagInt8            // varint
-	tagInt16           // varint
-	tagInt32           // varint
-	tagInt64           // varint
-	tagUint            // uvarint
-	tagUint8           // one byte
-	tagUint16          // uvarint
-	tagUint32          // uvarint
-	tagUint64          // uvarint
-	tagFloat32         // 4 bytes
-	tagFloat64         // 8 bytes
-	tagString          // length, bytes
-	tagBytes           // length, bytes
-	tagTime            // length, time.Time's binary encoding (the wall clock and zone offset, no monotonic reading)
-	tagDuration        // varint nanoseconds
-	tagValues          // count, values: a core.Values
-	tagList            // count, values: a []any
-	tagStrings         // count, strings
-	tagMap             // count, (string key, value) pairs in key order: a map[string]any
-	tagRecordPtr       // a *engines.Record: partition, offset, event time, intended as varints, value as a string
-	tagRecord          // an engines.Record, as tagRecordPtr
-	tagOutput          // an engines.Output: key, window, value, event as a byte, partition, offset, intended
-	tagTuple           // a *Tuple (a late tuple): stream index, source task, values
-	tagRegistered      // uvarint registration id, length, the registered encoder's bytes
-	tagValuesType      // uvarint registration id, count, values: a RegisterValuesType list
-	tagGob             // length, encoding/gob's encoding of the value as an interface
+	tagNil          byte = iota
+	tagFalse             // no payload
+	tagTrue              // no payload
+	tagInt               // varint
+	tagInt8              // varint
+	tagInt16             // varint
+	tagInt32             // varint
+	tagInt64             // varint
+	tagUint              // uvarint
+	tagUint8             // one byte
+	tagUint16            // uvarint
+	tagUint32            // uvarint
+	tagUint64            // uvarint
+	tagFloat32           // 4 bytes
+	tagFloat64           // 8 bytes
+	tagString            // length, bytes
+	tagBytes             // length, bytes
+	tagTime              // length, time.Time's binary encoding (the wall clock and zone offset, no monotonic reading)
+	tagDuration          // varint nanoseconds
+	tagValues            // count, values: a core.Values
+	tagList              // count, values: a []any
+	tagStrings           // count, strings
+	tagMap               // count, (string key, value) pairs in key order: a map[string]any
+	tagRecordPtr         // a *engines.Record: partition, offset, event time, intended as varints, value as a string
+	tagRecord            // an engines.Record, as tagRecordPtr
+	tagOutput            // an engines.Output: key, window, value, event as a byte, partition, offset, intended
+	tagTuple             // a *Tuple (a late tuple): stream index, source task, values
+	tagRegistered        // uvarint registration id, length, the registered encoder's bytes
+	tagValuesType        // uvarint registration id, count, values: a RegisterValuesType list
+	tagGob               // length, encoding/gob's encoding of the value as an interface
+	tagNilRecordPtr      // a nil *engines.Record
+	tagNilTuple          // a nil *Tuple
 	numTags
 )
 
@@ -481,7 +483,7 @@ func (c *TupleCodec) appendValue(buf []byte, v any, depth int) ([]byte, error) {
 		return binary.AppendVarint(append(buf, tagDuration), int64(x)), nil
 	case *engines.Record:
 		if x == nil {
-			return append(buf, tagNil), nil
+			return append(buf, tagNilRecordPtr), nil
 		}
 		return appendRecord(append(buf, tagRecordPtr), x), nil
 	case engines.Record:
@@ -525,7 +527,7 @@ func (c *TupleCodec) appendValue(buf []byte, v any, depth int) ([]byte, error) {
 		return buf, nil
 	case *Tuple:
 		if x == nil {
-			return append(buf, tagNil), nil
+			return append(buf, tagNilTuple), nil
 		}
 		idx, ok := c.streamIndex(x.meta)
 		if !ok {
@@ -799,6 +801,10 @@ func (c *TupleCodec) decodeValue(d *tupleDecoder, depth int) any {
 			}
 		}
 		return m
+	case tagNilRecordPtr:
+		return (*engines.Record)(nil)
+	case tagNilTuple:
+		return (*Tuple)(nil)
 	case tagRecordPtr:
 		r := decodeRecord(d)
 		return &r

@@ -552,14 +552,21 @@ func (c *TupleCodec) appendValue(buf []byte, v any, depth int) ([]byte, error) {
 		return insertLength(buf, at), nil
 	}
 	if c.gob {
-		var bb bytes.Buffer
-		if err := gob.NewEncoder(&bb).Encode(&v); err != nil {
-			return buf, &SerializationError{Type: typ.String(), Reason: err.Error(), gob: true}
-		}
-		buf = binary.AppendUvarint(append(buf, tagGob), uint64(bb.Len()))
-		return append(buf, bb.Bytes()...), nil
+		return appendGob(buf, v)
 	}
 	return buf, &SerializationError{Type: typ.String(), gob: false}
+}
+
+// appendGob writes v with encoding/gob, as an interface value, so that the
+// decoder finds its type by the name gob.Register gave it. (A function of
+// its own, so that appendValue's v does not escape.)
+func appendGob(buf []byte, v any) ([]byte, error) {
+	var bb bytes.Buffer
+	if err := gob.NewEncoder(&bb).Encode(&v); err != nil {
+		return buf, &SerializationError{Type: fmt.Sprintf("%T", v), Reason: err.Error(), gob: true}
+	}
+	buf = binary.AppendUvarint(append(buf, tagGob), uint64(bb.Len()))
+	return append(buf, bb.Bytes()...), nil
 }
 
 // insertLength puts the uvarint length of buf[at:] before it.

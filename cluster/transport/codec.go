@@ -29,6 +29,17 @@ type Codec[M any] interface {
 	DecodeBatch(payload []byte) ([]M, error)
 }
 
+// CheckedCodec is a Codec that can refuse a batch it cannot encode, such
+// as core's tuple codec for a value of a type with no serializer (Storm's
+// "Class is not registered"). A Node whose codec has it sends with
+// AppendBatchErr, and a send whose batch it refuses fails with its error.
+type CheckedCodec[M any] interface {
+	Codec[M]
+	// AppendBatchErr is AppendBatch with an error; on an error the
+	// returned buffer is buf as it was.
+	AppendBatchErr(buf []byte, batch []M) ([]byte, error)
+}
+
 // ErrCorruptBatch is returned by a codec for a payload that is not the
 // encoding of a batch.
 var ErrCorruptBatch = errors.New("corrupt batch")

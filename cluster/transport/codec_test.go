@@ -1,12 +1,15 @@
 package transport
 
 import (
+	"context"
 	"errors"
 	"math"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/streambench/streambench/engines"
+	"github.com/streambench/streambench/engines/enginetest"
 )
 
 var (
@@ -108,3 +111,48 @@ func fuzzCodec[M any](f *testing.F, c Codec[M], seeds [][]M) {
 func FuzzIntCodec(f *testing.F)    { fuzzCodec(f, IntCodec{}, intBatches) }
 func FuzzRecordCodec(f *testing.F) { fuzzCodec(f, RecordCodec{}, records) }
 func FuzzOutputCodec(f *testing.F) { fuzzCodec(f, OutputCodec{}, outputs) }
+
+// positiveCodec is IntCodec refusing negative numbers, a CheckedCodec.
+type positiveCodec struct{ IntCodec }
+
+var errNegative = errors.New("negative number")
+
+func (c positiveCodec) AppendBatchErr(buf []byte, batch []int) ([]byte, error) {
+	for _, v := range batch {
+		if v < 0 {
+			return buf, errNegative
+		}
+	}
+	return c.AppendBatch(buf, batch), nil
+}
+
+var _ CheckedCodec[int] = positiveCodec{}
+
+// TestCheckedCodecFailsTheSend checks that a Node sends with
+// AppendBatchErr when its codec has it: a refused batch fails Send and
+// TrySend with the codec's error, and the next batch still goes through.
+func TestCheckedCodecFailsTheSend(t *testing.T) {
+	enginetest.NoGoroutinesLeft(t)
+	q := engines.NewQueue[int](4)
+	b := newNode(t, Config[int]{ID: "b", Codec: positiveCodec{}, Local: map[int]*engines.Queue[int]{0: q}})
+	a := newNode(t, Config[int]{ID: "a", Codec: positiveCodec{}, Remote: map[int]string{0: b.Addr().String()}})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := a.Send(ctx, 0, []int{1, -1}); !errors.Is(err, errNegative) {
+		t.Fatalf("Send: %v, want the codec's error", err)
+	}
+	if _, err := a.TrySend(0, []int{-2}); !errors.Is(err, errNegative) {
+		t.Fatalf("TrySend: %v, want the codec's error", err)
+	}
+	if err := a.Send(ctx, 0, []int{3}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case got := <-q.C():
+		if len(got) != 1 || got[0] != 3 {
+			t.Fatalf("received %v, want [3]", got)
+		}
+	case <-ctx.Done():
+		t.Fatal("the good batch did not arrive")
+	}
+}

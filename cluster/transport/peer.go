@@ -48,7 +48,14 @@ func (p *peer[M]) send(ctx context.Context, dst int, batch []M, wait bool) (bool
 	bp := n.getBuf()
 	defer n.putBuf(bp)
 	frame, start := beginFrame(*bp, KindBatch, uint32(dst))
-	frame = n.cfg.Codec.AppendBatch(frame, batch)
+	if cc, ok := n.cfg.Codec.(CheckedCodec[M]); ok {
+		var err error
+		if frame, err = cc.AppendBatchErr(frame, batch); err != nil {
+			return false, fmt.Errorf("send %d messages to task %d: %w", len(batch), dst, err)
+		}
+	} else {
+		frame = n.cfg.Codec.AppendBatch(frame, batch)
+	}
 	endFrame(frame, start)
 	*bp = frame
 	if len(frame)-4 > n.cfg.MaxFrameSize {

@@ -31,18 +31,19 @@ type Config map[string]any
 
 // Storm's configuration keys understood by this package.
 const (
-	TopologyWorkers                   = "topology.workers"
-	TopologyAckerExecutors            = "topology.acker.executors"
-	TopologyMaxSpoutPending           = "topology.max.spout.pending"
-	TopologyMessageTimeoutSecs        = "topology.message.timeout.secs"
-	TopologyEnableMessageTimeouts     = "topology.enable.message.timeouts"
-	TopologyExecutorReceiveBufferSize = "topology.executor.receive.buffer.size"
-	TopologyProducerBatchSize         = "topology.producer.batch.size"
-	TopologyTickTupleFreqSecs         = "topology.tick.tuple.freq.secs"
-	TopologyDebug                     = "topology.debug"
-	TopologyStatsSampleRate           = "topology.stats.sample.rate"
-	TopologySpoutWaitSleepMillis      = "topology.spout.wait.progressive.level3.sleep.millis"
-	TopologyName                      = "topology.name"
+	TopologyWorkers                     = "topology.workers"
+	TopologyAckerExecutors              = "topology.acker.executors"
+	TopologyMaxSpoutPending             = "topology.max.spout.pending"
+	TopologyMessageTimeoutSecs          = "topology.message.timeout.secs"
+	TopologyEnableMessageTimeouts       = "topology.enable.message.timeouts"
+	TopologyExecutorReceiveBufferSize   = "topology.executor.receive.buffer.size"
+	TopologyProducerBatchSize           = "topology.producer.batch.size"
+	TopologyTickTupleFreqSecs           = "topology.tick.tuple.freq.secs"
+	TopologyDebug                       = "topology.debug"
+	TopologyStatsSampleRate             = "topology.stats.sample.rate"
+	TopologySpoutWaitSleepMillis        = "topology.spout.wait.progressive.level3.sleep.millis"
+	TopologyName                        = "topology.name"
+	TopologyFallBackOnJavaSerialization = "topology.fall.back.on.java.serialization"
 )
 
 // kind is the type a configuration key takes.
@@ -98,6 +99,11 @@ var keys = map[string]keySpec{
 		doc: "milliseconds an idle spout sleeps once spinning and yielding found nothing to emit"},
 	TopologyName: {kind: kindString, def: "",
 		doc: "the topology's name, set by SubmitTopology"},
+	// Storm 2 turned its fallback to Java serialization off by default, so
+	// that an unregistered type fails loudly; the fallback here is
+	// encoding/gob, for types registered with gob.Register (see codec.go).
+	TopologyFallBackOnJavaSerialization: {kind: kindBool, def: false,
+		doc: "between worker processes, encode tuple values of types without a RegisterSerialization with encoding/gob (types registered with gob.Register)"},
 }
 
 // DefaultConfig returns Storm's built-in defaults for every known key.

@@ -80,6 +80,20 @@
 // (WithClock, ManualClock), so timeouts and windows are tested without
 // waiting.
 //
+// # Between processes
+//
+// Workers in separate processes exchange batches of tuples over
+// cluster/transport with a TupleCodec (NewTupleCodec), as Storm's workers
+// send tuples serialized with Kryo: the stream travels as an index into
+// the topology's stream table, whose hash is in the codec's name, so
+// workers of different topologies refuse each other. Values of Go's basic
+// types, time.Time, time.Duration, Values, []any, []string,
+// map[string]any, engines.Record (and its pointer), engines.Output and late
+// tuples are built in; other types need RegisterSerialization (Storm's
+// topology.kryo.register), or gob.Register and
+// topology.fall.back.on.java.serialization. A value of a type with neither
+// fails the send with a *SerializationError naming it.
+//
 // # Configuration
 //
 // Config uses Storm's key names. Built-in defaults are overridden by a

@@ -2,6 +2,8 @@ package core
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"runtime/debug"
 	"time"
 
@@ -93,7 +95,7 @@ func (e *executor) send(dst int, b []Tuple) {
 				return
 			}
 			if err != nil {
-				e.topo.settled(len(b))
+				e.dropped(dst, b, err)
 				return
 			}
 		}
@@ -101,9 +103,22 @@ func (e *executor) send(dst int, b []Tuple) {
 		return
 	}
 	if err := tr.Send(e.ctx, dst, b); err != nil {
-		// The assignment is stopping; the batch is dropped with it.
-		e.topo.settled(len(b))
+		e.dropped(dst, b, err)
 	}
+}
+
+// dropped settles a batch the transport refused. While the assignment
+// stops (the transport closed, the executor cancelled) the batch is
+// dropped with it, as a dying Storm worker drops what it holds; any other
+// refusal (a value the cluster's codec cannot encode, a peer that refused
+// this worker) is the task's error, since the tuples would otherwise
+// vanish and come back only as timeouts.
+func (e *executor) dropped(dst int, b []Tuple, err error) {
+	e.topo.settled(len(b))
+	if errors.Is(err, engines.ErrTransportClosed) || e.ctx.Err() != nil {
+		return
+	}
+	e.tasks[0].reportError(fmt.Errorf("send %d tuples to task %d: %w", len(b), dst, err))
 }
 
 // retryOverflow delivers what a spout could not, in order per destination.
@@ -123,7 +138,7 @@ func (e *executor) retryOverflow() {
 		switch {
 		case ok:
 		case err != nil:
-			e.topo.settled(len(ob.b))
+			e.dropped(ob.dst, ob.b, err)
 		default:
 			if blocked == nil {
 				blocked = make(map[int]bool)

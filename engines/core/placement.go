@@ -218,6 +218,3 @@ func (j *Job) RunWorker(ctx context.Context, src engines.Source, sink engines.Si
 	cluster.KillTopologyWithOpts(j.name, KillOptions{})
 	return runErr
 }
-
-// wireCodecFor returns the codec of plan p's tuples.
-var wireCodecFor = func(p *plan) WireCodec { return nil }

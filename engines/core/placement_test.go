@@ -3,11 +3,13 @@ package core_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/streambench/streambench/cluster/transport"
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/core"
 	"github.com/streambench/streambench/engines/enginetest"
@@ -114,9 +116,12 @@ func TestDistributedWordCount(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		ackers int
+		tcp    bool // the cluster's TCP transport and tuple codec, else an in-process router
 	}{
-		{"at-least-once", 3},
-		{"at-most-once", 0},
+		{"at-least-once", 3, false},
+		{"at-most-once", 0, false},
+		{"at-least-once over TCP", 3, true},
+		{"at-most-once over TCP", 0, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			enginetest.NoGoroutinesLeft(t)
@@ -157,6 +162,13 @@ func TestDistributedWordCount(t *testing.T) {
 				workerOf[i] = i % workers
 			}
 			r := newRouter()
+			transports := make([]func(core.WireCodec, map[int]*engines.Queue[core.Tuple], map[int]int) (engines.Transport[core.Tuple], error), workers)
+			for w := range workers {
+				transports[w] = r.transport
+			}
+			if tc.tcp {
+				transports = tcpTransports(t, workers)
+			}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			jobs := make([]*core.Job, workers)
@@ -164,7 +176,7 @@ func TestDistributedWordCount(t *testing.T) {
 			for w := range workers {
 				jobs[w] = newJob()
 				go func() {
-					errc <- jobs[w].RunWorker(ctx, src, sink, core.Placement{Worker: w, WorkerOf: workerOf, Transport: r.transport}, 1)
+					errc <- jobs[w].RunWorker(ctx, src, sink, core.Placement{Worker: w, WorkerOf: workerOf, Transport: transports[w]}, 1)
 				}()
 			}
 			var prev []core.WorkerStatus
@@ -211,4 +223,46 @@ func TestDistributedWordCount(t *testing.T) {
 			}
 		})
 	}
+}
+
+// tcpTransports returns, for each of n workers, a transport factory that
+// makes the cluster's TCP node on a listener opened here, so every worker
+// knows every other's address before any starts, as an assignment gives
+// them.
+func tcpTransports(t *testing.T, n int) []func(core.WireCodec, map[int]*engines.Queue[core.Tuple], map[int]int) (engines.Transport[core.Tuple], error) {
+	lns := make([]net.Listener, n)
+	for i := range lns {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		lns[i] = ln
+	}
+	out := make([]func(core.WireCodec, map[int]*engines.Queue[core.Tuple], map[int]int) (engines.Transport[core.Tuple], error), n)
+	var mu sync.Mutex
+	var nodes []*transport.Node[core.Tuple]
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, nd := range nodes {
+			nd.Close()
+		}
+	})
+	for i := range out {
+		out[i] = func(codec core.WireCodec, local map[int]*engines.Queue[core.Tuple], remote map[int]int) (engines.Transport[core.Tuple], error) {
+			addrs := map[int]string{}
+			for task, w := range remote {
+				addrs[task] = lns[w].Addr().String()
+			}
+			nd, err := transport.NewNode(transport.Config[core.Tuple]{ID: fmt.Sprint("worker-", i), Token: "test", Codec: codec,
+				Local: local, Remote: addrs, Listener: lns[i]})
+			if err == nil {
+				mu.Lock()
+				nodes = append(nodes, nd)
+				mu.Unlock()
+			}
+			return nd, err
+		}
+	}
+	return out
 }

@@ -281,7 +281,7 @@ func (tp *topology) assign(workers int, executors map[string]int) error {
 				remote[id] = a.workerOf[id]
 			}
 		}
-		tr, err := pl.Transport(wireCodecFor(p), local, remote)
+		tr, err := pl.Transport(newTupleCodec(p), local, remote)
 		if err != nil {
 			a.cancel()
 			return fmt.Errorf("worker %d: transport: %w", pl.Worker, err)

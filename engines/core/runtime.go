@@ -90,10 +90,10 @@ func newTopology(c *LocalCluster, p *plan, pl *Placement) (*topology, error) {
 	}
 	tp := &topology{
 		cluster: c, plan: p, clock: c.clock, log: c.log,
-		tasks:   make([]*task, p.numTasks+1),
-		pool:    newBatchPool(maxBatch, 4096),
-		started: c.clock.Now(),
-		status:  "ACTIVE",
+		tasks:     make([]*task, p.numTasks+1),
+		pool:      newBatchPool(maxBatch, 4096),
+		started:   c.clock.Now(),
+		status:    "ACTIVE",
 		placement: pl,
 	}
 	for _, cp := range p.comps {

@@ -262,10 +262,14 @@ func (a *Agent) run(ctx context.Context) error {
 func (a *Agent) sync(ctx context.Context) {
 	asgs, err := a.store.Assignments(ctx)
 	if err != nil {
-		a.log.Warn("skipping invalid assignments", "error", err)
-		if asgs == nil {
+		if !errors.Is(err, coord.ErrInvalid) {
+			// Unreadable: change nothing rather than stop every worker.
+			if ctx.Err() == nil {
+				a.log.Warn("reading assignments", "error", err)
+			}
 			return
 		}
+		a.log.Warn("skipping invalid assignments", "error", err)
 	}
 	want := map[workerKey]int{}
 	for _, as := range asgs {

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -144,22 +145,18 @@ func nodeOfAgentKey(key string) string {
 // changes it made.
 func (m *Master) Sweep(ctx context.Context) int {
 	changes := 0
+	// Invalid entries are skipped (and logged); a listing that failed
+	// altogether (a lost server) ends the sweep, to be tried again.
 	subs, err := m.store.Submissions(ctx)
-	if err != nil {
-		m.log.Warn("skipping invalid submissions", "error", err)
-		if subs == nil {
-			return 0
-		}
+	if !m.usable("submissions", err) {
+		return 0
 	}
 	asgs, err := m.store.Assignments(ctx)
-	if err != nil {
-		m.log.Warn("skipping invalid assignments", "error", err)
+	if !m.usable("assignments", err) {
+		return 0
 	}
 	agents, err := m.store.Agents(ctx)
-	if err != nil {
-		m.log.Warn("skipping invalid agent heartbeats", "error", err)
-	}
-	if ctx.Err() != nil {
+	if !m.usable("agent heartbeats", err) {
 		return 0
 	}
 	live := map[string]coord.AgentHeartbeat{}
@@ -276,6 +273,18 @@ func (m *Master) Sweep(ctx context.Context) int {
 		changes++
 	}
 	return changes
+}
+
+func (m *Master) usable(what string, err error) bool {
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, coord.ErrInvalid):
+		m.log.Warn("skipping invalid "+what, "error", err)
+		return true
+	}
+	m.log.Warn("reading "+what, "error", err)
+	return false
 }
 
 func (m *Master) logWaiting(topology, why string) {

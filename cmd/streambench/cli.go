@@ -44,6 +44,7 @@ func commands() []command {
 		{"run", "run one workload on one engine and write a result file", runRun},
 		{"bench", "measure a suite's cells: sustainable-rate searches and latency vs load", runBench},
 		{"report", "write the HTML report of a results directory", runReport},
+		{"cluster", "run a cluster role: master, agent (worker is started by agents)", runCluster},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -8,6 +8,8 @@
 //	streambench run --engine baseline --workload wordcount --records 5000000
 //	streambench bench --suite quick
 //	streambench report results/<UTC time>
+//	streambench cluster master --nats-url nats://HOST:4222
+//	streambench cluster agent --nats-url nats://HOST:4222 --slots 2
 //	streambench version
 //
 // Exit status: 0 ok; 1 a run failed, or its outputs broke the delivery

@@ -37,6 +37,31 @@ func waitQuiescent(t testing.TB, c *LocalCluster, name string) {
 	waitUntil(t, 5*time.Second, "nothing in flight", func() bool { return tp.inflight.Load() == 0 })
 }
 
+// waitSpent waits until every spout task of the topology has said it has
+// nothing more to emit (FiniteSpout.Exhausted, seen by its executor after a
+// round that emitted nothing) and then nothing is in flight: everything
+// any spout will ever emit has been processed downstream. A restarted
+// spout task counts afresh, so a spout that would emit again after a
+// worker restart is waited for too.
+func waitSpent(t testing.TB, c *LocalCluster, name string) {
+	t.Helper()
+	tp, err := c.get(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 5*time.Second, "exhausted spouts and nothing in flight", func() bool {
+		tp.mu.Lock()
+		tasks := tp.tasks
+		tp.mu.Unlock()
+		for _, tk := range tasks {
+			if tk != nil && tk.spout != nil && (tk.finite == nil || !tk.exhausted.Load()) {
+				return false
+			}
+		}
+		return tp.inflight.Load() == 0
+	})
+}
+
 // checkGoroutines fails the test if goroutines started during it are still
 // running at its end (after its cleanups, which run first).
 func checkGoroutines(t *testing.T) {

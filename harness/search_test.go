@@ -336,8 +336,14 @@ func registerCapped(t *testing.T) {
 
 // TestBenchFindsKnownCapacity runs a real bench (real runs through the
 // driver, source, engine and recorder) of an engine that processes at most
-// 20,000 records/s: the sustainable rate it finds is within 5% of that,
-// and every probe is kept with its result file.
+// 20,000 records/s: the search ends on a sustainable rate no higher than
+// that, and every probe is kept with its result file. It is the one search
+// test on real time, end to end; how close the search lands is
+// TestSearchModel's to check, on modelled probes. Here the driver and the
+// recorder share the machine with the engine, so the bound below is loose
+// enough for a machine three times slower (or as loaded) as the one it was
+// written on: at least a third of the capacity, and never above it by more
+// than the search's precision, which no machine speed can explain.
 func TestBenchFindsKnownCapacity(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real runs take about 15s")
@@ -375,8 +381,8 @@ cells:
 	}
 	t.Logf("probes:\n  %s", strings.Join(trail, "\n  "))
 	got := rep.Search.Sustainable
-	if rel := math.Abs(got-cappedCapacity) / cappedCapacity; rel > 0.05 {
-		t.Errorf("sustainable %.0f records/s, capacity %d: off by %.1f%%", got, cappedCapacity, 100*rel)
+	if ratio := got / cappedCapacity; ratio < 1.0/3 || ratio > 1.05 {
+		t.Errorf("sustainable %.0f records/s, capacity %d: %.2f of it, want between 1/3 and 1.05", got, cappedCapacity, ratio)
 	}
 	if rep.Search.Probes[0].Role != resultfile.RoleCalibration {
 		t.Errorf("first run %s, want the calibration", rep.Search.Probes[0].Role)

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -76,7 +77,12 @@ func TestOpenErrorRefusesTopology(t *testing.T) {
 }
 
 // TestActivateDeactivate checks that a deactivated spout is not polled,
-// that its Activate and Deactivate are called, and that it resumes.
+// that its Activate and Deactivate are called, and that it resumes. The
+// spout itself counts NextTuple calls made while it is not active: Storm
+// calls Deactivate and NextTuple on the executor's goroutine, so a call
+// after Deactivate and before the next Activate is seen whenever it is
+// made, and Activate can only be called in a later round than the one
+// that deactivated the spout.
 func TestActivateDeactivate(t *testing.T) {
 	checkGoroutines(t)
 	log, sink := newSpoutLog(), newSinkLog()
@@ -86,27 +92,28 @@ func TestActivateDeactivate(t *testing.T) {
 	}
 	waitUntil(t, 5*time.Second, "activation", log.active.Load)
 	waitUntil(t, 5*time.Second, "tuples", func() bool { return sink.total() > 100 })
-	if err := c.Deactivate("t"); err != nil {
-		t.Fatal(err)
-	}
-	waitUntil(t, 5*time.Second, "Deactivate", func() bool { return !log.active.Load() })
-	calls := log.calls.Load()
-	time.Sleep(20 * time.Millisecond)
-	if got := log.calls.Load(); got != calls {
-		t.Fatalf("NextTuple called %d times while deactivated", got-calls)
-	}
-	if m, _ := c.Metrics("t"); m.Status != "INACTIVE" {
-		t.Fatalf("status %q", m.Status)
-	}
-	if err := c.Activate("t"); err != nil {
-		t.Fatal(err)
-	}
-	waitUntil(t, 5*time.Second, "NextTuple again", func() bool { return log.calls.Load() > calls })
-	log.mu.Lock()
-	activations := log.activations
-	log.mu.Unlock()
-	if activations != 2 {
-		t.Fatalf("Activate called %d times, want 2 (start and reactivation)", activations)
+	for cycle := 1; cycle <= 3; cycle++ {
+		if err := c.Deactivate("t"); err != nil {
+			t.Fatal(err)
+		}
+		waitUntil(t, 5*time.Second, "Deactivate", func() bool { return !log.active.Load() })
+		if m, _ := c.Metrics("t"); m.Status != "INACTIVE" {
+			t.Fatalf("status %q", m.Status)
+		}
+		calls := log.calls.Load()
+		if err := c.Activate("t"); err != nil {
+			t.Fatal(err)
+		}
+		waitUntil(t, 5*time.Second, "NextTuple again", func() bool { return log.calls.Load() > calls })
+		if n := log.callsInactive.Load(); n != 0 {
+			t.Fatalf("cycle %d: NextTuple called %d times while the spout was deactivated", cycle, n)
+		}
+		log.mu.Lock()
+		activations := log.activations
+		log.mu.Unlock()
+		if activations != cycle+1 {
+			t.Fatalf("Activate called %d times, want %d (start and %d reactivations)", activations, cycle+1, cycle)
+		}
 	}
 }
 
@@ -183,14 +190,27 @@ func TestMaxSpoutPending(t *testing.T) {
 	if err := c.SubmitTopology("t", conf, b.CreateTopology()); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, 5*time.Second, "25 tuples", func() bool { return g.count() >= 25 })
-	time.Sleep(20 * time.Millisecond)
+	// The spout's skip metric says it has found itself at the limit and
+	// waited; once nothing is in flight, every tuple it emitted before
+	// that has reached the gate.
+	waitUntil(t, 5*time.Second, "the spout to wait at max.spout.pending", func() bool {
+		m, _ := c.Metrics("t")
+		for _, cm := range m.Components {
+			if cm.Component == "s" {
+				return cm.SkippedMaxSpoutMs > 0
+			}
+		}
+		return false
+	})
+	waitQuiescent(t, c, "t")
 	if got := g.count(); got != 25 {
 		t.Fatalf("spout emitted %d tuples with max.spout.pending 25", got)
 	}
 	m, _ := c.Metrics("t")
-	if p := m.Components[len(m.Components)-1].Pending; p != 25 {
-		t.Fatalf("spout pending %d, want 25 (%+v)", p, m.Components)
+	for _, cm := range m.Components {
+		if cm.Component == "s" && (cm.Pending != 25 || cm.Emitted["default"] != 25) {
+			t.Fatalf("spout pending %d, emitted %d, want 25 and 25", cm.Pending, cm.Emitted["default"])
+		}
 	}
 	g.set(true)
 	clock.Advance(time.Second) // a tick releases the held tuples
@@ -301,35 +321,79 @@ func (s *panickySpout) NextTuple() {
 	s.numberSpout.NextTuple()
 }
 
-// TestKillWaitsForTrees kills a topology while its trees are held open;
-// the kill's wait lets them complete once the bolt releases them.
+// permitBolt holds every tuple and, on each tick, acks as many of the
+// held ones as the test has permitted so far.
+type permitBolt struct {
+	BaseRichBolt
+	Permits *atomic.Int64 // tuples the bolt may ack in all
+	Held    *atomic.Int64 // tuples received and not yet acked
+	c       *OutputCollector
+	held    []*Tuple
+	acked   int64
+}
+
+func (b *permitBolt) Prepare(_ Config, _ *TopologyContext, c *OutputCollector) error {
+	b.c = c
+	return nil
+}
+
+func (b *permitBolt) Execute(t *Tuple) {
+	if !IsTick(t) {
+		b.held = append(b.held, t)
+		b.Held.Add(1)
+		return
+	}
+	for len(b.held) > 0 && b.acked < b.Permits.Load() {
+		b.c.Ack(b.held[0])
+		b.held = b.held[1:]
+		b.acked++
+		b.Held.Add(-1)
+	}
+}
+
+func (b *permitBolt) DeclareOutputFields(OutputFieldsDeclarer) {}
+
+// TestKillWaitsForTrees kills a topology while its trees are held open:
+// the kill deactivates the spout and then waits, with the executors still
+// running, while any tree is incomplete. The bolt completes all trees but
+// one while the kill waits, which proves the topology still runs; with
+// one tree open the kill must not have returned (its wait, 60 s, is far
+// off); it returns once the last tree completes.
 func TestKillWaitsForTrees(t *testing.T) {
 	checkGoroutines(t)
-	log, g := newSpoutLog(), &gate{}
+	const n = 50
+	log := newSpoutLog()
+	var permits, held atomic.Int64
 	b := NewTopologyBuilder()
-	b.SetSpout("s", &numberSpout{N: 50, Tracked: true, Log: log}, 1)
-	b.SetBolt("gate", &gateBolt{Gate: g}, 1).ShuffleGrouping("s")
+	b.SetSpout("s", &numberSpout{N: n, Tracked: true, Log: log}, 1)
+	b.SetBolt("hold", &permitBolt{Permits: &permits, Held: &held}, 1).ShuffleGrouping("s")
 	conf := Config{}
 	conf.SetTickTupleFreqSecs(1)
-	c := newCluster(t)
+	clock := NewManualClock(time.Unix(0, 0))
+	c := newCluster(t, WithClock(clock))
 	if err := c.SubmitTopology("t", conf, b.CreateTopology()); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, 5*time.Second, "50 tuples held", func() bool { return g.count() >= 50 })
-	done := make(chan error)
-	go func() { done <- c.KillTopologyWithOpts("t", KillOptions{WaitSecs: 5}) }()
-	time.Sleep(10 * time.Millisecond)
+	waitUntil(t, 5*time.Second, "every tuple held", func() bool { return held.Load() == n })
+	done := make(chan error, 1)
+	go func() { done <- c.KillTopologyWithOpts("t", KillOptions{WaitSecs: 60}) }()
+	// The running spout executor calls Deactivate once the kill began.
+	waitUntil(t, 5*time.Second, "the kill to deactivate the spout", func() bool { return !log.active.Load() })
+	permits.Store(n - 1)
+	clock.Advance(time.Second) // a tick lets the bolt ack
+	waitUntil(t, 5*time.Second, "all trees but one to complete", func() bool { return log.ackedCount() == n-1 })
 	select {
 	case err := <-done:
-		t.Fatalf("kill returned (%v) with trees in flight", err)
+		t.Fatalf("kill returned (%v) with a tree in flight", err)
 	default:
 	}
-	g.set(true)
+	permits.Store(n)
+	clock.Advance(time.Second)
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if log.ackedCount() != 50 {
-		t.Fatalf("%d of 50 trees completed before the kill finished", log.ackedCount())
+	if got := log.ackedCount(); got != n {
+		t.Fatalf("%d of %d trees completed before the kill finished", got, n)
 	}
 }
 

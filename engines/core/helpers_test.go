@@ -22,6 +22,46 @@ func waitUntil(t testing.TB, timeout time.Duration, what string, cond func() boo
 	}
 }
 
+// waitQuiescent waits until nothing is in flight in the topology: every
+// batch handed to the transport has been processed, and every batch that
+// processing emitted too. Whatever the test caused so far (executes, acks,
+// tree completions, spout callbacks) has then happened, so a check that
+// something did not happen can be made without sleeping. It is meant for
+// topologies whose spouts have stopped emitting.
+func waitQuiescent(t testing.TB, c *LocalCluster, name string) {
+	t.Helper()
+	tp, err := c.get(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 5*time.Second, "nothing in flight", func() bool { return tp.inflight.Load() == 0 })
+}
+
+// waitSpent waits until every spout task of the topology has said it has
+// nothing more to emit (FiniteSpout.Exhausted, seen by its executor after a
+// round that emitted nothing) and then nothing is in flight: everything
+// any spout will ever emit has been processed downstream. A restarted
+// spout task counts afresh, so a spout that would emit again after a
+// worker restart is waited for too.
+func waitSpent(t testing.TB, c *LocalCluster, name string) {
+	t.Helper()
+	tp, err := c.get(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 5*time.Second, "exhausted spouts and nothing in flight", func() bool {
+		tp.mu.Lock()
+		tasks := tp.tasks
+		tp.mu.Unlock()
+		for _, tk := range tasks {
+			if tk != nil && tk.spout != nil && (tk.finite == nil || !tk.exhausted.Load()) {
+				return false
+			}
+		}
+		return tp.inflight.Load() == 0
+	})
+}
+
 // checkGoroutines fails the test if goroutines started during it are still
 // running at its end (after its cleanups, which run first).
 func checkGoroutines(t *testing.T) {
@@ -55,7 +95,11 @@ type spoutLog struct {
 	emitted     int
 	activations int
 	calls       atomic.Int64 // NextTuple calls
-	active      atomic.Bool
+	// callsInactive counts NextTuple calls made while the spout was not
+	// active (before its Activate, or between Deactivate and Activate),
+	// which Storm never makes.
+	callsInactive atomic.Int64
+	active        atomic.Bool
 }
 
 func newSpoutLog() *spoutLog {
@@ -105,6 +149,9 @@ func (s *numberSpout) Open(_ Config, ctx *TopologyContext, c *SpoutOutputCollect
 
 func (s *numberSpout) NextTuple() {
 	s.Log.calls.Add(1)
+	if !s.Log.active.Load() {
+		s.Log.callsInactive.Add(1)
+	}
 	var n int
 	switch {
 	case len(s.replay) > 0:

@@ -181,7 +181,9 @@ func TestCountWindows(t *testing.T) {
 func TestCountTumblingAcksOnExpiry(t *testing.T) {
 	r := newWindowRig(t, []string{"n"}, func(b *BaseWindowedBolt) { b.WithTumblingWindow(Count(5)) }, 1)
 	r.send(t, ints(0, 4)...)
-	time.Sleep(5 * time.Millisecond)
+	// Once nothing is in flight, an ack the window bolt sent for these
+	// tuples would have reached the spout.
+	waitQuiescent(t, r.cluster, "w")
 	if n := r.spout.ackedCount(); n != 0 {
 		t.Fatalf("%d tuples acked before their window was evaluated", n)
 	}

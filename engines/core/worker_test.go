@@ -81,7 +81,9 @@ func TestKillWorker(t *testing.T) {
 				t.Fatalf("Prepare called %d times; want 2 at submission and 1 at the restart", got)
 			}
 			if !tracked {
-				time.Sleep(20 * time.Millisecond)
+				// Once the spout is spent and nothing is in flight,
+				// anything the restart let through has reached the sink.
+				waitSpent(t, c, "t")
 				if sink.total() != 0 {
 					t.Fatalf("sink saw %d tuples; all were held or lost", sink.total())
 				}
@@ -89,13 +91,24 @@ func TestKillWorker(t *testing.T) {
 			}
 			// Timeouts fail the lost and the held trees; replays reach the
 			// restarted task, round-robin, until everything got through.
-			for deadline := time.Now().Add(20 * time.Second); sink.distinct() < n; {
-				if time.Now().After(deadline) {
-					t.Fatalf("only %d of %d values got through after replays", sink.distinct(), n)
-				}
-				clock.Advance(30 * time.Second)
-				time.Sleep(2 * time.Millisecond)
+			// The clock moves on by a message timeout only once the
+			// topology has settled after the last move: no replay left to
+			// emit and nothing in flight.
+			settled := func() bool {
+				log.mu.Lock()
+				replays := log.emitted - n
+				log.mu.Unlock()
+				return log.failedTotal() == replays && tp.inflight.Load() == 0
 			}
+			waitUntil(t, 20*time.Second, "every value through the restarted task", func() bool {
+				if sink.distinct() == n {
+					return true
+				}
+				if settled() {
+					clock.Advance(30 * time.Second)
+				}
+				return false
+			})
 			if log.failedTotal() == 0 {
 				t.Fatal("nothing failed, so nothing was replayed")
 			}

@@ -1,6 +1,7 @@
 package microbatch
 
 import (
+	"fmt"
 	"math"
 	"sync"
 	"testing"
@@ -35,85 +36,177 @@ func TestPIDRateEstimator(t *testing.T) {
 	}
 }
 
-// floodReceiver stores 200 records every millisecond of real time: a source
-// of 200,000 records/s, four times faster than the job below.
-type floodReceiver struct {
-	BaseReceiver[int]
-	wg sync.WaitGroup
-}
-
-func (r *floodReceiver) OnStart() {
-	done := r.Done()
-	r.wg.Go(func() {
-		chunk := make([]int, 200)
-		tick := time.NewTicker(time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-			}
-			if r.StoreMany(chunk, nil) != nil {
-				return
-			}
-		}
-	})
-}
-
-func (r *floodReceiver) OnStop() { r.wg.Wait() }
-
-// floodRun runs a job that takes 20 µs per record (50,000 records/s) behind
-// a flooding receiver for the given time, and returns its batches.
-func floodRun(t *testing.T, backpressure bool, run time.Duration) []BatchInfo {
-	conf := NewConf().Set(ConfBlockInterval, "20ms")
+// floodModel runs a job that takes 20 µs per record (50,000 records/s)
+// behind a source offering 200,000 records/s, four times more, batch after
+// batch of 100 ms, on simulated time: each batch receives what the source
+// offers during its interval, capped by the rate limit in force when the
+// interval began; batches run one at a time, so a batch waits (scheduling
+// delay) while the one before it runs. With backpressure the limit is what
+// a real rateController with Spark's default PID estimator published from
+// the batches completed so far, starting at twice what the job can take.
+// It returns the batches as the listener bus reports them, and the limits
+// in force, batch by batch.
+func floodModel(backpressure bool, batches int) ([]BatchInfo, []float64) {
+	const (
+		interval   = 100 * time.Millisecond
+		sourceRate = 200_000.0
+		perRecord  = 20 * time.Microsecond
+	)
+	start := time.Unix(1e9, 0)
+	limit := math.Inf(1)
+	var pending []BatchInfo // completed later than the current time
+	var rc *rateController
 	if backpressure {
-		// Start at twice what the job can take, so the estimator has to
-		// act, without the unbounded first batch (SPARK-18580).
-		conf.Set(ConfBackpressure, "true").Set(ConfInitialRate, "100000")
+		limit = 100_000
+		rc = &rateController{streamID: 0, estimator: NewPIDRateEstimator(interval, 1.0, 0.2, 0.0, 100),
+			publish: func(r float64) { limit = r }}
 	}
-	ssc, err := NewStreamingContext(conf, 100*time.Millisecond)
-	if err != nil {
-		t.Fatal(err)
+	var out []BatchInfo
+	var limits []float64
+	free := start // when the job is free to start the next batch
+	for k := 1; k <= batches; k++ {
+		from := start.Add(time.Duration(k-1) * interval)
+		// Batches that completed by the start of this interval have
+		// published their rates.
+		kept := pending[:0]
+		for _, b := range pending {
+			if !b.ProcessingEndTime.After(from) {
+				if rc != nil {
+					rc.OnBatchCompleted(b)
+				}
+				out = append(out, b)
+				continue
+			}
+			kept = append(kept, b)
+		}
+		pending = kept
+		limits = append(limits, limit)
+		n := int64(math.Min(sourceRate, limit) * interval.Seconds())
+		at := from.Add(interval)
+		begin := at
+		if free.After(begin) {
+			begin = free
+		}
+		end := begin.Add(time.Duration(n) * perRecord)
+		free = end
+		pending = append(pending, BatchInfo{
+			BatchTime: TimeOf(at), SubmissionTime: at, ProcessingStartTime: begin, ProcessingEndTime: end,
+			StreamIDToInputInfo: map[int]StreamInputInfo{0: {InputStreamID: 0, NumRecords: n}},
+		})
 	}
-	c := newBatchCounter(ssc)
-	ReceiverStream[int](ssc, &floodReceiver{}).ForeachRDD(func(r *rdd.RDD[int], _ Time) error {
-		n, err := r.Count()
-		time.Sleep(time.Duration(n) * 20 * time.Microsecond)
-		return err
-	})
-	if err := ssc.Start(); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(run)
-	ssc.Stop(false)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]BatchInfo(nil), c.batches...)
+	return append(out, pending...), limits
 }
 
 // TestBackpressureBoundsSchedulingDelay floods a job four times faster than
-// it can process: without backpressure the queue of batches grows for as
-// long as the run lasts; with Spark's PID estimator the receiver is slowed to
-// what the job can take and the scheduling delay stays bounded.
+// it can process, on simulated time: without backpressure the queue of
+// batches grows for as long as the run lasts; with Spark's PID estimator the
+// input is slowed to what the job can take and the scheduling delay stays
+// bounded.
 func TestBackpressureBoundsSchedulingDelay(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs for seconds of real time")
-	}
-	without := floodRun(t, false, 3*time.Second)
-	with := floodRun(t, true, 3*time.Second)
-	if len(without) < 3 || len(with) < 10 {
-		t.Fatalf("too few batches: %d without, %d with backpressure", len(without), len(with))
-	}
+	const batches = 60 // 6 s
+	without, _ := floodModel(false, batches)
+	with, limits := floodModel(true, batches)
 	last := without[len(without)-1]
-	if last.SchedulingDelay() < 500*time.Millisecond {
+	if last.SchedulingDelay() < 3*time.Second {
 		t.Fatalf("without backpressure the last batch waited %v; the flood should have queued batches", last.SchedulingDelay())
+	}
+	for i := 1; i < len(without); i++ {
+		if without[i].SchedulingDelay() < without[i-1].SchedulingDelay() {
+			t.Fatalf("without backpressure the delay fell from %v to %v at batch %d", without[i-1].SchedulingDelay(), without[i].SchedulingDelay(), i+1)
+		}
 	}
 	var worst time.Duration
 	for _, b := range with[len(with)*2/3:] {
 		worst = max(worst, b.SchedulingDelay())
 	}
-	if worst > last.SchedulingDelay()/2 {
+	if worst > 100*time.Millisecond {
 		t.Fatalf("with backpressure the scheduling delay reached %v in the last third (without: %v)", worst, last.SchedulingDelay())
+	}
+	for _, r := range limits[len(limits)*2/3:] {
+		if r < 40_000 || r > 60_000 {
+			t.Fatalf("with backpressure the input was held to %.0f records/s in the last third, want about the 50,000 the job takes (limits %v)", r, limits)
+		}
+	}
+}
+
+// pushReceiver stores each block the test sends, reliably (StoreBlock), and
+// says when it is stored.
+type pushReceiver struct {
+	BaseReceiver[int]
+	blocks chan []int
+	stored chan struct{}
+	wg     sync.WaitGroup
+}
+
+func (r *pushReceiver) OnStart() {
+	done := r.Done()
+	r.wg.Go(func() {
+		for {
+			select {
+			case <-done:
+				return
+			case b := <-r.blocks:
+				if r.StoreBlock(b, nil) != nil {
+					return
+				}
+				r.stored <- struct{}{}
+			}
+		}
+	})
+}
+
+func (r *pushReceiver) OnStop() { r.wg.Wait() }
+
+// TestBackpressureRateFollowsBatchTimings checks the engine's wiring of
+// backpressure on a manual clock: after each batch, the rate the receiver is
+// held to is what Spark's PID estimator computes from that batch's timings
+// as the engine recorded them. The job's work moves the clock (a cost per
+// record that changes from batch to batch), so the processing delays, and
+// with them the rates, are known exactly: the first batch only seeds the
+// estimator, then the rate follows the job, 50,000, 25,000 and 100,000
+// records/s.
+func TestBackpressureRateFollowsBatchTimings(t *testing.T) {
+	const initial = 1e6
+	h := newHarness(t, 100*time.Millisecond, NewConf().Set(ConfBlockInterval, "20ms").
+		Set(ConfBackpressure, "true").Set(ConfInitialRate, "1000000"))
+	steps := []struct {
+		records int
+		cost    time.Duration // per record
+		rate    float64       // the receiver's rate once the batch completed
+	}{
+		{1000, 20 * time.Microsecond, initial},
+		{1000, 20 * time.Microsecond, 50_000},
+		{2000, 40 * time.Microsecond, 25_000},
+		{500, 10 * time.Microsecond, 100_000},
+	}
+	recv := &pushReceiver{blocks: make(chan []int), stored: make(chan struct{})}
+	var batch int // the job's batches, one at a time
+	ReceiverStream[int](h.ssc, recv).ForeachRDD(func(r *rdd.RDD[int], _ Time) error {
+		n, err := r.Count()
+		if n > 0 {
+			h.clock.Advance(time.Duration(n) * steps[batch].cost)
+			batch++
+		}
+		return err
+	})
+	h.start()
+	sup := h.ssc.tracker.sups[0].(*receiverSupervisor[int])
+	if got := sup.limiter.currentRate(); got != initial {
+		t.Fatalf("receiver rate %v before any batch, want the initial %v", got, initial)
+	}
+	for k, s := range steps {
+		recv.blocks <- make([]int, s.records)
+		<-recv.stored
+		h.clock.Set(h.batchTime(k + 1).AsTime())
+		h.counter.waitBatches(t, k+1)
+		h.counter.mu.Lock()
+		b := h.counter.batches[k]
+		h.counter.mu.Unlock()
+		if n, d := b.NumRecords(), b.ProcessingDelay(); n != int64(s.records) || d != time.Duration(s.records)*s.cost {
+			t.Fatalf("batch %d: %d records in %v, want %d in %v", k+1, n, d, s.records, time.Duration(s.records)*s.cost)
+		}
+		h.counter.waitFor(t, fmt.Sprintf("the receiver's rate after batch %d to be %v", k+1, s.rate), func() bool {
+			return sup.limiter.currentRate() == s.rate
+		})
 	}
 }

@@ -13,7 +13,10 @@ import (
 // strictly increasing txids, keeps up to topology.max.spout.pending batches
 // in flight, starts a batch at most every
 // topology.trident.batch.emit.interval.millis, and commits them one at a
-// time in txid order:
+// time in txid order. The interval is measured on the job's clock (the
+// one its engines/core cluster runs on), read at every poll as Storm's
+// throttler reads its Time, so a test that moves a core.ManualClock sees a
+// batch start exactly when one is due:
 //
 //   - a $batch tuple [tx] starts a batch. It is tracked by the acker, and
 //     every tuple of the batch is anchored to it, so its ack means that

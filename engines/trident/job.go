@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/core"
@@ -30,7 +29,7 @@ type Job struct {
 	txState  txstate.TransactionalState
 	ownState bool // txState was given by WithTransactionalState
 	txWhere  string
-	clock    func() time.Time
+	clock    core.Clock
 
 	// extra are the settings JobFor chose outside the Storm configuration
 	// (the batch size, the state kind), recorded with it.
@@ -56,9 +55,14 @@ func WithTransactionalState(s txstate.TransactionalState) JobOption {
 	return func(j *Job) { j.txState, j.ownState = s, true }
 }
 
-// WithClock makes the batch coordinators read time from now, for tests
-// that drive the batch emit interval.
-func WithClock(now func() time.Time) JobOption { return func(j *Job) { j.clock = now } }
+// WithClock runs the job on clock instead of the wall clock: the batch
+// coordinators time topology.trident.batch.emit.interval.millis and the
+// windows by it, and the engines/core cluster under the job its message
+// timeouts and ticks, as Storm's simulated time drives a whole local
+// cluster. A test gives a core.ManualClock and moves it by hand: a new
+// batch starts when the clock has moved an emit interval past the last
+// one's start, and not before.
+func WithClock(clock core.Clock) JobOption { return func(j *Job) { j.clock = clock } }
 
 // NewJob returns a job that submits the topology build returns under name
 // with conf, a Storm configuration with Trident's keys among engines/core's.
@@ -72,7 +76,7 @@ func NewJob(name string, conf core.Config, build func(src engines.Source, sink e
 	if err != nil {
 		return nil, err
 	}
-	j := &Job{name: name, conf: conf, tconf: tconf, coreConf: coreConf, build: build, clock: time.Now}
+	j := &Job{name: name, conf: conf, tconf: tconf, coreConf: coreConf, build: build, clock: core.WallClock{}}
 	for _, o := range opts {
 		o(j)
 	}
@@ -167,11 +171,11 @@ func (j *Job) Run(ctx context.Context, src engines.Source, sink engines.Sink) er
 	if err != nil {
 		return fmt.Errorf("build trident topology %q: %w", j.name, err)
 	}
-	c, err := topo.compile(&compileOptions{txState: j.txState, clock: j.clock, tconf: j.tconf})
+	c, err := topo.compile(&compileOptions{txState: j.txState, clock: j.clock.Now, tconf: j.tconf})
 	if err != nil {
 		return err
 	}
-	cluster := core.NewLocalCluster()
+	cluster := core.NewLocalCluster(core.WithClock(j.clock))
 	defer cluster.Shutdown()
 	if err := cluster.SubmitTopology(j.name, j.coreConf, c.topology); err != nil {
 		return err

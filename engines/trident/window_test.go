@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/streambench/streambench/engines/core"
 	"github.com/streambench/streambench/engines/trident"
 	"github.com/streambench/streambench/engines/trident/builtin"
 	"github.com/streambench/streambench/engines/trident/spout"
@@ -50,7 +51,7 @@ func TestCountWindows(t *testing.T) {
 // tick advances the clock by step at every tuple: tuple i arrives at
 // start + i*step.
 type tick struct {
-	c    *fakeClock
+	c    *core.ManualClock
 	step time.Duration
 }
 
@@ -72,9 +73,12 @@ func TestDurationWindows(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			clock := &fakeClock{now: time.Unix(1000, 0)}
+			clock := core.NewManualClock(time.Unix(1000, 0))
 			var out collected
-			runTopologyWith(t, nil, []trident.JobOption{trident.WithClock(clock.Now)}, func() (*trident.TridentTopology, error) {
+			// The clock also drives the cluster's message timeouts: a
+			// long one keeps the 30 s the tuples span from expiring a
+			// batch.
+			runTopologyWith(t, core.Config{core.TopologyMessageTimeoutSecs: 600}, []trident.JobOption{trident.WithClock(clock)}, func() (*trident.TridentTopology, error) {
 				topo := trident.NewTridentTopology()
 				s := topo.NewStream("n", spout.NewBatchSpoutExecutor(numbers(10, 1))).Peek(tick{clock, 3 * time.Second})
 				tc.window(s).Peek(&out)

@@ -502,6 +502,7 @@ func CellRunConfig(c *resultfile.CellRecord, rate float64, calibration bool) (Ru
 		Rate: rate, Duration: publish, Warmup: warmup,
 		Conf:    engines.Conf(c.EngineConf).Clone(),
 		Source:  SourceConfig{Name: c.Source, NATSClass: c.NATSClass},
+		Cluster: ClusterConfig{Nodes: c.Nodes, CoresPerNode: c.CoresPerNode, Timing: c.Timing},
 		Backlog: backlog, DrainTimeout: c.DrainTimeout.D(),
 	}
 	cfg.Command = runCommand(c, cfg)
@@ -530,6 +531,15 @@ func runCommand(c *resultfile.CellRecord, cfg RunConfig) []string {
 	}
 	if cfg.Source.NATSClass != "" {
 		cmd = append(cmd, "--nats-class", cfg.Source.NATSClass)
+	}
+	if c := cfg.Cluster; c.Enabled() {
+		cmd = append(cmd, "--nodes", strconv.Itoa(c.Nodes))
+		if c.CoresPerNode > 0 {
+			cmd = append(cmd, "--cores-per-node", strconv.Itoa(c.CoresPerNode))
+		}
+		if c.Timing != "" {
+			cmd = append(cmd, "--timing", c.Timing)
+		}
 	}
 	// A setting with a shorthand flag is written with it (--batch-interval
 	// 1s); any other as --conf key=value.

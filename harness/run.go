@@ -9,10 +9,12 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/streambench/streambench/engines"
+	"github.com/streambench/streambench/engines/core"
 	"github.com/streambench/streambench/harness/resultfile"
 	"github.com/streambench/streambench/workloads"
 )
@@ -56,6 +58,8 @@ type RunConfig struct {
 	Clock Clock
 	// Started, when set, is called once setup is done and the run begins.
 	Started func()
+	// Cluster, when enabled, runs the engine on a cluster of processes.
+	Cluster ClusterConfig
 }
 
 // Measurement is a finished run: its result and the histograms behind it,
@@ -115,6 +119,17 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Cluster.Enabled() {
+		// One worker process per node unless the topology asks otherwise,
+		// so that "per node" means what it says.
+		if _, ok := cfg.Conf[core.TopologyWorkers]; !ok {
+			cfg.Conf = cfg.Conf.Clone()
+			if cfg.Conf == nil {
+				cfg.Conf = engines.Conf{}
+			}
+			cfg.Conf[core.TopologyWorkers] = strconv.Itoa(cfg.Cluster.Nodes)
+		}
+	}
 	opts := engines.Options{Parallelism: cfg.Parallelism, Guarantee: cfg.Guarantee, Conf: cfg.Conf}
 	eventRate := cfg.Rate
 	if eventRate == 0 {
@@ -138,6 +153,16 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 	defer ol.close()
 	if ol.maxBacklog > 0 {
 		backlog = min(backlog, ol.maxBacklog)
+	}
+	var cr *clusterRun
+	if cfg.Cluster.Enabled() {
+		if cr, err = deploy(ctx, cfg, w, opts, eventRate, ol); err != nil {
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("%w before the run started: %w", ErrInterrupted, ctx.Err())
+			}
+			return nil, err
+		}
+		defer cr.stop()
 	}
 
 	// The plan starts shortly after setup; if setup overran the start,
@@ -175,6 +200,11 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 		cfg.Started()
 	}
 	src := ol.Log
+	if cr != nil {
+		cl := newClusterLog(ol.Log, cr)
+		defer cl.close()
+		src, eng = cl, cr.engine(eng)
+	}
 	rec := NewRecorder(cfg.Clock)
 	drv := NewDriver(DriverConfig{Rate: cfg.Rate, Records: cfg.Records, Duration: cfg.Duration, Backlog: backlog}, src, cfg.Clock, start)
 	warmup := time.Duration((int64(cfg.Warmup) + int64(time.Second) - 1) / int64(time.Second) * int64(time.Second))
@@ -188,7 +218,7 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 		Schema:         resultfile.SchemaVersion,
 		Command:        cfg.Command,
 		StartedAt:      time.Unix(0, start).UTC(),
-		Environment:    CaptureEnvironment(1),
+		Environment:    CaptureEnvironment(max(cfg.Cluster.Nodes, 1)),
 		Engine:         cfg.Engine,
 		EngineSettings: eng.Settings(),
 		Workload:       cfg.Workload,
@@ -222,6 +252,9 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 		res.SendsDropped = d.Dropped()
 	}
 	figures(res, m, src, got)
+	if cr != nil {
+		cr.result(res)
+	}
 	meas := &Measurement{Result: res, intervals: m.intervals, err: m.encodeErr}
 	if ctx.Err() != nil {
 		if runErr == nil {
@@ -416,6 +449,9 @@ func figures(res *resultfile.Result, m *meter, src Log, got recorded) {
 func (cfg *RunConfig) check() error {
 	bad := func(format string, a ...any) error { return &UsageError{Msg: fmt.Sprintf(format, a...)} }
 	if err := cfg.Source.check(); err != nil {
+		return err
+	}
+	if err := cfg.Cluster.check(cfg); err != nil {
 		return err
 	}
 	switch {

@@ -15,6 +15,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/streambench/streambench/cluster/coord"
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/harness/resultfile"
 )
@@ -382,7 +383,7 @@ func kindName(n *yaml.Node) string {
 
 // settingKeys are the keys of resultfile.CellSettings, in the order the README lists
 // them.
-var settingKeys = append(append([]string{"guarantee", "seed", "partitions", "parallelism", "params", "source", "nats_class", "engine_conf"},
+var settingKeys = append(append([]string{"guarantee", "seed", "partitions", "parallelism", "params", "source", "nats_class", "nodes", "cores_per_node", "timing", "engine_conf"},
 	engineFlagSpellings()...), "config_file", "latency_bound", "probe", "warmup", "calibrate", "start", "step", "precision",
 	"max_probes", "lag_slope", "latency_slope", "send_rate", "backlog", "drain_timeout", "loads", "load_probe")
 
@@ -451,6 +452,18 @@ func (p *suiteParser) setting(k, v *yaml.Node, prefix string, s *resultfile.Cell
 				err = p.errf(v.Line, key, "%v", cerr)
 			}
 			s.NATSClass = class
+		}
+	case "nodes":
+		s.Nodes, err = p.intIn(v, key, 0, MaxNodes)
+	case "cores_per_node":
+		s.CoresPerNode, err = p.intIn(v, key, 0, 1024)
+	case "timing":
+		var t string
+		if t, err = p.str(v, key); err == nil {
+			if _, terr := coord.TimingProfile(t); terr != nil {
+				err = p.errf(v.Line, key, "%v", terr)
+			}
+			s.Timing = t
 		}
 	case "engine_conf":
 		if v.Kind != yaml.MappingNode {

@@ -35,6 +35,7 @@ type runFlags struct {
 	drainTimeout     time.Duration
 	cpuProfile       string
 	source           harness.SourceConfig
+	cluster          harness.ClusterConfig
 	configFile       string
 	conf             []string
 	// engineFlags holds the engines' spellings of their settings
@@ -126,6 +127,9 @@ func parseRun(args []string, stdio Stdio) (*runFlags, harness.RunConfig, error) 
 	fs.StringVar(&f.source.NATSURL, "nats-url", "", "jetstream: an external nats-server started with -js (default: one embedded in this process, on 127.0.0.1)")
 	fs.StringVar(&f.source.NATSStore, "nats-store", "", "jetstream: the embedded server's store, file (default) or memory")
 	fs.StringVar(&f.source.NATSClass, "nats-class", "", "jetstream: the kind of source it plays, log (default: replayable, read by offset), queue (acks and redelivery) or feed (fire and forget)")
+	fs.IntVar(&f.cluster.Nodes, "nodes", 0, fmt.Sprintf("run on a cluster of this many nodes on this machine: a master and N agents as processes, each agent starting its worker processes, coordinated through the JetStream server (implies --source jetstream; 1 to %d; default 0: local mode, in this process)", harness.MaxNodes))
+	fs.IntVar(&f.cluster.CoresPerNode, "cores-per-node", 0, "with --nodes: pin each node's processes to this many cores, with GOMAXPROCS to match (default 0: not pinned)")
+	fs.StringVar(&f.cluster.Timing, "timing", "", "with --nodes: the cluster's heartbeat and timeout profile, default (Storm's: worker heartbeat 1s, worker timeout 30s) or fast (divided by ten, for tests)")
 	fs.StringVar(&f.configFile, "config", "", "file of engine settings in the engine's own format: storm.yaml for core and trident")
 	fs.StringArrayVar(&f.conf, "conf", nil, "engine setting key=value in the engine's own vocabulary, repeatable (topology.max.spout.pending=1000; see 'streambench list --engine NAME')")
 	f.engineFlags = map[string]*string{}
@@ -238,11 +242,14 @@ func (f *runFlags) config(args []string) (harness.RunConfig, error) {
 	if err != nil {
 		return harness.RunConfig{}, err
 	}
+	if f.cluster.Nodes != 0 && !f.fs.Changed("source") {
+		f.source.Name = "jetstream" // a cluster's workers read a durable log
+	}
 	return harness.RunConfig{
 		Engine: f.engine, Workload: f.workload, Params: params,
 		Seed: f.seed, Partitions: partitions, Parallelism: f.parallelism, Guarantee: g,
 		Rate: rate, Records: f.records, Duration: f.duration, Warmup: f.warmup,
-		Conf: conf, Backlog: f.backlog, DrainTimeout: f.drainTimeout, Source: f.source,
+		Conf: conf, Backlog: f.backlog, DrainTimeout: f.drainTimeout, Source: f.source, Cluster: f.cluster,
 		Command: append([]string{"streambench", "run"}, args...),
 	}, nil
 }
@@ -372,6 +379,21 @@ func printSummary(w io.Writer, r *resultfile.Result, out string) {
 	fmt.Fprintf(w, "  throughput    %s records/s  (%s per node, %s per core; %s outputs/s, %s/s)\n",
 		count(t.RecordsPerSecond), count(t.RecordsPerSecondPerNode), count(t.RecordsPerSecondPerCore),
 		count(t.OutputsPerSecond), bytesize(t.BytesPerSecond))
+	if c := r.Cluster; c != nil {
+		pinned := "not pinned to cores"
+		if n := r.Environment.CoresPerNode; n > 0 {
+			pinned = fmt.Sprintf("%d cores each", n)
+			if r.Environment.NodesShareCores {
+				pinned += ", shared between nodes: this machine has too few cores to give each node its own"
+			}
+		}
+		fmt.Fprintf(w, "  cluster       %d nodes (%s), %d worker processes, %s timing; outputs crossed loopback TCP to the harness\n",
+			r.Environment.Nodes, pinned, c.Workers, c.Timing)
+		for _, n := range c.Nodes {
+			fmt.Fprintf(w, "    node %-8s %s records/s  (%s records read, %s outputs, %d workers, %.2fs CPU)\n",
+				n.Node, count(n.RecordsPerSecond), count(float64(n.RecordsRead)), count(float64(n.Outputs)), n.Workers, n.CPUSeconds)
+		}
+	}
 	l := r.Latency
 	fmt.Fprintf(w, "  latency       p50 %s  p90 %s  p99 %s  p99.9 %s  max %s  (%s outputs, from intended send time)\n",
 		micros(l.P50), micros(l.P90), micros(l.P99), micros(l.P999), micros(l.Max), count(float64(l.Count)))

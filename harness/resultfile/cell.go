@@ -36,6 +36,12 @@ type CellSettings struct {
 	// NATSClass is the kind of source JetStream plays: log (when empty),
 	// queue or feed.
 	NATSClass string `yaml:"nats_class" json:"nats_class,omitempty"`
+	// Nodes runs the cell on a cluster of that many nodes on this machine
+	// (0: local mode); CoresPerNode pins each node to that many cores;
+	// Timing is the cluster's heartbeat and timeout profile.
+	Nodes        int    `yaml:"nodes" json:"nodes,omitempty"`
+	CoresPerNode int    `yaml:"cores_per_node" json:"cores_per_node,omitempty"`
+	Timing       string `yaml:"timing" json:"timing,omitempty"`
 	// ConfigFile is the storm.yaml-style file the settings were read from
 	// (core, trident), recorded as given.
 	ConfigFile string `yaml:"config_file" json:"config_file,omitempty"`

@@ -14,5 +14,10 @@ type Environment struct {
 	Cores       int    `json:"cores"`
 	MemoryBytes int64  `json:"memory_bytes"`
 	Nodes       int    `json:"nodes"`
+	// CoresPerNode is how many cores each node's processes were pinned to
+	// in a cluster run (0: not pinned); NodesShareCores says that the
+	// machine had too few cores to give every node its own.
+	CoresPerNode    int  `json:"cores_per_node,omitempty"`
+	NodesShareCores bool `json:"nodes_share_cores,omitempty"`
 	Hostname    string `json:"hostname"`
 }

@@ -65,6 +65,9 @@ type Result struct {
 	// EngineMetrics are the engine's own counters (Storm's component
 	// metrics, Spark's batch delays), stored as the engine reported them.
 	EngineMetrics json.RawMessage `json:"engine_metrics,omitempty"`
+	// Cluster describes a run on a cluster of processes: its nodes and
+	// what each did (absent in local mode).
+	Cluster *ClusterFigures `json:"cluster,omitempty"`
 	// HistogramLog names the .hlog file beside this one: per-second latency
 	// histograms, tagged "latency", in HdrHistogram's log format.
 	HistogramLog string `json:"histogram_log"`
@@ -77,6 +80,29 @@ type Result struct {
 	Interrupted bool `json:"interrupted,omitempty"`
 	// Error says why the run failed, when it did.
 	Error string `json:"error,omitempty"`
+}
+
+// ClusterFigures are the figures of a cluster run: the control plane's
+// timing profile, the topology's worker processes, and each node's share.
+type ClusterFigures struct {
+	Timing  string        `json:"timing"`
+	Workers int           `json:"workers"`
+	Nodes   []NodeFigures `json:"nodes"`
+}
+
+// NodeFigures are one node's part of a cluster run, from its workers'
+// last reports: the CPU time of its worker processes, the records its
+// spouts read, the outputs it sent, and its share of the run's throughput
+// (the run's records per second times the node's share of the records
+// read).
+type NodeFigures struct {
+	Node             string  `json:"node"`
+	Cores            []int   `json:"cores,omitempty"`
+	Workers          int     `json:"workers"`
+	CPUSeconds       float64 `json:"cpu_seconds"`
+	RecordsRead      int64   `json:"records_read"`
+	Outputs          int64   `json:"outputs"`
+	RecordsPerSecond float64 `json:"records_per_second"`
 }
 
 // RateFigures is the offered load asked for and achieved.

@@ -211,3 +211,7 @@ func (c *Conn) DeleteStream(ctx context.Context, name string) error {
 
 // Close closes the connection.
 func (c *Conn) Close() { c.nc.Close() }
+
+// NATS returns the connection's NATS client, for plain subjects beside
+// the streams (the cluster's progress reports).
+func (c *Conn) NATS() *nats.Conn { return c.nc }

@@ -1,0 +1,495 @@
+package harness
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/streambench/streambench/cluster"
+	"github.com/streambench/streambench/cluster/coord"
+	"github.com/streambench/streambench/cluster/transport"
+	"github.com/streambench/streambench/engines"
+	"github.com/streambench/streambench/engines/core"
+	"github.com/streambench/streambench/harness/resultfile"
+	"github.com/streambench/streambench/workloads"
+)
+
+// ClusterConfig makes a run a cluster run: the harness starts a master and
+// Nodes agents as processes on this machine (each agent starting its
+// worker processes), deploys the topology on them, and measures it as it
+// measures a local run: the driver publishes to the JetStream log, every
+// worker's spouts read their partitions of it, and every output comes back
+// to the harness's sink, stamped on arrival.
+type ClusterConfig struct {
+	// Nodes is the number of nodes (agents); 0 is local mode.
+	Nodes int
+	// CoresPerNode pins each node's processes to that many cores, with
+	// GOMAXPROCS set to match (0: not pinned).
+	CoresPerNode int
+	// Timing is the control plane's profile: "default" (Storm's timings)
+	// or "fast" (divided, for tests).
+	Timing string
+}
+
+// Enabled reports whether the run is a cluster run.
+func (c ClusterConfig) Enabled() bool { return c.Nodes > 0 }
+
+// MaxNodes bounds --nodes: every node is an agent process with its own
+// workers on this machine.
+const MaxNodes = 64
+
+// clusterEngines are the engines whose topologies run as cluster workers.
+var clusterEngines = []string{"core"}
+
+func (c ClusterConfig) check(cfg *RunConfig) error {
+	bad := func(format string, a ...any) error { return &UsageError{Msg: fmt.Sprintf(format, a...)} }
+	if c.Nodes == 0 {
+		if c.CoresPerNode != 0 || c.Timing != "" {
+			return bad("--cores-per-node and --timing apply to a cluster run: add --nodes N")
+		}
+		return nil
+	}
+	if c.Nodes < 0 || c.Nodes > MaxNodes {
+		return bad("--nodes %d: must be 1 to %d", c.Nodes, MaxNodes)
+	}
+	if c.CoresPerNode < 0 || c.CoresPerNode > 1024 {
+		return bad("--cores-per-node %d: must be 0 (not pinned) to 1024", c.CoresPerNode)
+	}
+	if c.Timing != "" {
+		if _, err := coord.TimingProfile(c.Timing); err != nil {
+			return bad("--timing %s: %v", c.Timing, err)
+		}
+	}
+	if !slices.Contains(clusterEngines, cfg.Engine) {
+		return bad("--nodes: engine %s does not run on a cluster yet (cluster engines: %v); drop --nodes for a local run", cfg.Engine, clusterEngines)
+	}
+	if cfg.Source.Name != "jetstream" || cfg.Source.Kind() != engines.KindLog {
+		return bad("--nodes: a cluster's workers read the run's input from a JetStream log: add --source jetstream (class log)")
+	}
+	return nil
+}
+
+// clusterRun is a run's cluster: the processes started for it, the
+// topology deployed on them, and the harness's end of their outputs and
+// progress reports.
+type clusterRun struct {
+	cfg      ClusterConfig
+	local    *cluster.Local
+	store    *coord.Store
+	topology string
+	workers  int
+	sinkNode *transport.Node[engines.Output]
+	sinkQ    *engines.Queue[engines.Output]
+	sub      *nats.Subscription
+	timing   coord.Timing
+
+	mu       sync.Mutex
+	progress map[int]workerProgress
+	changed  chan struct{} // closed and replaced on every report
+	received int64         // outputs that reached the harness
+}
+
+// startCluster starts the run's cluster and deploys the engine's topology
+// on it. eng is built for this purpose only, to lay out its executors;
+// job is the payload each worker builds the topology from.
+func startCluster(ctx context.Context, cfg RunConfig, ol *openedLog, eng engines.Engine, job clusterJob) (_ *clusterRun, err error) {
+	layout, ok := eng.(interface {
+		Layout(engines.Source, engines.Sink) ([]core.ExecutorInfo, error)
+	})
+	if !ok {
+		return nil, &UsageError{Msg: fmt.Sprintf("--nodes: engine %s does not run on a cluster", cfg.Engine)}
+	}
+	in := ol.Log.Input()
+	execs, err := layout.Layout(in.Log, engines.SinkFunc(func([]engines.Output) error { return nil }))
+	if err != nil {
+		return nil, err
+	}
+	timing := coord.DefaultTiming()
+	if cfg.Cluster.Timing != "" {
+		timing, _ = coord.TimingProfile(cfg.Cluster.Timing)
+	}
+	var tok [16]byte
+	_, _ = rand.Read(tok[:])
+	token := hex.EncodeToString(tok[:])
+	name := "run-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	cr := &clusterRun{cfg: cfg.Cluster, topology: "topology", timing: timing,
+		progress: map[int]workerProgress{}, changed: make(chan struct{})}
+	defer func() {
+		if err != nil {
+			cr.stop()
+		}
+	}()
+	cr.local, err = cluster.StartLocal(ctx, cluster.LocalOptions{Nodes: cfg.Cluster.Nodes, CoresPerNode: cfg.Cluster.CoresPerNode,
+		NATSURL: job.NATSURL, Token: token, Cluster: name, Timing: timing})
+	if err != nil {
+		return nil, fmt.Errorf("start the cluster: %w", err)
+	}
+	cr.store, err = coord.Dial(ctx, job.NATSURL, "streambench-harness", coord.Options{Cluster: name, Timing: timing})
+	if err != nil {
+		return nil, err
+	}
+
+	cr.sinkQ = engines.NewQueue[engines.Output](64)
+	cr.sinkNode, err = transport.NewNode(transport.Config[engines.Output]{ID: "harness", Token: token,
+		Codec: transport.OutputCodec{}, Local: map[int]*engines.Queue[engines.Output]{0: cr.sinkQ}})
+	if err != nil {
+		return nil, err
+	}
+	job.SinkAddr = cr.sinkNode.Addr().String()
+	job.Progress = "streambench.progress." + name
+	if cr.sub, err = cr.store.Conn().Subscribe(job.Progress, cr.report); err != nil {
+		return nil, fmt.Errorf("subscribe to the workers' progress: %w", err)
+	}
+
+	cr.workers = cfg.Cluster.Nodes
+	if w, ok := cfg.Conf[core.TopologyWorkers]; ok {
+		cr.workers, _ = strconv.Atoi(w)
+	}
+	payload, err := json.Marshal(job)
+	if err != nil {
+		return nil, err
+	}
+	sub := &coord.Submission{Topology: cr.topology, Engine: cfg.Engine, Workers: cr.workers, Payload: payload, Submitted: time.Now()}
+	for i, e := range execs {
+		sub.Executors = append(sub.Executors, coord.Executor{ID: i, Component: e.Component, FirstTask: e.FirstTask, LastTask: e.LastTask})
+	}
+	if err := cr.store.Submit(ctx, sub); err != nil {
+		return nil, err
+	}
+	// The workers start, connect and report before the first record is
+	// published, as a topology is deployed before a benchmark loads it.
+	deadline := time.Now().Add(timing.SupervisorWorkerStartTimeout)
+	for {
+		cr.mu.Lock()
+		n, changed := len(cr.progress), cr.changed
+		var failed string
+		for _, p := range cr.progress {
+			if p.Status.Error != "" {
+				failed = fmt.Sprintf("worker %d on %s: %s", p.Worker, p.Node, p.Status.Error)
+			}
+		}
+		cr.mu.Unlock()
+		if failed != "" {
+			return nil, errors.New(failed)
+		}
+		if n >= cr.workers {
+			return cr, nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Until(deadline)):
+			return nil, fmt.Errorf("the topology's %d workers did not all start within %v (%d reported); the agents' logs say why", cr.workers, timing.SupervisorWorkerStartTimeout, n)
+		}
+	}
+}
+
+// deploy starts the run's cluster and deploys the topology on it, before
+// the run's plan starts.
+func deploy(ctx context.Context, cfg RunConfig, w workloads.Workload, opts engines.Options, eventRate float64, ol *openedLog) (*clusterRun, error) {
+	url, _ := ol.settings["url"].(string)
+	stream, _ := ol.settings["stream"].(string)
+	if url == "" || stream == "" {
+		return nil, errors.New("a cluster run needs a JetStream log with a URL and a stream")
+	}
+	job := clusterJob{Engine: cfg.Engine, Workload: cfg.Workload, Params: cfg.Params, Seed: cfg.Seed, Partitions: cfg.Partitions,
+		Parallelism: cfg.Parallelism, Guarantee: cfg.Guarantee, Conf: opts.Conf, EventStart: cfg.Clock.Now(), EventRate: eventRate,
+		NATSURL: url, Stream: stream}
+	inst, err := w.New(workloads.Config{Seed: job.Seed, Partitions: job.Partitions, Params: job.Params, EventStart: job.EventStart, EventRate: eventRate})
+	if err != nil {
+		return nil, &UsageError{Msg: err.Error()}
+	}
+	eng, err := inst.Pipeline(cfg.Engine, opts)
+	if err != nil {
+		return nil, &UsageError{Msg: fmt.Sprintf("%s on %s: %v", cfg.Workload, cfg.Engine, err)}
+	}
+	return startCluster(ctx, cfg, ol, eng, job)
+}
+
+// result adds the cluster's figures to the run's result.
+func (cr *clusterRun) result(res *resultfile.Result) {
+	f := cr.figures()
+	var read int64
+	for _, n := range f.Nodes {
+		read += n.RecordsRead
+	}
+	for i := range f.Nodes {
+		if read > 0 {
+			f.Nodes[i].RecordsPerSecond = res.Throughput.RecordsPerSecond * float64(f.Nodes[i].RecordsRead) / float64(read)
+		}
+		for _, n := range cr.local.Nodes() {
+			if n.Name == f.Nodes[i].Node {
+				f.Nodes[i].Cores = n.CPUs
+			}
+		}
+	}
+	res.Cluster = f
+	res.Environment.CoresPerNode = cr.cfg.CoresPerNode
+	res.Environment.NodesShareCores = cr.local.SharedCores() != ""
+	if cr.cfg.CoresPerNode > 0 {
+		res.Throughput.RecordsPerSecondPerCore = res.Throughput.RecordsPerSecond / float64(cr.cfg.CoresPerNode*cr.cfg.Nodes)
+	}
+}
+
+// report takes one worker's progress report.
+func (cr *clusterRun) report(m *nats.Msg) {
+	var p workerProgress
+	if err := json.Unmarshal(m.Data, &p); err != nil || p.Worker < 0 || p.Worker >= MaxNodes*64 {
+		return // not a report of this run's workers
+	}
+	cr.mu.Lock()
+	if old, ok := cr.progress[p.Worker]; !ok || p.Seq > old.Seq || p.Seq == 1 {
+		cr.progress[p.Worker] = p
+		close(cr.changed)
+		cr.changed = make(chan struct{})
+	}
+	cr.mu.Unlock()
+}
+
+// snapshot returns the latest report of every worker.
+func (cr *clusterRun) snapshot() (map[int]workerProgress, <-chan struct{}) {
+	cr.mu.Lock()
+	defer cr.mu.Unlock()
+	return maps.Clone(cr.progress), cr.changed
+}
+
+// finished applies the four-counter check to two successive rounds of
+// reports: every worker has reported anew since the first, every spout is
+// exhausted, no tree is pending, nothing is in flight summed over the
+// workers, nothing moved between the rounds, and every output the
+// workers sent has reached the harness.
+func (cr *clusterRun) finished(prev, cur map[int]workerProgress) bool {
+	if len(cur) < cr.workers || len(prev) < cr.workers {
+		return false
+	}
+	var inflight, sent, done, outputs int64
+	for w, p := range cur {
+		q, ok := prev[w]
+		if !ok || p.Seq <= q.Seq || p.Status != q.Status || p.Outputs != q.Outputs {
+			return false
+		}
+		st := p.Status
+		if !st.Exhausted || st.Pending != 0 {
+			return false
+		}
+		inflight += st.Inflight
+		sent += st.Sent
+		done += st.Done
+		outputs += p.Outputs
+	}
+	cr.mu.Lock()
+	received := cr.received
+	cr.mu.Unlock()
+	return inflight == 0 && sent == done && received == outputs
+}
+
+// engine wraps the engine built for the run's settings as the engine the
+// run drives: the cluster.
+func (cr *clusterRun) engine(eng engines.Engine) engines.Engine {
+	return &clusterEngine{cr: cr, local: eng}
+}
+
+// clusterEngine is the deployed topology as the run's engine: RunInput
+// forwards the workers' outputs to the run's sink and returns once the
+// workers report that everything has been processed.
+type clusterEngine struct {
+	cr    *clusterRun
+	local engines.Engine
+}
+
+func (e *clusterEngine) Settings() engines.Settings {
+	s := e.local.Settings()
+	out := make(engines.Settings, len(s)+8)
+	maps.Copy(out, s)
+	out["cluster.nodes"] = e.cr.cfg.Nodes
+	out["cluster.workers"] = e.cr.workers
+	out["cluster.cores.per.node"] = e.cr.cfg.CoresPerNode
+	out["cluster.timing"] = e.cr.timing.Profile
+	for k, v := range e.cr.timing.Settings() {
+		out[k] = v
+	}
+	return out
+}
+
+func (e *clusterEngine) Run(ctx context.Context, _ engines.Source, sink engines.Sink) error {
+	return e.RunInput(ctx, engines.Input{}, sink)
+}
+
+func (e *clusterEngine) RunInput(ctx context.Context, _ engines.Input, sink engines.Sink) error {
+	cr := e.cr
+	fwdErr := make(chan error, 1)
+	fctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() {
+		for {
+			select {
+			case <-fctx.Done():
+				fwdErr <- nil
+				return
+			case b := <-cr.sinkQ.C():
+				if err := sink.Write(b); err != nil {
+					fwdErr <- err
+					return
+				}
+				cr.mu.Lock()
+				cr.received += int64(len(b))
+				cr.mu.Unlock()
+			}
+		}
+	}()
+	var prev map[int]workerProgress
+	for {
+		cur, changed := cr.snapshot()
+		for _, p := range cur {
+			if p.Status.Error != "" {
+				return fmt.Errorf("worker %d on %s: %s", p.Worker, p.Node, p.Status.Error)
+			}
+		}
+		if cr.finished(prev, cur) {
+			stop()
+			return <-fwdErr
+		}
+		if complete(prev, cur) {
+			prev = cur
+		} else if prev == nil && len(cur) >= cr.workers {
+			prev = cur
+		}
+		select {
+		case <-changed:
+		case err := <-fwdErr:
+			return fmt.Errorf("write the workers' outputs: %w", err)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// complete reports whether every worker of prev has reported anew in cur,
+// so that cur is the next round of the termination check.
+func complete(prev, cur map[int]workerProgress) bool {
+	if prev == nil {
+		return false
+	}
+	for w, p := range prev {
+		if cur[w].Seq <= p.Seq {
+			return false
+		}
+	}
+	return true
+}
+
+// figures returns the per-node figures of the latest reports.
+func (cr *clusterRun) figures() *resultfile.ClusterFigures {
+	cur, _ := cr.snapshot()
+	f := &resultfile.ClusterFigures{Timing: cr.timing.Profile, Workers: cr.workers}
+	byNode := map[string]*resultfile.NodeFigures{}
+	for _, w := range slices.Sorted(maps.Keys(cur)) {
+		p := cur[w]
+		n := byNode[p.Node]
+		if n == nil {
+			n = &resultfile.NodeFigures{Node: p.Node}
+			byNode[p.Node] = n
+		}
+		n.Workers++
+		n.CPUSeconds += p.CPUSeconds
+		n.RecordsRead += p.Read
+		n.Outputs += p.Outputs
+	}
+	for _, k := range slices.Sorted(maps.Keys(byNode)) {
+		f.Nodes = append(f.Nodes, *byNode[k])
+	}
+	return f
+}
+
+// readOffsets merges the workers' read offsets: each partition is read by
+// one spout task, so the highest offset any worker reports for it.
+func (cr *clusterRun) readOffsets(partitions int) ([]int64, int64) {
+	cur, _ := cr.snapshot()
+	out := make([]int64, partitions)
+	var read int64
+	for _, p := range cur {
+		for i, o := range p.ReadOffsets {
+			if i < partitions {
+				out[i] = max(out[i], o)
+			}
+		}
+		read += p.Read
+	}
+	return out, read
+}
+
+// stop kills the topology and stops the cluster's processes, waiting for
+// them; it removes what the cluster wrote.
+func (cr *clusterRun) stop() {
+	if cr.store != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = cr.store.Kill(ctx, cr.topology)
+		cancel()
+	}
+	if cr.sub != nil {
+		_ = cr.sub.Unsubscribe()
+	}
+	if cr.local != nil {
+		cr.local.Stop()
+	}
+	if cr.store != nil {
+		cr.store.Close()
+	}
+	if cr.sinkNode != nil {
+		cr.sinkNode.Close()
+	}
+}
+
+// clusterLog is the run's log as the driver and the meter see it in a
+// cluster run: what the engine has read comes from the workers' reports,
+// since their spouts read the log in their own processes.
+type clusterLog struct {
+	Log
+	cr       *clusterRun
+	progress chan struct{}
+	stop     chan struct{}
+}
+
+func newClusterLog(l Log, cr *clusterRun) *clusterLog {
+	cl := &clusterLog{Log: l, cr: cr, progress: make(chan struct{}, 1), stop: make(chan struct{})}
+	go func() {
+		for {
+			_, changed := cr.snapshot()
+			select {
+			case <-changed:
+				select {
+				case cl.progress <- struct{}{}:
+				default:
+				}
+			case <-cl.stop:
+				return
+			}
+		}
+	}()
+	return cl
+}
+
+func (l *clusterLog) ReadOffsets() []int64 {
+	o, _ := l.cr.readOffsets(l.Partitions())
+	return o
+}
+
+func (l *clusterLog) Read() int64 {
+	_, n := l.cr.readOffsets(l.Partitions())
+	return n
+}
+
+func (l *clusterLog) Progress() <-chan struct{} { return l.progress }
+
+func (l *clusterLog) close() { close(l.stop) }

@@ -117,7 +117,7 @@ func parseRun(args []string, stdio Stdio) (*runFlags, harness.RunConfig, error) 
 	f.seed = 1
 	fs.Var((*seedValue)(&f.seed), "seed", "seed of the workload's generator, 0 to 18446744073709551615")
 	fs.IntVar(&f.partitions, "partitions", 0, fmt.Sprintf("partitions of the source, at most %d (default 4, or --parallelism if larger)", harness.MaxPartitions))
-	fs.IntVar(&f.parallelism, "parallelism", 1, fmt.Sprintf("workers, executors or partitions per stage, in the engine's own terms (at most %d on this machine)", harness.Machine().MaxParallelism()))
+	fs.IntVar(&f.parallelism, "parallelism", 1, fmt.Sprintf("workers, executors or partitions per stage, in the engine's own terms (with --nodes N, N unless given; at most %d on this machine)", harness.Machine().MaxParallelism()))
 	fs.StringVar(&f.guarantee, "guarantee", "", "at-most-once, at-least-once or exactly-once (default: the engine's own)")
 	fs.StringVar(&f.out, "out", "", "result file (default results/<engine>-<workload>-<UTC time>.json)")
 	fs.StringArrayVar(&f.params, "param", nil, "workload parameter name=value, repeatable (see 'streambench list --workload NAME')")
@@ -233,6 +233,10 @@ func (f *runFlags) config(args []string) (harness.RunConfig, error) {
 			return harness.RunConfig{}, bad("--param %q: want name=value", p)
 		}
 		params[k] = v
+	}
+	if f.cluster.Nodes > 0 && !f.fs.Changed("parallelism") {
+		// Every stage gets an executor per node, so each node has work.
+		f.parallelism = f.cluster.Nodes
 	}
 	partitions := f.partitions
 	if partitions == 0 {

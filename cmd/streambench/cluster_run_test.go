@@ -1,0 +1,135 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/streambench/streambench/harness/resultfile"
+)
+
+// processesOf returns the live processes whose environment holds
+// TMPDIR=tmp: a child started by startChild and everything it started.
+func processesOf(tmp string) []int {
+	var pids []int
+	entries, _ := os.ReadDir("/proc")
+	want := []byte("TMPDIR=" + tmp + "\x00")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
+		if err != nil || !bytes.Contains(env, want) {
+			continue
+		}
+		if stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat")); err == nil {
+			if f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:])); len(f) > 0 && f[0] == "Z" {
+				continue // exited, waiting for init to reap it
+			}
+		}
+		pids = append(pids, pid)
+	}
+	return pids
+}
+
+// TestRunOnCluster: `streambench run --nodes N` starts a master, N agents
+// and their workers as real processes, runs the workload across them over
+// the JetStream log and loopback TCP, gives the oracle's answer, records
+// the cluster and each node's share, and leaves no process or temporary
+// file behind.
+func TestRunOnCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a cluster of processes")
+	}
+	for _, tc := range []struct {
+		name     string
+		nodes    int
+		workload string
+		args     []string
+	}{
+		{"word count at-least-once on 3 nodes", 3, "wordcount", []string{"--param", "sentences=1000"}},
+		{"windowed ad counts on 3 nodes", 3, "ads", nil},
+		{"word count at-most-once on 2 nodes", 2, "wordcount", []string{"--guarantee", "at-most-once", "--param", "sentences=1000"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			out := filepath.Join(dir, "r.json")
+			args := append([]string{"run", "--engine", "core", "--workload", tc.workload, "--records", "20000",
+				"--nodes", strconv.Itoa(tc.nodes), "--timing", "fast", "--out", out}, tc.args...)
+			c := startChild(t, args...)
+			code, _ := c.wait(t, 3*time.Minute)
+			if code != 0 {
+				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, &c.stdout, c.stderrText())
+			}
+			r, err := resultfile.ReadResult(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v := r.Verification; !v.OK || v.Lost+v.Duplicated+v.Wrong != 0 {
+				t.Errorf("verification %+v", r.Verification)
+			}
+			if r.Environment.Nodes != tc.nodes || r.Cluster == nil || len(r.Cluster.Nodes) != tc.nodes || r.Cluster.Workers != tc.nodes {
+				t.Fatalf("environment %+v, cluster %+v", r.Environment, r.Cluster)
+			}
+			var read int64
+			for _, n := range r.Cluster.Nodes {
+				if n.Workers != 1 || n.CPUSeconds <= 0 {
+					t.Errorf("node %+v", n)
+				}
+				read += n.RecordsRead
+			}
+			if read != 20000 || r.EngineSettings["cluster.timing"] != "fast" || r.EngineSettings["topology.workers"] == nil {
+				t.Errorf("records read by the nodes %d; settings %v", read, r.EngineSettings)
+			}
+			if !strings.Contains(c.stdout.String(), "cluster       "+strconv.Itoa(tc.nodes)+" nodes") {
+				t.Errorf("the summary lacks the cluster:\n%s", &c.stdout)
+			}
+			if pids := processesOf(c.tmp); len(pids) > 0 {
+				t.Errorf("processes left behind: %v", pids)
+			}
+			noTemporaries(t, c.tmp)
+		})
+	}
+}
+
+// TestInterruptedClusterRun: Ctrl-C during a cluster run stops the
+// topology, the workers, the agents and the master, writes the interrupted
+// result, exits 130 and leaves no process or temporary file behind.
+func TestInterruptedClusterRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a cluster of processes")
+	}
+	t.Parallel()
+	dir := t.TempDir()
+	out := filepath.Join(dir, "r.json")
+	c := startChild(t, "run", "--engine", "core", "--workload", "wordcount", "--param", "sentences=1000", "--rate", "20k", "--duration", "1m",
+		"--nodes", "2", "--timing", "fast", "--out", out)
+	c.waitRunning(t, 0.3)
+	if pids := processesOf(c.tmp); len(pids) < 1+1+2+2 {
+		t.Errorf("the run, its master, 2 agents and 2 workers should be running: %v", pids)
+	}
+	c.cmd.Process.Signal(syscall.SIGINT)
+	code, took := c.wait(t, 30*time.Second)
+	t.Logf("stopped %v after SIGINT", took.Round(time.Millisecond))
+	if code != exitInterrupted {
+		t.Errorf("exit %d, want %d\nstderr:\n%s", code, exitInterrupted, c.stderrText())
+	}
+	r, err := resultfile.ReadResult(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Interrupted || !r.Verification.OK || r.Cluster == nil {
+		t.Errorf("interrupted %v, verification %+v, cluster %+v", r.Interrupted, r.Verification, r.Cluster)
+	}
+	if pids := processesOf(c.tmp); len(pids) > 0 {
+		t.Errorf("processes left behind: %v", pids)
+	}
+	noTemporaries(t, c.tmp)
+}

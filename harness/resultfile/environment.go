@@ -17,7 +17,7 @@ type Environment struct {
 	// CoresPerNode is how many cores each node's processes were pinned to
 	// in a cluster run (0: not pinned); NodesShareCores says that the
 	// machine had too few cores to give every node its own.
-	CoresPerNode    int  `json:"cores_per_node,omitempty"`
-	NodesShareCores bool `json:"nodes_share_cores,omitempty"`
-	Hostname    string `json:"hostname"`
+	CoresPerNode    int    `json:"cores_per_node,omitempty"`
+	NodesShareCores bool   `json:"nodes_share_cores,omitempty"`
+	Hostname        string `json:"hostname"`
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -206,6 +207,13 @@ func deploy(ctx context.Context, cfg RunConfig, w workloads.Workload, opts engin
 	job := clusterJob{Engine: cfg.Engine, Workload: cfg.Workload, Params: cfg.Params, Seed: cfg.Seed, Partitions: cfg.Partitions,
 		Parallelism: cfg.Parallelism, Guarantee: cfg.Guarantee, Conf: opts.Conf, EventStart: cfg.Clock.Now(), EventRate: eventRate,
 		NATSURL: url, Stream: stream}
+	if cfg.CPUProfile != "" {
+		abs, err := filepath.Abs(cfg.CPUProfile)
+		if err != nil {
+			return nil, &UsageError{Msg: fmt.Sprintf("--cpuprofile: %v", err)}
+		}
+		job.CPUProfile = abs
+	}
 	inst, err := w.New(workloads.Config{Seed: job.Seed, Partitions: job.Partitions, Params: job.Params, EventStart: job.EventStart, EventRate: eventRate})
 	if err != nil {
 		return nil, &UsageError{Msg: err.Error()}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -43,6 +45,9 @@ type clusterJob struct {
 	// workers report their progress on.
 	SinkAddr string `json:"sink_addr"`
 	Progress string `json:"progress"`
+	// CPUProfile, when set, makes the worker write a CPU profile to
+	// CPUProfile.worker-N.
+	CPUProfile string `json:"cpu_profile,omitempty"`
 }
 
 // check refuses a payload no worker can run (it comes from the
@@ -178,6 +183,20 @@ func runClusterWorker(ctx context.Context, ws workerSetup) error {
 			return n, err
 		}}
 
+	if job.CPUProfile != "" {
+		f, err := os.Create(fmt.Sprintf("%s.worker-%d", job.CPUProfile, ws.Worker))
+		if err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
+	}
 	rctx, stop := context.WithCancel(ctx)
 	defer stop()
 	var reporter sync.WaitGroup

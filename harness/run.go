@@ -60,6 +60,10 @@ type RunConfig struct {
 	Started func()
 	// Cluster, when enabled, runs the engine on a cluster of processes.
 	Cluster ClusterConfig
+	// CPUProfile, in a cluster run, makes each worker process write a CPU
+	// profile to CPUProfile.worker-N (the harness's own process is the
+	// caller's to profile).
+	CPUProfile string
 }
 
 // Measurement is a finished run: its result and the histograms behind it,

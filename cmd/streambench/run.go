@@ -137,7 +137,7 @@ func parseRun(args []string, stdio Stdio) (*runFlags, harness.RunConfig, error) 
 		f.engineFlags[ef.Name] = fs.String(ef.Name, "", ef.Usage())
 	}
 	f.fs = fs
-	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (read it with go tool pprof)")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (read it with go tool pprof); with --nodes, each worker process writes its own beside it, FILE.worker-N")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, harness.RunConfig{}, err
 	}
@@ -253,7 +253,7 @@ func (f *runFlags) config(args []string) (harness.RunConfig, error) {
 		Engine: f.engine, Workload: f.workload, Params: params,
 		Seed: f.seed, Partitions: partitions, Parallelism: f.parallelism, Guarantee: g,
 		Rate: rate, Records: f.records, Duration: f.duration, Warmup: f.warmup,
-		Conf: conf, Backlog: f.backlog, DrainTimeout: f.drainTimeout, Source: f.source, Cluster: f.cluster,
+		Conf: conf, Backlog: f.backlog, DrainTimeout: f.drainTimeout, Source: f.source, Cluster: f.cluster, CPUProfile: f.cpuProfile,
 		Command: append([]string{"streambench", "run"}, args...),
 	}, nil
 }

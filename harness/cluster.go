@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -40,10 +41,21 @@ type ClusterConfig struct {
 	// Timing is the control plane's profile: "default" (Storm's timings)
 	// or "fast" (divided, for tests).
 	Timing string
+
+	// Join, instead of starting a cluster, submits the run's topology to
+	// the running cluster of that name (its master and agents started
+	// with `streambench cluster master|agent` on the hosts, coordinated
+	// through the server of the run's --nats-url). Nodes, when set, is how
+	// many of its agents must be live; Token is the cluster's token, and
+	// Listen the address the harness's output listener binds, which the
+	// workers on other hosts must reach (default 127.0.0.1).
+	Join   string
+	Token  string
+	Listen string
 }
 
 // Enabled reports whether the run is a cluster run.
-func (c ClusterConfig) Enabled() bool { return c.Nodes > 0 }
+func (c ClusterConfig) Enabled() bool { return c.Nodes > 0 || c.Join != "" }
 
 // MaxNodes bounds --nodes: every node is an agent process with its own
 // workers on this machine.
@@ -54,7 +66,23 @@ var clusterEngines = []string{"core"}
 
 func (c ClusterConfig) check(cfg *RunConfig) error {
 	bad := func(format string, a ...any) error { return &UsageError{Msg: fmt.Sprintf(format, a...)} }
-	if c.Nodes == 0 {
+	if c.Join != "" {
+		if err := coord.CheckName("cluster", c.Join); err != nil {
+			return bad("--cluster: %v", err)
+		}
+		if c.CoresPerNode != 0 {
+			return bad("--cores-per-node: the agents of a running cluster were pinned when they started (cluster agent --cores-per-node)")
+		}
+		if c.Token == "" {
+			return bad("--cluster %s: no token: give --token-file FILE or set STREAMBENCH_CLUSTER_TOKEN to the cluster's token", c.Join)
+		}
+		if cfg.Source.NATSURL == "" {
+			return bad("--cluster %s: add --nats-url, the nats-server the cluster coordinates through (its workers read the run's log there)", c.Join)
+		}
+	} else if c.Listen != "" || c.Token != "" {
+		return bad("--listen and --token-file apply to a run on a running cluster: add --cluster NAME")
+	}
+	if c.Nodes == 0 && c.Join == "" {
 		if c.CoresPerNode != 0 || c.Timing != "" {
 			return bad("--cores-per-node and --timing apply to a cluster run: add --nodes N")
 		}
@@ -93,6 +121,7 @@ type clusterRun struct {
 	sinkQ    *engines.Queue[engines.Output]
 	sub      *nats.Subscription
 	timing   coord.Timing
+	agents   []coord.AgentHeartbeat // of a joined cluster
 
 	mu       sync.Mutex
 	progress map[int]workerProgress
@@ -130,29 +159,45 @@ func startCluster(ctx context.Context, cfg RunConfig, ol *openedLog, eng engines
 			cr.stop()
 		}
 	}()
-	cr.local, err = cluster.StartLocal(ctx, cluster.LocalOptions{Nodes: cfg.Cluster.Nodes, CoresPerNode: cfg.Cluster.CoresPerNode,
-		NATSURL: job.NATSURL, Token: token, Cluster: name, Timing: timing})
-	if err != nil {
-		return nil, fmt.Errorf("start the cluster: %w", err)
+	nodes := cfg.Cluster.Nodes
+	if cfg.Cluster.Join != "" {
+		name, token = cfg.Cluster.Join, cfg.Cluster.Token
+		cr.topology = "run-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	} else {
+		cr.local, err = cluster.StartLocal(ctx, cluster.LocalOptions{Nodes: nodes, CoresPerNode: cfg.Cluster.CoresPerNode,
+			NATSURL: job.NATSURL, Token: token, Cluster: name, Timing: timing})
+		if err != nil {
+			return nil, fmt.Errorf("start the cluster: %w", err)
+		}
 	}
 	cr.store, err = coord.Dial(ctx, job.NATSURL, "streambench-harness", coord.Options{Cluster: name, Timing: timing})
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Cluster.Join != "" {
+		if nodes, err = cr.liveAgents(ctx, nodes); err != nil {
+			return nil, err
+		}
+		cr.cfg.Nodes = nodes
+	}
 
 	cr.sinkQ = engines.NewQueue[engines.Output](64)
-	cr.sinkNode, err = transport.NewNode(transport.Config[engines.Output]{ID: "harness", Token: token,
+	listen := "127.0.0.1:0"
+	if cfg.Cluster.Listen != "" {
+		listen = net.JoinHostPort(cfg.Cluster.Listen, "0")
+	}
+	cr.sinkNode, err = transport.NewNode(transport.Config[engines.Output]{ID: "harness", Token: token, ListenAddr: listen,
 		Codec: transport.OutputCodec{}, Local: map[int]*engines.Queue[engines.Output]{0: cr.sinkQ}})
 	if err != nil {
 		return nil, err
 	}
 	job.SinkAddr = cr.sinkNode.Addr().String()
-	job.Progress = "streambench.progress." + name
+	job.Progress = "streambench.progress." + name + "." + cr.topology
 	if cr.sub, err = cr.store.Conn().Subscribe(job.Progress, cr.report); err != nil {
 		return nil, fmt.Errorf("subscribe to the workers' progress: %w", err)
 	}
 
-	cr.workers = cfg.Cluster.Nodes
+	cr.workers = nodes
 	if w, ok := cfg.Conf[core.TopologyWorkers]; ok {
 		cr.workers, _ = strconv.Atoi(w)
 	}
@@ -236,17 +281,52 @@ func (cr *clusterRun) result(res *resultfile.Result) {
 		if read > 0 {
 			f.Nodes[i].RecordsPerSecond = res.Throughput.RecordsPerSecond * float64(f.Nodes[i].RecordsRead) / float64(read)
 		}
-		for _, n := range cr.local.Nodes() {
-			if n.Name == f.Nodes[i].Node {
-				f.Nodes[i].Cores = n.CPUs
+		if cr.local != nil {
+			for _, n := range cr.local.Nodes() {
+				if n.Name == f.Nodes[i].Node {
+					f.Nodes[i].Cores = n.CPUs
+				}
+			}
+		}
+		for _, a := range cr.agents {
+			if a.Node == f.Nodes[i].Node {
+				f.Nodes[i].Cores = a.CPUs
 			}
 		}
 	}
 	res.Cluster = f
+	res.Cluster.Joined = cr.cfg.Join
 	res.Environment.CoresPerNode = cr.cfg.CoresPerNode
-	res.Environment.NodesShareCores = cr.local.SharedCores() != ""
+	if cr.local != nil {
+		res.Environment.NodesShareCores = cr.local.SharedCores() != ""
+	}
 	if cr.cfg.CoresPerNode > 0 {
 		res.Throughput.RecordsPerSecondPerCore = res.Throughput.RecordsPerSecond / float64(cr.cfg.CoresPerNode*cr.cfg.Nodes)
+	}
+}
+
+// liveAgents waits until at least want agents of a running cluster are
+// live (any, when want is 0) and returns how many are.
+func (cr *clusterRun) liveAgents(ctx context.Context, want int) (int, error) {
+	deadline := time.Now().Add(cr.timing.NimbusSupervisorTimeout)
+	for {
+		agents, err := cr.store.Agents(ctx)
+		if err != nil {
+			return 0, err
+		}
+		if n := len(agents); n > 0 && n >= want {
+			cr.agents = agents
+			return n, nil
+		}
+		if time.Now().After(deadline) {
+			return 0, fmt.Errorf("cluster %s has %d live agents, the run needs %d: start them with 'streambench cluster agent --cluster %s ...'",
+				cr.store.Cluster(), len(agents), max(want, 1), cr.store.Cluster())
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/streambench/streambench/cluster/clustertest"
 	"github.com/streambench/streambench/harness/resultfile"
 )
 
@@ -88,7 +89,7 @@ func TestRunOnCluster(t *testing.T) {
 			if read != 20000 || r.EngineSettings["cluster.timing"] != "fast" || r.EngineSettings["topology.workers"] == nil {
 				t.Errorf("records read by the nodes %d; settings %v", read, r.EngineSettings)
 			}
-			if !strings.Contains(c.stdout.String(), "cluster       "+strconv.Itoa(tc.nodes)+" nodes") {
+			if !strings.Contains(c.stdout.String(), "cluster       "+strconv.Itoa(tc.nodes)+" nodes started") {
 				t.Errorf("the summary lacks the cluster:\n%s", &c.stdout)
 			}
 			if pids := processesOf(c.tmp); len(pids) > 0 {
@@ -132,4 +133,58 @@ func TestInterruptedClusterRun(t *testing.T) {
 		t.Errorf("processes left behind: %v", pids)
 	}
 	noTemporaries(t, c.tmp)
+}
+
+// TestRunOnRunningCluster: `streambench run --cluster NAME` submits the
+// run's topology to a cluster whose master and agents were started with
+// `streambench cluster master|agent` (here as processes on this machine, on
+// a nats-server of the test's), measures it the same way, and leaves the
+// cluster running and clean: its workers stop when the run ends.
+func TestRunOnRunningCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a cluster of processes")
+	}
+	t.Parallel()
+	url := clustertest.StartNATS(t)
+	dir := t.TempDir()
+	tokenFile := filepath.Join(dir, "token")
+	if err := os.WriteFile(tokenFile, []byte("s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	common := []string{"--nats-url", url, "--cluster", "lab", "--token-file", tokenFile, "--timing", "fast"}
+	roles := []*child{startChild(t, append([]string{"cluster", "master"}, common...)...)}
+	for _, n := range []string{"a", "b"} {
+		roles = append(roles, startChild(t, append([]string{"cluster", "agent", "--node", n, "--data-dir", filepath.Join(dir, n)}, common...)...))
+	}
+	out := filepath.Join(dir, "r.json")
+	run := startChild(t, "run", "--cluster", "lab", "--nats-url", url, "--token-file", tokenFile, "--nodes", "2",
+		"--engine", "core", "--workload", "wordcount", "--param", "sentences=1000", "--records", "20000", "--out", out)
+	if code, _ := run.wait(t, 3*time.Minute); code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, &run.stdout, run.stderrText())
+	}
+	r, err := resultfile.ReadResult(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := r.Verification; !v.OK || v.Lost+v.Duplicated+v.Wrong != 0 {
+		t.Errorf("verification %+v", v)
+	}
+	if r.Cluster == nil || r.Cluster.Joined != "lab" || len(r.Cluster.Nodes) != 2 || r.Environment.Nodes != 2 {
+		t.Errorf("cluster %+v, environment %+v", r.Cluster, r.Environment)
+	}
+	// The run's workers are gone; the master and the agents stay up.
+	clustertest.Eventually(t, 30*time.Second, "only the master and the agents are left", func() bool {
+		return len(processesOf(roles[0].tmp))+len(processesOf(roles[1].tmp))+len(processesOf(roles[2].tmp)) == 3
+	})
+	for _, c := range roles {
+		c.cmd.Process.Signal(syscall.SIGTERM)
+	}
+	for _, c := range roles {
+		if code, _ := c.wait(t, 20*time.Second); code != 0 {
+			t.Errorf("exit %d after SIGTERM\n%s", code, c.stderrText())
+		}
+		if pids := processesOf(c.tmp); len(pids) > 0 {
+			t.Errorf("processes left behind: %v", pids)
+		}
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+	"github.com/streambench/streambench/cluster"
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/harness"
 	"github.com/streambench/streambench/harness/resultfile"
@@ -36,6 +37,7 @@ type runFlags struct {
 	cpuProfile       string
 	source           harness.SourceConfig
 	cluster          harness.ClusterConfig
+	tokenFile        string
 	configFile       string
 	conf             []string
 	// engineFlags holds the engines' spellings of their settings
@@ -129,6 +131,9 @@ func parseRun(args []string, stdio Stdio) (*runFlags, harness.RunConfig, error) 
 	fs.StringVar(&f.source.NATSClass, "nats-class", "", "jetstream: the kind of source it plays, log (default: replayable, read by offset), queue (acks and redelivery) or feed (fire and forget)")
 	fs.IntVar(&f.cluster.Nodes, "nodes", 0, fmt.Sprintf("run on a cluster of this many nodes on this machine: a master and N agents as processes, each agent starting its worker processes, coordinated through the JetStream server (implies --source jetstream; 1 to %d; default 0: local mode, in this process)", harness.MaxNodes))
 	fs.IntVar(&f.cluster.CoresPerNode, "cores-per-node", 0, "with --nodes: pin each node's processes to this many cores, with GOMAXPROCS to match (default 0: not pinned)")
+	fs.StringVar(&f.cluster.Join, "cluster", "", "run on the running cluster of this name (its master and agents started with 'streambench cluster master|agent' on its hosts) instead of starting one: needs --nats-url, the server it coordinates through, and its token (--token-file or STREAMBENCH_CLUSTER_TOKEN); --nodes then says how many live agents to wait for")
+	fs.StringVar(&f.tokenFile, "token-file", "", "with --cluster: the file holding the cluster's token")
+	fs.StringVar(&f.cluster.Listen, "listen", "", "with --cluster: the address the harness's output listener binds, which the workers on other hosts must reach (default 127.0.0.1)")
 	fs.StringVar(&f.cluster.Timing, "timing", "", "with --nodes: the cluster's heartbeat and timeout profile, default (Storm's: worker heartbeat 1s, worker timeout 30s) or fast (divided by ten, for tests)")
 	fs.StringVar(&f.configFile, "config", "", "file of engine settings in the engine's own format: storm.yaml for core and trident")
 	fs.StringArrayVar(&f.conf, "conf", nil, "engine setting key=value in the engine's own vocabulary, repeatable (topology.max.spout.pending=1000; see 'streambench list --engine NAME')")
@@ -246,7 +251,14 @@ func (f *runFlags) config(args []string) (harness.RunConfig, error) {
 	if err != nil {
 		return harness.RunConfig{}, err
 	}
-	if f.cluster.Nodes != 0 && !f.fs.Changed("source") {
+	if f.cluster.Join != "" {
+		if f.cluster.Token, err = cluster.ResolveToken("", f.tokenFile, os.Getenv); err != nil {
+			return harness.RunConfig{}, bad("--cluster %s: %v", f.cluster.Join, err)
+		}
+	} else if f.tokenFile != "" {
+		return harness.RunConfig{}, bad("--token-file applies to a run on a running cluster: add --cluster NAME")
+	}
+	if (f.cluster.Nodes != 0 || f.cluster.Join != "") && !f.fs.Changed("source") {
 		f.source.Name = "jetstream" // a cluster's workers read a durable log
 	}
 	return harness.RunConfig{
@@ -391,8 +403,12 @@ func printSummary(w io.Writer, r *resultfile.Result, out string) {
 				pinned += ", shared between nodes: this machine has too few cores to give each node its own"
 			}
 		}
-		fmt.Fprintf(w, "  cluster       %d nodes (%s), %d worker processes, %s timing; outputs crossed loopback TCP to the harness\n",
-			r.Environment.Nodes, pinned, c.Workers, c.Timing)
+		where := "started for the run on this machine"
+		if c.Joined != "" {
+			where, pinned = "of cluster "+c.Joined, "cores as its agents were started"
+		}
+		fmt.Fprintf(w, "  cluster       %d nodes %s (%s), %d worker processes, %s timing; outputs crossed TCP to the harness\n",
+			r.Environment.Nodes, where, pinned, c.Workers, c.Timing)
 		for _, n := range c.Nodes {
 			fmt.Fprintf(w, "    node %-8s %s records/s  (%s records read, %s outputs, %d workers, %.2fs CPU)\n",
 				n.Node, count(n.RecordsPerSecond), count(float64(n.RecordsRead)), count(float64(n.Outputs)), n.Workers, n.CPUSeconds)

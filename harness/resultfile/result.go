@@ -85,6 +85,9 @@ type Result struct {
 // ClusterFigures are the figures of a cluster run: the control plane's
 // timing profile, the topology's worker processes, and each node's share.
 type ClusterFigures struct {
+	// Joined names the running cluster the run was submitted to; empty
+	// when the run started its own processes on this machine.
+	Joined  string        `json:"joined,omitempty"`
 	Timing  string        `json:"timing"`
 	Workers int           `json:"workers"`
 	Nodes   []NodeFigures `json:"nodes"`

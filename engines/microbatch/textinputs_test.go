@@ -64,14 +64,30 @@ func lineServer(t *testing.T, texts [][]string) []string {
 // receiverErrors collects the receivers' errors a listener hears.
 type receiverErrors struct {
 	BaseStreamingListener
-	mu   sync.Mutex
-	msgs []string
+	mu        sync.Mutex
+	msgs      []string
+	submitted int
 }
 
 func (r *receiverErrors) OnReceiverError(info ReceiverInfo) {
 	r.mu.Lock()
 	r.msgs = append(r.msgs, info.LastErrorMessage)
 	r.mu.Unlock()
+}
+
+// OnBatchSubmitted counts the batches the job generator has generated:
+// a file stream lists its directory when its batch is generated, before
+// the batch is submitted.
+func (r *receiverErrors) OnBatchSubmitted(BatchInfo) {
+	r.mu.Lock()
+	r.submitted++
+	r.mu.Unlock()
+}
+
+func (r *receiverErrors) batches() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.submitted
 }
 
 func runText(t *testing.T, g engines.Guarantee, in engines.Input, conf *Conf, heard *receiverErrors) (map[string]int64, error) {
@@ -185,15 +201,24 @@ func TestFileRecordStream(t *testing.T) {
 			write("0001-p0.txt", textLines(0, 0, 100, want))
 			late := textLines(1, 100, 150, want)
 			os.WriteFile(filepath.Join(dir, ".0005-p1.txt.tmp"), []byte("half a li"), 0o644)
+			heard := &receiverErrors{}
 			done := make(chan struct{})
 			go func() {
 				defer close(done)
 				write("0002-p1.txt", textLines(1, 0, 100, want))
 				write("0003-end.txt", "end 0 100\nend 1 150\n")
-				time.Sleep(60 * time.Millisecond) // a few batches: the engine must wait for the rest
+				// Two batches generated from now on: the second listed the
+				// directory after the first was submitted, so after the end
+				// file was there. The engine has seen that partition 1 ends
+				// at 150 with only 100 of its records read, and must wait
+				// for the rest rather than end the run.
+				from := heard.batches()
+				for deadline := time.Now().Add(10 * time.Second); heard.batches() < from+2 && time.Now().Before(deadline); {
+					time.Sleep(time.Millisecond) // polling the listener's count
+				}
 				write("0004-p1.txt", late)
 			}()
-			got, err := runText(t, g, engines.Input{Kind: engines.KindFiles, Dir: dir, Partitions: 2}, nil, nil)
+			got, err := runText(t, g, engines.Input{Kind: engines.KindFiles, Dir: dir, Partitions: 2}, nil, heard)
 			<-done
 			if err != nil {
 				t.Fatal(err)

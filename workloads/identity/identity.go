@@ -37,6 +37,8 @@ var params = []workloads.Param{
 	{Name: "payloads", Default: "1024", Description: "distinct payloads the stream draws from, in [1, 1048576]"},
 }
 
+var _ workloads.Contracted = (*Instance)(nil)
+
 var pipelines = workloads.Pipelines[*Instance]{
 	"baseline":   baselinePipeline,
 	"core":       corePipeline,
@@ -117,6 +119,12 @@ func (in *Instance) Expect(published []int64) workloads.Expected {
 
 // Engines implements workloads.Instance.
 func (in *Instance) Engines() []string { return pipelines.Names() }
+
+// Contract implements workloads.Contracted: every output is an event, one
+// per record; nothing may be merged.
+func (in *Instance) Contract() workloads.Contract {
+	return workloads.Contract{IsEvent: workloads.AllEvents}
+}
 
 // Pipeline implements workloads.Instance.
 func (in *Instance) Pipeline(engine string, opts engines.Options) (engines.Engine, error) {

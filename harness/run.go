@@ -229,6 +229,9 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 		}
 		res.Interrupted = true
 		res.Verification = VerifyInterrupted(inst.Expect(src.Published()), got.final, got.outputs, cfg.Guarantee)
+		if c, ok := inst.(workloads.Contracted); ok {
+			checkContract(c.Contract(), inst.Fill, got, &res.Verification)
+		}
 		res.Error = "interrupted before the run ended"
 		if !errors.Is(runErr, context.Canceled) || runErr != ctx.Err() {
 			res.Error += ": " + runErr.Error()
@@ -236,6 +239,9 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 		return meas, fmt.Errorf("%w: %w", ErrInterrupted, runErr)
 	}
 	res.Verification = Verify(inst.Expect(src.Published()), got.final, got.outputs, cfg.Guarantee)
+	if c, ok := inst.(workloads.Contracted); ok {
+		checkContract(c.Contract(), inst.Fill, got, &res.Verification)
+	}
 	if runErr != nil {
 		res.Error = runErr.Error()
 		return meas, runErr

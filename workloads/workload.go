@@ -34,8 +34,10 @@
 package workloads
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -274,4 +276,58 @@ func Mix(seed uint64, g int64) uint64 {
 	x *= 0x94d049bb133111eb
 	x ^= x >> 31
 	return x
+}
+
+// MergedUpdate is an unwindowed running-count update that covered more than
+// one unit: its key's value went from Prev to Out.Value.
+type MergedUpdate struct {
+	Out  engines.Output
+	Prev int64
+}
+
+// NotOldest returns the updates among us that do not name the oldest record
+// they cover. It recounts, for each update of key k, the units of k in the
+// records of its partition before the one it names (fill rebuilds a record
+// from its address). Engines read each partition in offset order, so if
+// that record is the oldest the update covers, every unit before it was
+// counted by k's earlier updates: at most Prev. More means the update names
+// a newer record than the oldest it covers, and understates its latency.
+// The recount reads every record of a partition up to the largest offset
+// named, so callers check a sample of early updates.
+func (c Contract) NotOldest(fill func(*engines.Record), us []MergedUpdate) []MergedUpdate {
+	if c.Occurrences == nil {
+		return nil
+	}
+	byPart := map[int32][]MergedUpdate{}
+	for _, u := range us {
+		byPart[u.Out.Partition] = append(byPart[u.Out.Partition], u)
+	}
+	parts := make([]int32, 0, len(byPart))
+	for p := range byPart {
+		parts = append(parts, p)
+	}
+	slices.Sort(parts)
+	var bad []MergedUpdate
+	for _, p := range parts {
+		ps := byPart[p]
+		slices.SortStableFunc(ps, func(a, b MergedUpdate) int { return cmp.Compare(a.Out.Offset, b.Out.Offset) })
+		before := map[string]int64{}
+		for _, u := range ps {
+			before[u.Out.Key] = 0
+		}
+		var next int64
+		for _, u := range ps {
+			for ; next < u.Out.Offset; next++ {
+				r := engines.Record{Partition: p, Offset: next}
+				fill(&r)
+				for k, n := range before {
+					before[k] = n + c.Occurrences(k, r.Value)
+				}
+			}
+			if before[u.Out.Key] > u.Prev {
+				bad = append(bad, u)
+			}
+		}
+	}
+	return bad
 }

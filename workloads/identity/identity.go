@@ -14,6 +14,10 @@
 //	core        spout -> bolt (shuffle) writing each tuple
 //	trident     each(pass) over the batch spout
 //	microbatch  the received stream, written by foreachRDD
+//
+// The output contract: one output is one event, a record passed through (Event set, Value 1, naming the record);
+// nothing may be merged, so an engine writes exactly one output per record. The verifier fails a run whose
+// outputs merge events. (The workloads package says what each kind of output allows.)
 package identity
 
 import (

@@ -81,9 +81,32 @@ func (c *combiner) combine(batch []engines.Record) []batchCount {
 	return c.words
 }
 
+// counts holds running counts: a map from word to a slot, so that adding to
+// a word's count costs one hash lookup, not a lookup and an assignment.
+type counts struct {
+	slot map[string]int32
+	n    []int64
+}
+
+func newCounts() *counts {
+	return &counts{slot: make(map[string]int32, 1<<14), n: make([]int64, 0, 1<<14)}
+}
+
+// add adds n to word's count and returns the new count.
+func (c *counts) add(word string, n int64) int64 {
+	i, ok := c.slot[word]
+	if !ok {
+		i = int32(len(c.n))
+		c.slot[word] = i
+		c.n = append(c.n, 0)
+	}
+	c.n[i] += n
+	return c.n[i]
+}
+
 // countSerial is the one-goroutine loop.
 func countSerial(ctx context.Context, src engines.Source, sink engines.Sink) error {
-	counts := make(map[string]int64, 1<<14)
+	counts := newCounts()
 	outs := make([]engines.Output, 0, 4096)
 	comb := newCombiner()
 	buf := make([]engines.Record, baseline.BatchSize)
@@ -91,8 +114,7 @@ func countSerial(ctx context.Context, src engines.Source, sink engines.Sink) err
 	return baseline.ReadAll(ctx, src, parts, buf, func(batch []engines.Record) error {
 		outs = outs[:0]
 		for _, b := range comb.combine(batch) {
-			c := counts[b.word] + b.n
-			counts[b.word] = c
+			c := counts.add(b.word, b.n)
 			outs = append(outs, engines.Output{Key: b.word, Value: c, Partition: b.partition, Offset: b.offset, Intended: b.intended})
 		}
 		return sink.Write(outs)
@@ -103,11 +125,11 @@ func countSerial(ctx context.Context, src engines.Source, sink engines.Sink) err
 // count.
 func countPartitioned(ctx context.Context, src engines.Source, sink engines.Sink, p int) error {
 	seed := maphash.MakeSeed()
-	counts := make([]map[string]int64, p)
+	counts := make([]*counts, p)
 	outs := make([][]engines.Output, p)
 	combs := make([]*combiner, p)
 	for c := range p {
-		counts[c] = make(map[string]int64, 1<<14)
+		counts[c] = newCounts()
 		outs[c] = make([]engines.Output, 0, 1024)
 		combs[c] = newCombiner()
 	}
@@ -123,8 +145,7 @@ func countPartitioned(ctx context.Context, src engines.Source, sink engines.Sink
 		func(c int, batch []batchCount) error {
 			out := outs[c][:0]
 			for _, b := range batch {
-				n := counts[c][b.word] + b.n
-				counts[c][b.word] = n
+				n := counts[c].add(b.word, b.n)
 				out = append(out, engines.Output{Key: b.word, Value: n, Partition: b.partition, Offset: b.offset, Intended: b.intended})
 			}
 			outs[c] = out

@@ -600,7 +600,7 @@ func Available(c *resultfile.Cell) (reason string, missing bool) {
 	if err != nil {
 		return fmt.Sprintf("bad workload settings: %v", err), false
 	}
-	if !slices.Contains(inst.Engines(), c.Engine) {
+	if !hasPipeline(inst, c.Engine) {
 		return fmt.Sprintf("workload %s has no pipeline for engine %s yet (it has: %s)", c.Workload, c.Engine, strings.Join(inst.Engines(), ", ")), true
 	}
 	return "", false

@@ -54,6 +54,12 @@ type Result struct {
 
 	Throughput Throughput     `json:"throughput"`
 	Latency    LatencySummary `json:"latency_us"`
+	// CPU is the CPU time the whole process spent from the engine's start to
+	// its end (getrusage before and after), harness included: the cost of a
+	// record in core time, which a busy host's stolen cycles do not inflate
+	// as they do wall time. Absent in results written before streambench
+	// recorded it, and where the platform has no getrusage.
+	CPU *CPUFigures `json:"cpu,omitempty"`
 	// SendDelay is how late the driver published records against its plan
 	// (always 0 when the rate is "max"); SendsDropped counts records a
 	// lossy source refused (the in-process source never refuses: it makes
@@ -77,6 +83,16 @@ type Result struct {
 	Interrupted bool `json:"interrupted,omitempty"`
 	// Error says why the run failed, when it did.
 	Error string `json:"error,omitempty"`
+}
+
+// CPUFigures is a run's process CPU time.
+type CPUFigures struct {
+	// UserS and SystemS are seconds of user and system CPU time.
+	UserS   float64 `json:"user_s"`
+	SystemS float64 `json:"system_s"`
+	// NsPerRecord is (user + system) CPU time per published record, in
+	// nanoseconds.
+	NsPerRecord float64 `json:"ns_per_record"`
 }
 
 // RateFigures is the offered load asked for and achieved.

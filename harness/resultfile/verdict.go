@@ -105,7 +105,7 @@ type SearchOutcome struct {
 	// Sustainable is then only a lower bound (the highest rate that passed)
 	// and Hi, when set, an upper one; reports show it as a bound, not as a
 	// figure.
-	Bound bool           `json:"bound,omitempty"`
-	Note      string         `json:"note,omitempty"`
-	Probes    []ProbeOutcome `json:"probes"`
+	Bound  bool           `json:"bound,omitempty"`
+	Note   string         `json:"note,omitempty"`
+	Probes []ProbeOutcome `json:"probes"`
 }

@@ -63,9 +63,25 @@ report: build
 	if [ -z "$$dir" ]; then echo "no results directory under results/: run make bench first"; exit 2; fi; \
 	dir=$${dir%/}; $(BIN) report $$dir -o $$dir/report.html
 
-# gobench runs the Go benchmarks of every package.
+# gobench runs the Go benchmarks (BENCH, a -bench pattern, of BENCHPKGS)
+# ten times each into results/gobench/<UTC time>.txt, headed by key: value
+# lines naming the machine, and compares it with benchstat against the newest
+# file committed there (or any other with OLD=path). benchstat is run at a
+# pinned version through the Go module proxy.
+BENCH     ?= .
+BENCHPKGS ?= ./...
+BENCHSTAT ?= golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 gobench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	@mkdir -p results/gobench; new=results/gobench/$$(date -u +%Y%m%dT%H%M%SZ).txt; \
+	old="$(OLD)"; [ -n "$$old" ] || old=$$(git ls-files 'results/gobench/*.txt' | sort | tail -1); \
+	{ echo "commit: $$(git rev-parse --short HEAD)$$(git diff --quiet || echo -dirty)"; \
+	  echo "go: $$($(GO) env GOVERSION)"; \
+	  echo "cpu-model: $$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ *//')"; \
+	  echo "cores: $$(nproc)"; echo "host-load: $$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"; \
+	  $(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count 10 $(BENCHPKGS); } | tee $$new; \
+	echo "wrote $$new"; \
+	if [ -n "$$old" ] && [ "$$old" != "$$new" ]; then $(GO) run $(BENCHSTAT) $$old $$new; \
+	else echo "no earlier file under results/gobench to compare with: commit $$new as the baseline"; fi
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \

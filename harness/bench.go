@@ -383,10 +383,23 @@ func (b *bench) repetition(ctx context.Context, c *resultfile.CellRecord, index,
 	c.Repetitions = append(c.Repetitions, resultfile.Repetition{Index: rep})
 	r := &c.Repetitions[len(c.Repetitions)-1]
 	seq := 0
+	// calibrated is what the engine processed at max rate (this
+	// repetition's calibration, or the first's): a probe above it claims
+	// more than the engine was seen to do, and runs twice as long.
+	var calibrated float64
+	for _, p := range c.Repetitions[0].Search.Probes {
+		if p.Role == resultfile.RoleCalibration {
+			calibrated = p.Throughput
+		}
+	}
 	probe := func(ctx context.Context, role string, rate float64) (resultfile.ProbeOutcome, error) {
 		seq++
 		b.emit(BenchEvent{Kind: "run", Cell: c, Index: index, Repetition: rep, Role: role, Rate: rate})
-		out, written, err := b.run(ctx, c, rep, seq, role, rate)
+		extend := role == resultfile.RoleProbe && calibrated > 0 && rate > calibrated
+		out, written, err := b.run(ctx, c, rep, seq, role, rate, extend)
+		if role == resultfile.RoleCalibration && written {
+			calibrated = out.Throughput
+		}
 		if !written {
 			return out, err
 		}
@@ -437,11 +450,18 @@ func (b *bench) repetition(ctx context.Context, c *resultfile.CellRecord, index,
 // it did. A run that breaks its guarantee is written and judged, and also
 // returns an error: the engine is broken and searching it further would
 // measure nothing useful.
-func (b *bench) run(ctx context.Context, c *resultfile.CellRecord, rep, seq int, role string, rate float64) (out resultfile.ProbeOutcome, written bool, err error) {
-	out = resultfile.ProbeOutcome{Role: role, Rate: rate}
+//
+// An extended run publishes twice the suite's probe length.
+func (b *bench) run(ctx context.Context, c *resultfile.CellRecord, rep, seq int, role string, rate float64, extend bool) (out resultfile.ProbeOutcome, written bool, err error) {
+	out = resultfile.ProbeOutcome{Role: role, Rate: rate, Extended: extend}
 	cfg, publish, err := CellRunConfig(c, rate, role == resultfile.RoleCalibration)
 	if err != nil {
 		return out, false, err
+	}
+	if extend {
+		publish *= 2
+		cfg.Duration = publish
+		cfg.Command = runCommand(c, cfg)
 	}
 	if role == resultfile.RoleLoad && c.LoadProbe > 0 {
 		publish, cfg.Duration = c.LoadProbe.D(), c.LoadProbe.D()
@@ -610,7 +630,7 @@ func Available(c *resultfile.Cell) (reason string, missing bool) {
 	if err != nil {
 		return fmt.Sprintf("bad workload settings: %v", err), false
 	}
-	if !slices.Contains(inst.Engines(), c.Engine) {
+	if !hasPipeline(inst, c.Engine) {
 		return fmt.Sprintf("workload %s has no pipeline for engine %s yet (it has: %s)", c.Workload, c.Engine, strings.Join(inst.Engines(), ", ")), true
 	}
 	return "", false

@@ -31,6 +31,7 @@ type Recorder struct {
 	outputs   int64
 	lastWrite int64
 	closed    bool
+	contract  contractLog
 }
 
 // result is what the recorder keeps of one (key, window).
@@ -38,6 +39,7 @@ type result struct {
 	value    int64
 	at       int64 // arrival of the last output
 	intended int64 // the last output's intended time
+	event    bool  // the last output was an event
 }
 
 // windowLatency is a windowed result's latency, timed at its final output.
@@ -78,8 +80,13 @@ func (r *Recorder) Write(outs []engines.Output) error {
 		v := o.Value
 		if o.Event {
 			v += results[o.Key].value
+			if o.Value != 1 {
+				r.contract.mergedEvent(o)
+			}
+		} else if o.Window == 0 && r.contract.sampling(r.outputs+int64(i)) {
+			r.contract.update(o, results[o.Key].value)
 		}
-		results[o.Key] = result{value: v, at: now, intended: o.Intended}
+		results[o.Key] = result{value: v, at: now, intended: o.Intended, event: o.Event}
 	}
 	r.outputs += int64(len(outs))
 	if len(outs) > 0 {
@@ -106,6 +113,10 @@ type recorded struct {
 	windows   []windowLatency
 	outputs   int64
 	lastWrite int64
+	// updates are the results whose last output was an update, not an
+	// event; contract is what the recorder noted for the output contract.
+	updates  map[workloads.Key]bool
+	contract contractLog
 }
 
 // close refuses further writes and returns what was recorded.
@@ -113,10 +124,14 @@ func (r *Recorder) close() recorded {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.closed = true
-	rec := recorded{final: make(map[workloads.Key]int64), outputs: r.outputs, lastWrite: r.lastWrite}
+	rec := recorded{final: make(map[workloads.Key]int64), outputs: r.outputs, lastWrite: r.lastWrite,
+		updates: make(map[workloads.Key]bool), contract: r.contract}
 	for w, results := range r.results {
 		for k, res := range results {
 			rec.final[workloads.Key{Key: k, Window: w}] = res.value
+			if !res.event {
+				rec.updates[workloads.Key{Key: k, Window: w}] = true
+			}
 			if w != 0 {
 				rec.windows = append(rec.windows, windowLatency{at: res.at, latency: time.Duration(res.at - res.intended)})
 			}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/streambench/streambench/engines"
+	"github.com/streambench/streambench/engines/baseline"
 	"github.com/streambench/streambench/engines/core"
 	"github.com/streambench/streambench/harness/resultfile"
 	"github.com/streambench/streambench/workloads"
@@ -183,7 +184,11 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 		if err != nil {
 			return nil, &UsageError{Msg: err.Error()}
 		}
-		eng, err = inst.Pipeline(cfg.Engine, opts)
+		if cfg.Engine == CeilingEngine {
+			eng, err = ceiling{workers: baseline.Workers(cfg.Parallelism)}, nil
+		} else {
+			eng, err = inst.Pipeline(cfg.Engine, opts)
+		}
 		if errors.Is(err, workloads.ErrUnsupportedEngine) {
 			return nil, &UsageError{Msg: fmt.Sprintf("workload %s has no pipeline for engine %s (it has: %s)",
 				cfg.Workload, cfg.Engine, strings.Join(inst.Engines(), ", "))}
@@ -214,8 +219,10 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 	warmup := time.Duration((int64(cfg.Warmup) + int64(time.Second) - 1) / int64(time.Second) * int64(time.Second))
 	m := newMeter(start, warmup, drv, src, rec)
 
+	user0, sys0, cpuOK := processCPU()
 	runErr := run(ctx, cfg, eng, src, rec, drv, m)
 	stoppedAt := cfg.Clock.Now()
+	user1, sys1, cpuOK1 := processCPU()
 
 	got := rec.close()
 	res := &resultfile.Result{
@@ -238,6 +245,13 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 		Records:        drv.Sent(),
 		SendDelay:      drv.SendDelay().Summary(),
 	}
+	if cpuOK && cpuOK1 {
+		c := &resultfile.CPUFigures{UserS: float64(user1-user0) / 1e9, SystemS: float64(sys1-sys0) / 1e9}
+		if n := drv.Sent(); n > 0 {
+			c.NsPerRecord = float64(user1-user0+sys1-sys0) / float64(n)
+		}
+		res.CPU = c
+	}
 	if mr, ok := eng.(engines.MetricsReporter); ok {
 		if b, err := json.Marshal(mr.Metrics()); err == nil {
 			res.EngineMetrics = b
@@ -259,20 +273,31 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 	if cr != nil {
 		cr.result(res)
 	}
+	// The ceiling's outputs are the records it read, not the workload's.
+	expect := inst.Expect
+	if cfg.Engine == CeilingEngine {
+		expect = ceilingExpect
+	}
 	meas := &Measurement{Result: res, intervals: m.intervals, err: m.encodeErr}
 	if ctx.Err() != nil {
 		if runErr == nil {
 			runErr = ctx.Err()
 		}
 		res.Interrupted = true
-		res.Verification = VerifyInterrupted(inst.Expect(src.Published()), got.final, got.outputs, cfg.Guarantee)
+		res.Verification = VerifyInterrupted(expect(src.Published()), got.final, got.outputs, cfg.Guarantee)
+		if c, ok := inst.(workloads.Contracted); ok && cfg.Engine != CeilingEngine {
+			checkContract(c.Contract(), inst.Fill, got, &res.Verification)
+		}
 		res.Error = "interrupted before the run ended"
 		if !errors.Is(runErr, context.Canceled) || runErr != ctx.Err() {
 			res.Error += ": " + runErr.Error()
 		}
 		return meas, fmt.Errorf("%w: %w", ErrInterrupted, runErr)
 	}
-	res.Verification = Verify(inst.Expect(src.Published()), got.final, got.outputs, cfg.Guarantee)
+	res.Verification = Verify(expect(src.Published()), got.final, got.outputs, cfg.Guarantee)
+	if c, ok := inst.(workloads.Contracted); ok && cfg.Engine != CeilingEngine {
+		checkContract(c.Contract(), inst.Fill, got, &res.Verification)
+	}
 	if runErr != nil {
 		res.Error = runErr.Error()
 		return meas, runErr
@@ -318,7 +343,7 @@ func CheckRun(cfg RunConfig) error {
 	if err != nil {
 		return &UsageError{Msg: err.Error()}
 	}
-	if !slices.Contains(inst.Engines(), cfg.Engine) {
+	if !hasPipeline(inst, cfg.Engine) {
 		return &UsageError{Msg: fmt.Sprintf("workload %s has no pipeline for engine %s (it has: %s)",
 			cfg.Workload, cfg.Engine, strings.Join(inst.Engines(), ", "))}
 	}

@@ -70,7 +70,17 @@ func Judge(r *resultfile.Result, publish time.Duration, c resultfile.Criteria) r
 		v.Reasons = append(v.Reasons, resultfile.ReasonShort)
 		words = append(words, fmt.Sprintf("only %d whole seconds of lag after the warm-up; the trend needs 3", v.LagPoints))
 	}
-	if asked > 0 && v.LagPoints >= 2 && v.LagSlopeFraction > c.LagSlope {
+	// A probe too short for a trend still shows a backlog that grew: its
+	// growth from the start to the last whole second of input is the slope.
+	// Such a probe is not sustainable however short, and it is judged
+	// overloaded (the search learns from its throughput), not merely short.
+	if v.LagPoints < 2 && to >= 1 {
+		v.LagSlope = lag[to] / float64(to)
+		if asked > 0 {
+			v.LagSlopeFraction = v.LagSlope / asked
+		}
+	}
+	if asked > 0 && to >= 1 && v.LagSlopeFraction > c.LagSlope {
 		v.Reasons = append(v.Reasons, resultfile.ReasonLag)
 		words = append(words, fmt.Sprintf("the backlog grew by %.0f records/s (%.1f%% of the rate; at most %.1f%%)",
 			v.LagSlope, 100*v.LagSlopeFraction, 100*c.LagSlope))
@@ -278,6 +288,7 @@ func Search(ctx context.Context, cfg SearchConfig, probe Prober) (resultfile.Sea
 		}
 	}
 	out.Sustainable, out.Lo, out.Hi = lo, lo, hi
+	out.Bound = !out.Converged && lo > 0
 	return out, nil
 }
 

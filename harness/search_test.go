@@ -63,6 +63,9 @@ func TestJudge(t *testing.T) {
 		{"no outputs", repeatN(1000, 5), repeatN(1000, 5), 1, 1000, resultfile.LatencySummary{}, "", false, []string{resultfile.ReasonLatency}, 0},
 		{"failed", repeatN(1000, 5), repeatN(1000, 5), 1, 1000, ok, "engine core: boom", false, []string{resultfile.ReasonFailed}, 0},
 		{"too short", repeatN(1000, 2), repeatN(1000, 2), 1, 1000, ok, "", false, []string{resultfile.ReasonShort}, 0},
+		// Too short for a trend, but its backlog grew: overloaded, not
+		// merely short.
+		{"too short, falling behind", repeatN(1000, 1), repeatN(500, 1), 1, 1000, ok, "", false, []string{resultfile.ReasonShort, resultfile.ReasonLag}, 500},
 		// A queue inside the engine: every record is taken from the source
 		// at once, but latency grows by 200ms a second.
 		{"hidden queue", repeatN(1000, 5), repeatN(1000, 5), 1, 1000, ok, "", false, []string{resultfile.ReasonGrowing}, 0},
@@ -187,6 +190,9 @@ func TestSearchGivesUp(t *testing.T) {
 	out, err = Search(context.Background(), SearchConfig{Start: 1000, Precision: 0.001, MaxProbes: 3}, modelProber(5000, 0, rand.New(rand.NewPCG(1, 2)), new([]float64)))
 	if err != nil || out.Converged || len(out.Probes) != 3 || !strings.Contains(out.Note, "stopped after 3 probes") {
 		t.Errorf("%+v, %v", out, err)
+	}
+	if out.Bound != (out.Sustainable > 0) || out.Sustainable == 0 {
+		t.Errorf("a search that stopped with a rate sustained: bound %v, sustainable %.0f; want a bound", out.Bound, out.Sustainable)
 	}
 	// An engine whose overloaded runs process nearly what they are offered
 	// (it buffers, or the machine is noisy): after one guess from the

@@ -36,18 +36,22 @@ type view struct {
 	Incomplete  []notMeasured
 	Absent      []string
 	Performance []perfRow
-	Questions   []questionRow
-	Throughput  string
-	Broker      *brokerView
-	LoadPlots   []figure
-	LoadRows    []loadRow
-	Spectra     []figure
-	Searches    []searchView
-	Delivery    []deliveryRow
-	Timelines   []timelineGroup
-	Envs        []envRow
-	Runs        int
-	Plain       bool
+	// Anomalies are the cells above their baseline; Ceilings the harness's
+	// own ceiling beside the baseline, per workload.
+	Anomalies       []anomalyRow
+	HarnessCeilings []harnessCeilingRow
+	Questions       []questionRow
+	Throughput      string
+	Broker          *brokerView
+	LoadPlots       []figure
+	LoadRows        []loadRow
+	Spectra         []figure
+	Searches        []searchView
+	Delivery        []deliveryRow
+	Timelines       []timelineGroup
+	Envs            []envRow
+	Runs            int
+	Plain           bool
 }
 
 type figure struct {
@@ -81,6 +85,19 @@ type questionRow struct {
 
 type loadRow struct {
 	Source, Cell, Fraction, Rate, P50, P99, P999, Max, Verdict, Reproduce string
+}
+
+// anomalyRow is a cell whose sustainable rate is above its workload's
+// baseline's, which the baseline's definition rules out: a broken baseline,
+// an engine that does less than the output contract asks, or noise.
+type anomalyRow struct {
+	Cell, Workload, Figure, Baseline, Ratio, Reproduce string
+}
+
+// harnessCeilingRow is the harness's own ceiling for a workload beside the
+// baseline: what the driver, source and sink move with no work done.
+type harnessCeilingRow struct {
+	Workload, Ceiling, Baseline, Ratio, Note string
 }
 
 type searchView struct {
@@ -145,6 +162,7 @@ func build(d *Data) (*view, error) {
 	}
 	v.status(d)
 	v.performance(d)
+	v.anomalies(d)
 	v.questions(d)
 	var err error
 	if v.Throughput, err = ThroughputPlot(d.Cells); err != nil {
@@ -338,6 +356,34 @@ func ratioString(r float64) string {
 	return fmt.Sprintf("%.2f×", r)
 }
 
+// anomalies lists every measured cell above its baseline, and the harness's
+// ceiling (engine "harness") beside each workload's baseline.
+func (v *view) anomalies(d *Data) {
+	for _, c := range d.Cells {
+		if !c.Measured() || c.Engine == "baseline" {
+			continue
+		}
+		b := baselineOf(d, c)
+		if b == nil {
+			continue
+		}
+		ce, be := EstimateOf(c.PerNode()), EstimateOf(b.PerNode())
+		if c.Engine == "harness" {
+			r := harnessCeilingRow{Workload: c.Workload, Ceiling: countString(ce.Mean), Baseline: countString(be.Mean), Ratio: ratioString(be.Mean / ce.Mean)}
+			if be.Mean >= 0.9*ce.Mean {
+				r.Note = "the baseline reaches the harness's ceiling: on this workload the harness, not the machine, bounds it"
+			}
+			v.HarnessCeilings = append(v.HarnessCeilings, r)
+			continue
+		}
+		if ce.Mean > be.Mean {
+			v.Anomalies = append(v.Anomalies, anomalyRow{Cell: cellName(c), Workload: c.Workload,
+				Figure: countString(ce.Mean), Baseline: countString(be.Mean), Ratio: ratioString(ce.Mean / be.Mean),
+				Reproduce: benchCommand(d, c, b)})
+		}
+	}
+}
+
 func (v *view) performance(d *Data) {
 	row := func(claim *DeckClaim, c *Cell) perfRow {
 		r := perfRow{System: "—", DeckFigure: "—"}
@@ -362,6 +408,10 @@ func (v *view) performance(d *Data) {
 		r.PerNode, r.PerCore = estimateString(node, countString), estimateString(core, countString)
 		if !c.Searched {
 			r.PerNode.Detail = "the best run, not a searched sustainable rate"
+		}
+		if c.Bounds > 0 {
+			r.PerNode.Main = "≥ " + r.PerNode.Main
+			r.PerNode.Detail = strings.TrimPrefix(r.PerNode.Detail+fmt.Sprintf("; a bound: %d of %d searches did not converge", c.Bounds, len(c.Sustainable)), "; ")
 		}
 		if claim != nil {
 			r.VsDeck = ratioString(node.Mean / claim.PerNode)

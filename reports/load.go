@@ -65,6 +65,9 @@ type Cell struct {
 	// per-core figures (from the runs' environment).
 	Sustainable  []float64
 	Nodes, Cores int
+	// Bounds counts the repetitions whose search did not converge: their
+	// sustainable rate is a lower bound, not a figure.
+	Bounds int
 	// Searched is false for plain runs: their figure is the best
 	// throughput of a run, not a searched sustainable rate.
 	Searched bool
@@ -198,6 +201,9 @@ func (d *Data) cellsFromManifest(byFile map[string]*Run) {
 			}
 			if rep.Done {
 				c.Sustainable = append(c.Sustainable, rep.Search.Sustainable)
+				if rep.Search.Bound || (!rep.Search.Converged && rep.Search.Sustainable > 0) {
+					c.Bounds++
+				}
 			}
 		}
 		c.Nodes, c.Cores = 1, 1

@@ -1,7 +1,30 @@
 // Package workloads defines what a streambench workload is: a seeded
 // generator of records, an oracle that computes the exact expected output
-// directly from the generator, and one pipeline per engine API. Each workload
-// is a sub-package (workloads/wordcount, ...); the harness lists them.
+// directly from the generator, an output contract, and one pipeline per
+// engine API. Each workload is a sub-package (workloads/wordcount, ...); the
+// harness lists them.
+//
+// # Output contracts
+//
+// A workload's package doc says what one output is and what an engine may
+// merge, and its Instance states it as a Contract the verifier checks, so
+// that an engine cannot gain throughput by writing less than the workload
+// asks for, nor hide latency behind the outputs it does write. There are
+// three kinds of result:
+//
+//   - An event (an alert, a matching line, a passed-through record) is one
+//     occurrence: nothing may be merged. Each is its own output, with Event
+//     set and Value 1, naming the record that raised it.
+//   - An unwindowed running count (a word's count) may merge updates of the
+//     same key: one update may cover several input records, as long as it
+//     names the OLDEST record it covers (Partition, Offset, Intended), so
+//     its latency is that of the record that waited longest.
+//   - A windowed result (a count per 10 s window) may merge updates freely;
+//     it is timed once, by its final output, from the latest intended time
+//     among the window's records (see engines.Output).
+//
+// The baseline merges wherever its contract allows, so no engine can beat it
+// by merging.
 //
 // A record is addressed by (partition, offset). Records are spread round-robin
 // over partitions, so record g of the stream (its global index) lives at
@@ -11,8 +34,10 @@
 package workloads
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -98,6 +123,32 @@ type Instance interface {
 	// Pipeline builds the pipeline for an engine.
 	Pipeline(engine string, opts engines.Options) (engines.Engine, error)
 }
+
+// Contract is a workload's output contract in the form the verifier checks
+// (see the package doc). The zero Contract has neither events nor running
+// counts: every result is windowed, or judged by its exact value.
+type Contract struct {
+	// IsEvent reports whether a result is an event: one output per
+	// occurrence, Event set, Value 1. Nil: the workload has no events.
+	IsEvent func(Key) bool
+	// Occurrences returns how many units of key's unwindowed running count
+	// the record with the given value holds (a word's occurrences in a
+	// sentence). With it the verifier checks that a merged update names the
+	// oldest record it covers: every unit of the key in that record's
+	// partition before it must be counted by the key's earlier updates.
+	// Nil: the workload has no unwindowed running counts.
+	Occurrences func(key, value string) int64
+}
+
+// Contracted is implemented by an Instance that states its output contract.
+// An Instance that does not is judged by its final values only.
+type Contracted interface {
+	Contract() Contract
+}
+
+// AllEvents is a Contract.IsEvent for workloads whose every result is an
+// event.
+func AllEvents(Key) bool { return true }
 
 // Key names one result: a key within an event-time window (0 when the
 // workload has no windows).
@@ -225,4 +276,58 @@ func Mix(seed uint64, g int64) uint64 {
 	x *= 0x94d049bb133111eb
 	x ^= x >> 31
 	return x
+}
+
+// MergedUpdate is an unwindowed running-count update that covered more than
+// one unit: its key's value went from Prev to Out.Value.
+type MergedUpdate struct {
+	Out  engines.Output
+	Prev int64
+}
+
+// NotOldest returns the updates among us that do not name the oldest record
+// they cover. It recounts, for each update of key k, the units of k in the
+// records of its partition before the one it names (fill rebuilds a record
+// from its address). Engines read each partition in offset order, so if
+// that record is the oldest the update covers, every unit before it was
+// counted by k's earlier updates: at most Prev. More means the update names
+// a newer record than the oldest it covers, and understates its latency.
+// The recount reads every record of a partition up to the largest offset
+// named, so callers check a sample of early updates.
+func (c Contract) NotOldest(fill func(*engines.Record), us []MergedUpdate) []MergedUpdate {
+	if c.Occurrences == nil {
+		return nil
+	}
+	byPart := map[int32][]MergedUpdate{}
+	for _, u := range us {
+		byPart[u.Out.Partition] = append(byPart[u.Out.Partition], u)
+	}
+	parts := make([]int32, 0, len(byPart))
+	for p := range byPart {
+		parts = append(parts, p)
+	}
+	slices.Sort(parts)
+	var bad []MergedUpdate
+	for _, p := range parts {
+		ps := byPart[p]
+		slices.SortStableFunc(ps, func(a, b MergedUpdate) int { return cmp.Compare(a.Out.Offset, b.Out.Offset) })
+		before := map[string]int64{}
+		for _, u := range ps {
+			before[u.Out.Key] = 0
+		}
+		var next int64
+		for _, u := range ps {
+			for ; next < u.Out.Offset; next++ {
+				r := engines.Record{Partition: p, Offset: next}
+				fill(&r)
+				for k, n := range before {
+					before[k] = n + c.Occurrences(k, r.Value)
+				}
+			}
+			if before[u.Out.Key] > u.Prev {
+				bad = append(bad, u)
+			}
+		}
+	}
+	return bad
 }

@@ -414,6 +414,9 @@ func printSummary(w io.Writer, r *resultfile.Result, out string) {
 				n.Node, count(n.RecordsPerSecond), count(float64(n.RecordsRead)), count(float64(n.Outputs)), n.Workers, n.CPUSeconds)
 		}
 	}
+	if c := r.CPU; c != nil {
+		fmt.Fprintf(w, "  cpu           %.0f ns per record  (%.2fs user, %.2fs system, the whole process)\n", c.NsPerRecord, c.UserS, c.SystemS)
+	}
 	l := r.Latency
 	fmt.Fprintf(w, "  latency       p50 %s  p90 %s  p99 %s  p99.9 %s  max %s  (%s outputs, from intended send time)\n",
 		micros(l.P50), micros(l.P90), micros(l.P99), micros(l.P999), micros(l.Max), count(float64(l.Count)))

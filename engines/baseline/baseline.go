@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"sync"
 
 	"github.com/streambench/streambench/engines"
@@ -63,6 +64,22 @@ func (e *Engine) RunInput(ctx context.Context, in engines.Input, sink engines.Si
 // Settings implements engines.Engine.
 func (e *Engine) Settings() engines.Settings {
 	return engines.Settings{"workers": e.workers, "fetch.batch.size": BatchSize}
+}
+
+// Workers is how many workers a loop runs for a run of the given
+// parallelism: at least one per core the process may use (GOMAXPROCS). The
+// engines' executors, receivers and tasks are goroutines that spread over
+// every core whatever their parallelism, so a yardstick held to the
+// parallelism alone would measure one core against two. A loop runs at most
+// one reader per source partition (see Readers).
+func Workers(parallelism int) int {
+	return max(parallelism, runtime.GOMAXPROCS(0))
+}
+
+// Readers is how many of p workers can read a source of the given
+// partitions: each reader needs a partition of its own.
+func Readers(p, partitions int) int {
+	return max(1, min(p, partitions))
 }
 
 // Assign returns the partitions worker w of n reads: those with p mod n == w.

@@ -2,14 +2,13 @@ package baseline
 
 import (
 	"context"
-	"fmt"
 	"sync"
 
 	"github.com/streambench/streambench/engines"
 )
 
-// Shuffled runs the P-way shape of a keyed hand-written loop: P readers each
-// read their share of the partitions and map every batch to items sent to
+// Shuffled runs the P-way shape of a keyed hand-written loop: P readers (at
+// most one per partition, see Readers) each read their share of the partitions and map every batch to items sent to
 // the receiver that owns each item's key; P receivers each handle the batches
 // of items sent to them. It is what Storm's fields grouping and Spark's
 // reduceByKey do, written by hand. It returns when every reader has drained
@@ -23,22 +22,20 @@ import (
 func Shuffled[T any](ctx context.Context, src engines.Source, p int,
 	read func(w int, batch []engines.Record, send func(to int, item T) bool) error,
 	handle func(r int, items []T) error) error {
-	if p > src.Partitions() {
-		return fmt.Errorf("parallelism %d exceeds the source's %d partitions: each reader needs a partition", p, src.Partitions())
-	}
+	readers := Readers(p, src.Partitions())
 	g, gctx := NewGroup(ctx)
-	x := NewExchange[T](gctx, p, p)
+	x := NewExchange[T](gctx, readers, p)
 	// Readers run in the group, so that one failing (its partition ended
 	// with an error) stops the others at once, instead of leaving them
 	// waiting on partitions that are still open.
-	var readers sync.WaitGroup
-	for w := range p {
-		readers.Add(1)
+	var reading sync.WaitGroup
+	for w := range readers {
+		reading.Add(1)
 		g.Go(func() error {
-			defer readers.Done()
+			defer reading.Done()
 			buf := make([]engines.Record, BatchSize)
 			send := func(to int, item T) bool { return x.Send(w, to, item) }
-			return ReadAll(gctx, src, Assign(src.Partitions(), w, p), buf, func(batch []engines.Record) error {
+			return ReadAll(gctx, src, Assign(src.Partitions(), w, readers), buf, func(batch []engines.Record) error {
 				if err := read(w, batch, send); err != nil {
 					return err
 				}
@@ -50,7 +47,7 @@ func Shuffled[T any](ctx context.Context, src engines.Source, p int,
 		})
 	}
 	g.Go(func() error {
-		readers.Wait()
+		reading.Wait()
 		x.Close()
 		return nil
 	})

@@ -54,6 +54,12 @@ type Result struct {
 
 	Throughput Throughput     `json:"throughput"`
 	Latency    LatencySummary `json:"latency_us"`
+	// CPU is the CPU time the whole process spent from the engine's start to
+	// its end (getrusage before and after), harness included: the cost of a
+	// record in core time, which a busy host's stolen cycles do not inflate
+	// as they do wall time. Absent in results written before streambench
+	// recorded it, and where the platform has no getrusage.
+	CPU *CPUFigures `json:"cpu,omitempty"`
 	// SendDelay is how late the driver published records against its plan
 	// (always 0 when the rate is "max"); SendsDropped counts records a
 	// lossy source refused (the in-process source never refuses: it makes
@@ -106,6 +112,16 @@ type NodeFigures struct {
 	RecordsRead      int64   `json:"records_read"`
 	Outputs          int64   `json:"outputs"`
 	RecordsPerSecond float64 `json:"records_per_second"`
+}
+
+// CPUFigures is a run's process CPU time.
+type CPUFigures struct {
+	// UserS and SystemS are seconds of user and system CPU time.
+	UserS   float64 `json:"user_s"`
+	SystemS float64 `json:"system_s"`
+	// NsPerRecord is (user + system) CPU time per published record, in
+	// nanoseconds.
+	NsPerRecord float64 `json:"ns_per_record"`
 }
 
 // RateFigures is the offered load asked for and achieved.

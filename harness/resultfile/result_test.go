@@ -182,3 +182,29 @@ func FuzzDecodeResult(f *testing.F) {
 		}
 	})
 }
+
+// TestOptionalFigures: the CPU figures and the contract check are optional
+// keys of schema 1: a file without them (written before they existed) reads
+// with them absent, and a file with them reads them back.
+func TestOptionalFigures(t *testing.T) {
+	dir := t.TempDir()
+	r, ivs := sampleResult()
+	old := filepath.Join(dir, "old.json")
+	if err := WriteResult(old, r, ivs); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadResult(old)
+	if err != nil || back.CPU != nil || back.Verification.Contract != nil {
+		t.Fatalf("a file without the optional keys: %v, cpu %+v, contract %+v", err, back.CPU, back.Verification.Contract)
+	}
+	r.CPU = &CPUFigures{UserS: 1.5, SystemS: 0.25, NsPerRecord: 175}
+	r.Verification.Contract = &ContractCheck{MergedUpdatesChecked: 12, Examples: []string{"x"}}
+	path := filepath.Join(dir, "new.json")
+	if err := WriteResult(path, r, ivs); err != nil {
+		t.Fatal(err)
+	}
+	back, err = ReadResult(path)
+	if err != nil || back.CPU == nil || *back.CPU != *r.CPU || back.Verification.Contract == nil || back.Verification.Contract.MergedUpdatesChecked != 12 {
+		t.Fatalf("read back %v: cpu %+v, contract %+v", err, back.CPU, back.Verification.Contract)
+	}
+}

@@ -82,6 +82,10 @@ type ProbeOutcome struct {
 	// about the same.
 	Throughput float64 `json:"throughput"`
 	Verdict    Verdict `json:"verdict"`
+	// Extended marks a probe run twice as long as the suite's probes: its
+	// rate was above what the engine processed at the max-rate calibration,
+	// a claim that needs more evidence than a short run gives.
+	Extended bool `json:"extended,omitempty"`
 	// Seconds is how long the run took, setup and drain included.
 	Seconds float64 `json:"seconds"`
 }
@@ -96,7 +100,12 @@ type SearchOutcome struct {
 	Hi float64 `json:"hi"`
 	// Converged says the bracket narrowed to the precision; otherwise the
 	// search ran out of probes and Note says so.
-	Converged bool           `json:"converged"`
-	Note      string         `json:"note,omitempty"`
-	Probes    []ProbeOutcome `json:"probes"`
+	Converged bool `json:"converged"`
+	// Bound marks a search that did not converge but sustained some rate:
+	// Sustainable is then only a lower bound (the highest rate that passed)
+	// and Hi, when set, an upper one; reports show it as a bound, not as a
+	// figure.
+	Bound  bool           `json:"bound,omitempty"`
+	Note   string         `json:"note,omitempty"`
+	Probes []ProbeOutcome `json:"probes"`
 }

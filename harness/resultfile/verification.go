@@ -32,6 +32,25 @@ type Verification struct {
 	Note        string   `json:"note,omitempty"`
 	Problems    []string `json:"problems,omitempty"`
 	Examples    Examples `json:"examples"`
+	// Contract is the check of the workload's output contract: what one
+	// output is and what an engine may merge. Absent in files written before
+	// the check existed, and for workloads that state no contract.
+	Contract *ContractCheck `json:"contract,omitempty"`
+}
+
+// ContractCheck is what the verifier found against a workload's output
+// contract (see the workloads package): an event merged or written as an
+// update, or a merged running-count update that does not name the oldest
+// record it covers (checked on a sample of the run's first merged updates).
+// Any of them is a problem, whatever the guarantee.
+type ContractCheck struct {
+	EventsMerged         int64 `json:"events_merged"`
+	EventsAsUpdates      int64 `json:"events_as_updates"`
+	MergedUpdatesChecked int64 `json:"merged_updates_checked"`
+	NotOldest            int64 `json:"not_oldest"`
+	// Note says why part of the check was skipped.
+	Note     string   `json:"note,omitempty"`
+	Examples []string `json:"examples,omitempty"`
 }
 
 // Examples holds the largest discrepancies of each kind (the harness keeps

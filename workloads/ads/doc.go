@@ -25,4 +25,9 @@
 //	microbatch  mapPartitions(parse, keep views, join with the campaign
 //	            map) -> reduceByKey(sum) -> mapWithState(running count per
 //	            (campaign, window))
+//
+// The output contract: one output is an update of a campaign's view count in a 10 s event-time window. Updates
+// may be merged (one per campaign and window per batch); a windowed result is timed once, by its final output,
+// from the latest intended time among its window's records. (The workloads package says what each kind of output
+// allows.)
 package ads

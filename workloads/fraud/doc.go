@@ -61,4 +61,7 @@
 //	microbatch  mapPartitions(Parse into (card, txn)) -> mapWithState(Check)
 //	            -> filter(alert); each batch's records of a card in offset
 //	            order
+//
+// The output contract: an alert is one event (Event set, Value 1, naming the flagged transaction), never merged:
+// one output per flagged transaction. (The workloads package says what each kind of output allows.)
 package fraud

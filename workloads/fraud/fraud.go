@@ -33,6 +33,8 @@ var params = []workloads.Param{
 	{Name: "country-rate", Default: "0.002", Description: "fraction of transactions planted abroad, in (0, 1]"},
 }
 
+var _ workloads.Contracted = (*Instance)(nil)
+
 var pipelines = workloads.Pipelines[*Instance]{
 	"baseline":   baselinePipeline,
 	"core":       corePipeline,
@@ -256,6 +258,12 @@ func (in *Instance) Params() map[string]string { return in.params }
 
 // Engines implements workloads.Instance.
 func (in *Instance) Engines() []string { return pipelines.Names() }
+
+// Contract implements workloads.Contracted: every output is an alert event,
+// one per flagged transaction; nothing may be merged.
+func (in *Instance) Contract() workloads.Contract {
+	return workloads.Contract{IsEvent: workloads.AllEvents}
+}
 
 // Pipeline implements workloads.Instance.
 func (in *Instance) Pipeline(engine string, opts engines.Options) (engines.Engine, error) {

@@ -40,4 +40,8 @@
 //
 // Matching needs no order, and counts add up in any order, so the answer
 // does not depend on how an engine interleaves partitions.
+//
+// The output contract: a matching line is one event (Event set, Value 1, naming the line's record), never
+// merged: one output per match. The matches per window are a windowed count, whose updates may be merged; it is
+// timed by its final output. (The workloads package says what each kind of output allows.)
 package grep

@@ -31,6 +31,8 @@ var params = []workloads.Param{
 // MatchesKey is the key of the per-window match count.
 const MatchesKey = "matches"
 
+var _ workloads.Contracted = (*Instance)(nil)
+
 var pipelines = workloads.Pipelines[*Instance]{
 	"baseline":   baselinePipeline,
 	"core":       corePipeline,
@@ -183,6 +185,13 @@ func (in *Instance) Expect(published []int64) workloads.Expected {
 
 // Engines implements workloads.Instance.
 func (in *Instance) Engines() []string { return pipelines.Names() }
+
+// Contract implements workloads.Contracted: a matching line is an event,
+// one output per line, never merged; the matches per window are a windowed
+// count, whose updates may be merged.
+func (in *Instance) Contract() workloads.Contract {
+	return workloads.Contract{IsEvent: func(k workloads.Key) bool { return k.Key != MatchesKey }}
+}
 
 // Pipeline implements workloads.Instance.
 func (in *Instance) Pipeline(engine string, opts engines.Options) (engines.Engine, error) {

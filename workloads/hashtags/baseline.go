@@ -61,7 +61,7 @@ func baselinePipeline(in *Instance, opts engines.Options) (engines.Engine, error
 	if opts.Guarantee != engines.AtMostOnce {
 		return nil, fmt.Errorf("the baseline loop keeps no replay log or durable state, so it offers at-most-once only, not %s", opts.Guarantee)
 	}
-	p := opts.Parallelism
+	p := baseline.Workers(opts.Parallelism)
 	if p == 1 {
 		return baseline.New(1, func(ctx context.Context, src engines.Source, sink engines.Sink) error {
 			counts, rk := tally.New(), newRanker()

@@ -49,4 +49,8 @@
 //	            spam RDD, filter) -> flatMap(((tag, window), 1)) ->
 //	            reduceByKey(sum) -> mapWithState(running count) ->
 //	            map by window -> mapWithState(Rankings)
+//
+// The output contract: the count per hashtag per window and the count at each rank of a window's top 10 are
+// windowed results. Their updates may be merged; each is timed once, by its final output, from the latest
+// intended time among its window's records. (The workloads package says what each kind of output allows.)
 package hashtags

@@ -14,11 +14,9 @@ func baselinePipeline(_ *Instance, opts engines.Options) (engines.Engine, error)
 	if opts.Guarantee != engines.AtMostOnce {
 		return nil, fmt.Errorf("the baseline loop keeps no replay log or durable state, so it offers at-most-once only, not %s", opts.Guarantee)
 	}
-	p := opts.Parallelism
+	p := baseline.Workers(opts.Parallelism)
 	return baseline.New(p, func(ctx context.Context, src engines.Source, sink engines.Sink) error {
-		if p > src.Partitions() {
-			return fmt.Errorf("parallelism %d exceeds the source's %d partitions: each worker needs a partition", p, src.Partitions())
-		}
+		p := baseline.Readers(p, src.Partitions())
 		g, gctx := baseline.NewGroup(ctx)
 		for w := range p {
 			g.Go(func() error {

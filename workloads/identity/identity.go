@@ -14,6 +14,10 @@
 //	core        spout -> bolt (shuffle) writing each tuple
 //	trident     each(pass) over the batch spout
 //	microbatch  the received stream, written by foreachRDD
+//
+// The output contract: one output is one event, a record passed through (Event set, Value 1, naming the record);
+// nothing may be merged, so an engine writes exactly one output per record. The verifier fails a run whose
+// outputs merge events. (The workloads package says what each kind of output allows.)
 package identity
 
 import (
@@ -36,6 +40,8 @@ var params = []workloads.Param{
 	{Name: "record-bytes", Default: "100", Description: "payload size in bytes, in [1, 65536]"},
 	{Name: "payloads", Default: "1024", Description: "distinct payloads the stream draws from, in [1, 1048576]"},
 }
+
+var _ workloads.Contracted = (*Instance)(nil)
 
 var pipelines = workloads.Pipelines[*Instance]{
 	"baseline":   baselinePipeline,
@@ -117,6 +123,12 @@ func (in *Instance) Expect(published []int64) workloads.Expected {
 
 // Engines implements workloads.Instance.
 func (in *Instance) Engines() []string { return pipelines.Names() }
+
+// Contract implements workloads.Contracted: every output is an event, one
+// per record; nothing may be merged.
+func (in *Instance) Contract() workloads.Contract {
+	return workloads.Contract{IsEvent: workloads.AllEvents}
+}
 
 // Pipeline implements workloads.Instance.
 func (in *Instance) Pipeline(engine string, opts engines.Options) (engines.Engine, error) {

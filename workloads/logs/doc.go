@@ -50,4 +50,8 @@
 //	            reduceByKey(sum) -> map by service ->
 //	            mapWithState(Detector.Add over the batch's counts),
 //	            writing the counts and flags that changed
+//
+// The output contract: the lines and errors per service per window and the anomaly flag per (service, window)
+// are windowed results. Their updates may be merged; each is timed once, by its final output, from the latest
+// intended time among its window's records. (The workloads package says what each kind of output allows.)
 package logs

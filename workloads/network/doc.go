@@ -46,4 +46,8 @@
 //	            -> mapWithState(running load, remembering the previous
 //	            one) -> transform(leftOuterJoin with the capacity RDD) ->
 //	            flatMap(allocate when crossed)
+//
+// The output contract: an allocate decision is one event per (tower, window) that crosses its capacity (Event
+// set, Value 1), never merged. The load per tower per window is a windowed count, whose updates may be merged;
+// it is timed by its final output. (The workloads package says what each kind of output allows.)
 package network

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/streambench/streambench/engines"
@@ -35,6 +36,8 @@ var (
 	Kinds     = []string{"voice", "sms", "data"}
 	kindShare = []int{30, 20, 50}
 )
+
+var _ workloads.Contracted = (*Instance)(nil)
 
 var pipelines = workloads.Pipelines[*Instance]{
 	"baseline":   baselinePipeline,
@@ -249,6 +252,13 @@ func (in *Instance) Expect(published []int64) workloads.Expected {
 
 // Engines implements workloads.Instance.
 func (in *Instance) Engines() []string { return pipelines.Names() }
+
+// Contract implements workloads.Contracted: an allocate decision is an
+// event, one output per (tower, window) that crosses, never merged; the load
+// per tower per window is a windowed count, whose updates may be merged.
+func (in *Instance) Contract() workloads.Contract {
+	return workloads.Contract{IsEvent: func(k workloads.Key) bool { return strings.HasPrefix(k.Key, AllocatePrefix) }}
+}
 
 // Pipeline implements workloads.Instance.
 func (in *Instance) Pipeline(engine string, opts engines.Options) (engines.Engine, error) {

@@ -47,4 +47,8 @@
 //	            flatMap(alerts); filter(violating) ->
 //	            map(((driver, window), n)) -> reduceByKey(sum) ->
 //	            mapWithState(running count)
+//
+// The output contract: a speeding or deviation alert is one event per violating position event (Event set, Value
+// 1), never merged. The violations per driver per window are a windowed count, whose updates may be merged; it
+// is timed by its final output. (The workloads package says what each kind of output allows.)
 package trucking

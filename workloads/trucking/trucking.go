@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/streambench/streambench/engines"
@@ -50,6 +51,8 @@ const (
 
 // Speed limits, in km/h, that segments are drawn from.
 var speedLimits = []int64{50, 60, 70, 80, 90, 100, 110, 120}
+
+var _ workloads.Contracted = (*Instance)(nil)
 
 var pipelines = workloads.Pipelines[*Instance]{
 	"baseline":   baselinePipeline,
@@ -270,6 +273,15 @@ func (in *Instance) Expect(published []int64) workloads.Expected {
 
 // Engines implements workloads.Instance.
 func (in *Instance) Engines() []string { return pipelines.Names() }
+
+// Contract implements workloads.Contracted: a speeding or deviation alert is
+// an event, one output per violating event, never merged; the violations per
+// driver per window are a windowed count, whose updates may be merged.
+func (in *Instance) Contract() workloads.Contract {
+	return workloads.Contract{IsEvent: func(k workloads.Key) bool {
+		return strings.HasPrefix(k.Key, SpeedingPrefix) || strings.HasPrefix(k.Key, DeviationPrefix)
+	}}
+}
 
 // Pipeline implements workloads.Instance.
 func (in *Instance) Pipeline(engine string, opts engines.Options) (engines.Engine, error) {

@@ -29,4 +29,10 @@
 //	            mapWithState(running count per word)
 //
 // The engines with a pipeline here are listed by Instance.Engines.
+//
+// The output contract: one output is an update of a word's running count. Updates of the same word may be merged
+// (a batch's occurrences of a word written as one update, as micro-batches, Trident and the baseline do), and a
+// merged update names the OLDEST record it covers, so its latency is that of the occurrence that waited longest.
+// The verifier recounts a sample of the run's first merged updates and fails a run whose update names a newer
+// record than the oldest it covers. (The workloads package says what each kind of output allows.)
 package wordcount

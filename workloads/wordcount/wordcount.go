@@ -27,6 +27,8 @@ var params = []workloads.Param{
 
 // pipeline builds word count for one engine.
 // pipelines holds word count written once per engine API.
+var _ workloads.Contracted = (*Instance)(nil)
+
 var pipelines = workloads.Pipelines[*Instance]{
 	"baseline":   baselinePipeline,
 	"core":       corePipeline,
@@ -213,6 +215,12 @@ func (in *Instance) Expect(published []int64) workloads.Expected {
 // Engines implements workloads.Instance.
 func (in *Instance) Engines() []string { return pipelines.Names() }
 
+// Contract implements workloads.Contracted: a word's running count, whose
+// updates may be merged as long as each names the oldest record it covers.
+func (in *Instance) Contract() workloads.Contract {
+	return workloads.Contract{Occurrences: func(word, sentence string) int64 { return int64(Occurrences(word, sentence)) }}
+}
+
 // Pipeline implements workloads.Instance.
 func (in *Instance) Pipeline(engine string, opts engines.Options) (engines.Engine, error) {
 	return pipelines.Build("wordcount", in, engine, opts)
@@ -237,4 +245,23 @@ func SplitWords(dst []string, s string) []string {
 		dst = append(dst, s[start:])
 	}
 	return dst
+}
+
+// Occurrences returns how many times word occurs in the sentence s: the
+// units of word's running count one record holds. The verifier uses it to
+// check that a merged update names the oldest record it covers.
+func Occurrences(word, s string) int {
+	n := 0
+	start := -1
+	for i := 0; i <= len(s); i++ {
+		if i == len(s) || s[i] == ' ' {
+			if start >= 0 && s[start:i] == word {
+				n++
+			}
+			start = -1
+		} else if start < 0 {
+			start = i
+		}
+	}
+	return n
 }

@@ -179,11 +179,19 @@ func TestBaselineRefuses(t *testing.T) {
 	if _, err := in.Pipeline("nosuch", engines.Options{Parallelism: 1}); !errors.Is(err, workloads.ErrUnsupportedEngine) {
 		t.Errorf("unknown engine: %v", err)
 	}
+	// More workers than partitions: one reader per partition, every worker
+	// a counter.
 	eng, _ := in.Pipeline("baseline", engines.Options{Parallelism: 3, Guarantee: engines.AtMostOnce})
 	src := enginetest.NewMemSource(2)
+	src.AppendValues(0, "a b a")
+	src.AppendValues(1, "b")
 	src.CloseAll()
-	if err := eng.Run(context.Background(), src, &enginetest.CollectSink{}); err == nil {
-		t.Error("3 readers on 2 partitions accepted")
+	sink := &enginetest.CollectSink{}
+	if err := eng.Run(context.Background(), src, sink); err != nil {
+		t.Fatalf("3 workers on 2 partitions: %v", err)
+	}
+	if got := sink.Final(); got["a"] != 2 || got["b"] != 2 {
+		t.Errorf("3 workers on 2 partitions counted %v", got)
 	}
 }
 

@@ -118,6 +118,7 @@ func Conformance(t *testing.T, s Suite) {
 						if len(outs) == 0 {
 							t.Fatal("no outputs")
 						}
+						FollowsContract(t, s.Oracle, outs)
 						if s.Check != nil {
 							s.Check(t, engine, outs)
 						}
@@ -133,6 +134,38 @@ func Conformance(t *testing.T, s Suite) {
 			t.Run("refuses", func(t *testing.T) { refuses(t, s.Quiet, engine) })
 			t.Run("settings", func(t *testing.T) { settingsReachTheEngine(t, s.Quiet, engine) })
 		})
+	}
+}
+
+// FollowsContract fails t unless outs, a pipeline's outputs in the order
+// they were written, keep inst's output contract (workloads.Contract): every
+// event is its own output with Event set and Value 1, and every merged
+// running-count update names the oldest record it covers.
+func FollowsContract(t *testing.T, inst workloads.Instance, outs []engines.Output) {
+	t.Helper()
+	ci, ok := inst.(workloads.Contracted)
+	if !ok {
+		return
+	}
+	c := ci.Contract()
+	last := map[workloads.Key]int64{}
+	var merged []workloads.MergedUpdate
+	for _, o := range outs {
+		k := workloads.Key{Key: o.Key, Window: o.Window}
+		if c.IsEvent != nil && c.IsEvent(k) && (!o.Event || o.Value != 1) {
+			t.Fatalf("output %+v: an event must be its own output, with Event set and Value 1", o)
+		}
+		if o.Event || o.Window != 0 {
+			continue
+		}
+		if o.Value-last[k] > 1 && len(merged) < 1000 {
+			merged = append(merged, workloads.MergedUpdate{Out: o, Prev: last[k]})
+		}
+		last[k] = max(last[k], o.Value)
+	}
+	if bad := c.NotOldest(inst.Fill, merged); len(bad) > 0 {
+		t.Fatalf("%d of %d merged updates do not name the oldest record they cover, such as %+v after %d",
+			len(bad), len(merged), bad[0].Out, bad[0].Prev)
 	}
 }
 

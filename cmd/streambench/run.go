@@ -415,7 +415,11 @@ func printSummary(w io.Writer, r *resultfile.Result, out string) {
 		}
 	}
 	if c := r.CPU; c != nil {
-		fmt.Fprintf(w, "  cpu           %.0f ns per record  (%.2fs user, %.2fs system, the whole process)\n", c.NsPerRecord, c.UserS, c.SystemS)
+		whole := "the whole process"
+		if r.Cluster != nil {
+			whole = "the harness's process: its driver, broker and sink; the workers' CPU is under cluster"
+		}
+		fmt.Fprintf(w, "  cpu           %.0f ns per record  (%.2fs user, %.2fs system, %s)\n", c.NsPerRecord, c.UserS, c.SystemS, whole)
 	}
 	l := r.Latency
 	fmt.Fprintf(w, "  latency       p50 %s  p90 %s  p99 %s  p99.9 %s  max %s  (%s outputs, from intended send time)\n",

@@ -3,6 +3,7 @@ package harness
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"time"
@@ -154,10 +155,24 @@ func (s *Simulation) Run(ctx context.Context, cfg RunConfig) (*Measurement, erro
 		Verification: resultfile.Verification{Guarantee: cfg.Guarantee, Unit: "records", Expected: int64(sent), OK: true,
 			ResultsExpected: int64(sent), ResultsReceived: int64(sent), Outputs: int64(sent)},
 	}
+	if c := cfg.Cluster; c.Enabled() {
+		// A simulated cluster: its nodes share the records evenly.
+		res.Environment.Nodes, res.Environment.CoresPerNode = max(c.Nodes, 1), c.CoresPerNode
+		res.Cluster = &resultfile.ClusterFigures{Timing: cmp.Or(c.Timing, "default"), Workers: res.Environment.Nodes, Joined: c.Join}
+		for i := range res.Environment.Nodes {
+			res.Cluster.Nodes = append(res.Cluster.Nodes, resultfile.NodeFigures{Node: fmt.Sprintf("node-%d", i+1), Workers: 1,
+				RecordsRead: int64(measured) / int64(res.Environment.Nodes)})
+		}
+	}
 	if dur > 0 {
 		rps := measured / dur
-		res.Throughput = resultfile.Throughput{RecordsPerSecond: rps, RecordsPerSecondPerNode: rps / float64(max(s.Environment.Nodes, 1)),
-			RecordsPerSecondPerCore: rps / float64(max(s.Environment.GOMAXPROCS, 1)), OutputsPerSecond: rps, BytesPerSecond: rps * 50}
+		res.Throughput = resultfile.Throughput{RecordsPerSecond: rps, RecordsPerSecondPerNode: rps / float64(max(res.Environment.Nodes, 1)),
+			RecordsPerSecondPerCore: rps / float64(max(res.Environment.GOMAXPROCS, 1)), OutputsPerSecond: rps, BytesPerSecond: rps * 50}
+		if res.Cluster != nil {
+			for i := range res.Cluster.Nodes {
+				res.Cluster.Nodes[i].RecordsPerSecond = rps / float64(len(res.Cluster.Nodes))
+			}
+		}
 	}
 	s.now = start.Add(time.Duration(lastSec) * time.Second)
 	m := NewMeasurement(res, ivs)

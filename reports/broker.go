@@ -51,9 +51,10 @@ type BrokerPair struct {
 	Generator, Broker *Cell
 }
 
-// HasBrokerCells reports whether any cell read through JetStream.
+// HasBrokerCells reports whether any cell of local mode read through
+// JetStream.
 func HasBrokerCells(cells []*Cell) bool {
-	return slices.ContainsFunc(cells, (*Cell).ThroughBroker)
+	return slices.ContainsFunc(cells, func(c *Cell) bool { return c.ThroughBroker() && !clusterCell(c) })
 }
 
 // BrokerPairs pairs every JetStream cell with the generator cell that runs
@@ -64,12 +65,14 @@ func HasBrokerCells(cells []*Cell) bool {
 func BrokerPairs(cells []*Cell) []BrokerPair {
 	var pairs []BrokerPair
 	for _, b := range cells {
-		if !b.ThroughBroker() {
+		// A cluster cell reads through JetStream too, but its comparison
+		// is with local mode (Scaling over nodes), not with the generator.
+		if !b.ThroughBroker() || clusterCell(b) {
 			continue
 		}
 		p := BrokerPair{Broker: b}
 		for _, g := range cells {
-			if !g.ThroughBroker() && sameRun(g, b) {
+			if !g.ThroughBroker() && !clusterCell(g) && sameRun(g, b) {
 				p.Generator = g
 				break
 			}
@@ -98,7 +101,7 @@ func sameRun(a, b *Cell) bool {
 func BrokerCeilings(cells []*Cell) []*Cell {
 	var out []*Cell
 	for _, c := range cells {
-		if c.Engine == "baseline" && c.ThroughBroker() && c.Measured() {
+		if c.Engine == "baseline" && c.ThroughBroker() && !clusterCell(c) && c.Measured() {
 			out = append(out, c)
 		}
 	}

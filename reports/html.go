@@ -43,6 +43,7 @@ type view struct {
 	Questions       []questionRow
 	Throughput      string
 	Broker          *brokerView
+	Scaling         *scalingView
 	LoadPlots       []figure
 	LoadRows        []loadRow
 	Spectra         []figure
@@ -166,6 +167,9 @@ func build(d *Data) (*view, error) {
 	v.questions(d)
 	var err error
 	if v.Throughput, err = ThroughputPlot(d.Cells); err != nil {
+		return nil, err
+	}
+	if err := v.scaling(d); err != nil {
 		return nil, err
 	}
 	if err := v.broker(d); err != nil {

@@ -211,6 +211,9 @@ func (d *Data) cellsFromManifest(byFile map[string]*Run) {
 		if len(c.Runs) > 0 {
 			first = c.Runs[0].Result
 			c.Nodes, c.Cores = max(first.Environment.Nodes, 1), max(first.Environment.GOMAXPROCS, 1)
+			if n := first.Environment.CoresPerNode; n > 0 {
+				c.Cores = n * c.Nodes // a cluster's nodes, each pinned to its cores
+			}
 		}
 		c.Source, c.NATSClass = sourceOf(rec.Source, rec.NATSClass, first)
 		d.Cells = append(d.Cells, c)
@@ -238,6 +241,10 @@ func (d *Data) cellsFromRuns() {
 		if !ok {
 			c = &Cell{ID: id, Engine: r.Engine, Workload: r.Workload, Guarantee: r.Guarantee.String(), Status: resultfile.StatusDone,
 				Source: source, NATSClass: class, Nodes: max(r.Environment.Nodes, 1), Cores: max(r.Environment.GOMAXPROCS, 1)}
+			if n := r.Environment.CoresPerNode; n > 0 {
+				// A cluster's nodes each pinned to their cores.
+				c.Cores = n * max(r.Environment.Nodes, 1)
+			}
 			byID[id] = c
 			d.Cells = append(d.Cells, c)
 		}

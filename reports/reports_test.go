@@ -872,3 +872,94 @@ func TestReportPlainRunsThroughBroker(t *testing.T) {
 		t.Errorf("the broker section lacks the generator's cell:\n%s", sec)
 	}
 }
+
+// TestReportScaling: a bench with cluster cells has a "Scaling over nodes"
+// section with a row per node count and the local-mode reference, the
+// ratios to one node and to local mode, and the plot; the broker section
+// leaves cluster cells out.
+func TestReportScaling(t *testing.T) {
+	d := scalingData(t)
+	series := ScalingSeriesOf(d.Cells)
+	if len(series) != 1 || series[0].Local == nil || len(series[0].ByNodes) != 3 {
+		t.Fatalf("series %+v", series)
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, d); err != nil {
+		t.Fatal(err)
+	}
+	html := buf.String()
+	sec := section(html, "scaling")
+	for _, want := range []string{"Scaling over nodes", "local mode", "n1/wordcount", "n3/wordcount", "÷ 1 node", `data-plot="scaling"`, "<svg"} {
+		if !strings.Contains(sec, want) {
+			t.Errorf("the scaling section lacks %q", want)
+		}
+	}
+	// 2 nodes at 0.9 of linear: 0.9x one node's per-node rate; one node
+	// at 2/3 of local mode.
+	if !strings.Contains(sec, "0.9") || !strings.Contains(sec, "0.6") {
+		t.Errorf("the scaling section lacks the ratios:\n%s", sec)
+	}
+	if strings.Contains(section(html, "broker"), "n2/wordcount") {
+		t.Errorf("the broker section lists a cluster cell")
+	}
+}
+
+// scalingReport is the report of a simulated scaling bench.
+func scalingReport(t *testing.T) string {
+	var buf bytes.Buffer
+	if err := Write(&buf, scalingData(t)); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+// scalingData runs a simulated bench of a core topology at 1, 2 and 3
+// nodes beside local mode.
+func scalingData(t *testing.T) *Data {
+	t.Helper()
+	suite := `
+name: scaling-simulated
+description: a simulated engine at 1, 2 and 3 nodes beside local mode
+repeat: 2
+defaults:
+  probe: 3s
+  warmup: 1s
+  calibrate: 1s
+  source: jetstream
+  loads: [0.5]
+cells:
+  - engine: core
+    name: local
+    workload: wordcount
+  - engine: core
+    name: n1
+    nodes: 1
+    workload: wordcount
+  - engine: core
+    name: n2
+    nodes: 2
+    workload: wordcount
+  - engine: core
+    name: n3
+    nodes: 3
+    cores_per_node: 1
+    workload: wordcount
+`
+	// The simulated cluster loses a tenth per node added, and a third to
+	// the network hop against local mode.
+	capacity := func(cfg harness.RunConfig) float64 {
+		c := simulatedRate(cfg)
+		if n := cfg.Cluster.Nodes; n > 0 {
+			c *= float64(n) * (1 - 0.1*float64(n-1)) * 2 / 3
+		}
+		return c
+	}
+	dir := t.TempDir()
+	simulatedBenchOf(t, dir, "scaling-simulated.yaml", suite, capacity, 0)
+	d, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Dir = "results/scaling-simulated"
+	return d
+}

@@ -107,7 +107,10 @@ func (d *LinearDRPCInputDeclarer) NoneGrouping(stream ...string) *LinearDRPCInpu
 }
 
 // SetNumTasks sets the bolt's number of tasks.
-func (d *LinearDRPCInputDeclarer) SetNumTasks(n int) *LinearDRPCInputDeclarer { d.numTasks = n; return d }
+func (d *LinearDRPCInputDeclarer) SetNumTasks(n int) *LinearDRPCInputDeclarer {
+	d.numTasks = n
+	return d
+}
 
 // AddConfiguration sets a configuration key for the bolt only.
 func (d *LinearDRPCInputDeclarer) AddConfiguration(key string, value any) *LinearDRPCInputDeclarer {

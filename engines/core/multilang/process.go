@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -262,6 +261,3 @@ func (t *tail) String() string {
 	defer t.mu.Unlock()
 	return string(t.buf)
 }
-
-// pidFile is the file Storm's subprocesses create in pidDir.
-func pidFile(dir string, pid int) string { return filepath.Join(dir, strconv.Itoa(pid)) }

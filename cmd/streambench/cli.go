@@ -45,6 +45,7 @@ func commands() []command {
 		{"bench", "measure a suite's cells: sustainable-rate searches and latency vs load", runBench},
 		{"report", "write the HTML report of a results directory", runReport},
 		{"cluster", "run a cluster role: master, agent (worker is started by agents)", runCluster},
+		{"drpc", "run Storm's DRPC server: HTTP requests answered by topologies", runDRPC},
 		{"version", "print the version", runVersion},
 	}
 }

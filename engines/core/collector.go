@@ -106,22 +106,32 @@ func (c *SpoutOutputCollector) Pending() int {
 type BasicOutputCollector struct {
 	t     *task
 	input *Tuple
+	// sent, when set, is told the tasks of every emit: a CoordinatedBolt
+	// counts what its basic bolt sends to each task.
+	sent func(tasks []int)
 }
 
 // Emit emits values on the default stream, anchored on the input.
 func (c *BasicOutputCollector) Emit(values Values) []int {
-	return c.t.emit(c.t.comp.defaultStream(), DefaultStreamID, c.input, nil, values, -1)
+	return c.counted(c.t.emit(c.t.comp.defaultStream(), DefaultStreamID, c.input, nil, values, -1))
 }
 
 // EmitStream emits values on a named stream, anchored on the input.
 func (c *BasicOutputCollector) EmitStream(streamID string, values Values) []int {
-	return c.t.emit(c.t.comp.byStream[streamID], streamID, c.input, nil, values, -1)
+	return c.counted(c.t.emit(c.t.comp.byStream[streamID], streamID, c.input, nil, values, -1))
 }
 
 // EmitDirect emits values on a direct stream to one task, anchored on the
 // input.
 func (c *BasicOutputCollector) EmitDirect(taskID int, streamID string, values Values) {
-	c.t.emit(c.t.comp.byStream[streamID], streamID, c.input, nil, values, taskID)
+	c.counted(c.t.emit(c.t.comp.byStream[streamID], streamID, c.input, nil, values, taskID))
+}
+
+func (c *BasicOutputCollector) counted(tasks []int) []int {
+	if c.sent != nil {
+		c.sent(tasks)
+	}
+	return tasks
 }
 
 // ReportError records an error against the task.

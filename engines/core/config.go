@@ -44,7 +44,20 @@ const (
 	TopologySpoutWaitSleepMillis        = "topology.spout.wait.progressive.level3.sleep.millis"
 	TopologyName                        = "topology.name"
 	TopologyFallBackOnJavaSerialization = "topology.fall.back.on.java.serialization"
+	TopologyShellBoltMaxPending         = "topology.shellbolt.max.pending"
+	TopologyMultilangSerializer         = "topology.multilang.serializer"
+	TopologySubprocessTimeoutSecs       = "topology.subprocess.timeout.secs"
+	SupervisorWorkerTimeoutSecs         = "supervisor.worker.timeout.secs"
+	DRPCRequestTimeoutSecs              = "drpc.request.timeout.secs"
+	DRPCHTTPPort                        = "drpc.http.port"
+	DRPCInvocationsPort                 = "drpc.invocations.port"
+	DRPCMaxBufferSize                   = "drpc.max_buffer_size"
 )
+
+// MultilangJSONSerializer is the only multi-lang serializer: JSON, as
+// Storm's default org.apache.storm.multilang.JsonSerializer (also accepted
+// by that name).
+const MultilangJSONSerializer = "json"
 
 // kind is the type a configuration key takes.
 type kind int
@@ -64,6 +77,7 @@ type keySpec struct {
 	min      float64
 	max      float64
 	pow2     bool
+	oneOf    []string // for strings: the values allowed, if any
 	def      any
 	doc      string
 }
@@ -104,6 +118,22 @@ var keys = map[string]keySpec{
 	// encoding/gob, for types registered with gob.Register (see codec.go).
 	TopologyFallBackOnJavaSerialization: {kind: kindBool, def: false,
 		doc: "between worker processes, encode tuple values of types without a RegisterSerialization with encoding/gob (types registered with gob.Register)"},
+	TopologyShellBoltMaxPending: {kind: kindInt, min: 1, max: math.MaxInt32, def: 100,
+		doc: "tuples a ShellBolt may have sent to its subprocess and not yet seen acked or failed"},
+	TopologyMultilangSerializer: {kind: kindString, oneOf: []string{MultilangJSONSerializer, "org.apache.storm.multilang.JsonSerializer"}, def: MultilangJSONSerializer,
+		doc: "how multi-lang messages are encoded; json only"},
+	TopologySubprocessTimeoutSecs: {kind: kindInt, nullable: true, min: 1, max: 1 << 20, def: nil,
+		doc: "seconds a ShellBolt or ShellSpout subprocess may go without a heartbeat before it is killed; null means supervisor.worker.timeout.secs"},
+	SupervisorWorkerTimeoutSecs: {kind: kindInt, min: 1, max: 1 << 20, def: 30,
+		doc: "seconds a worker, or a multi-lang subprocess, may go without a heartbeat"},
+	DRPCRequestTimeoutSecs: {kind: kindInt, min: 1, max: 1 << 20, def: 600,
+		doc: "seconds a DRPC request waits for its result (streambench drpc --timeout)"},
+	DRPCHTTPPort: {kind: kindInt, min: 0, max: 65535, def: 3774,
+		doc: "port of the DRPC server's HTTP client endpoint (streambench drpc --http-port)"},
+	DRPCInvocationsPort: {kind: kindInt, min: 0, max: 65535, def: 3773,
+		doc: "port of the DRPC server's invocations endpoint, which topologies use (streambench drpc --invocations-port)"},
+	DRPCMaxBufferSize: {kind: kindInt, min: 1, max: 1 << 30, def: 1 << 20,
+		doc: "bytes of the largest DRPC arguments, result or failure message"},
 }
 
 // DefaultConfig returns Storm's built-in defaults for every known key.
@@ -191,6 +221,9 @@ func checkIn(table map[string]keySpec, k string, v any) (any, *ConfigError) {
 		str, ok := v.(string)
 		if !ok {
 			return nil, bad("a string")
+		}
+		if len(s.oneOf) > 0 && !slices.Contains(s.oneOf, str) {
+			return nil, bad("one of " + strings.Join(s.oneOf, ", "))
 		}
 		return str, nil
 	case kindInt:

@@ -236,7 +236,7 @@ func planComponent(d *componentDef, topoConf Config) (*compPlan, []error) {
 		bad("%s", e)
 	}
 	for i, s := range dec.streams {
-		if s.id == "" || strings.HasPrefix(s.id, "__") {
+		if s.id == "" || strings.HasPrefix(s.id, "__") && s.id != CoordStreamID {
 			bad("stream id %q is empty or reserved (ids starting with __ belong to the system)", s.id)
 		}
 		if dup := s.fields.duplicate(); dup != "" {

@@ -1,150 +1,88 @@
 package trident
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
 	"time"
 
+	"github.com/streambench/streambench/engines/core/drpc"
 	"github.com/streambench/streambench/engines/trident/operation"
 	"github.com/streambench/streambench/engines/trident/spout"
 	"github.com/streambench/streambench/engines/trident/tuple"
 )
 
-// DRPC errors.
+// DRPC errors, those of engines/core/drpc (a *drpc.RequestError wraps
+// them).
 var (
 	// ErrDRPCTimeout is returned when no result came within the request
 	// timeout (Storm's drpc.request.timeout.secs, 600 s by default).
-	ErrDRPCTimeout = errors.New("drpc request timed out")
+	ErrDRPCTimeout = drpc.ErrTimeout
 	// ErrDRPCShutdown is returned by a LocalDRPC that was shut down.
-	ErrDRPCShutdown = errors.New("drpc server shut down")
+	ErrDRPCShutdown = drpc.ErrShutdown
 )
 
 // DefaultDRPCRequestTimeout is Storm's drpc.request.timeout.secs.
-const DefaultDRPCRequestTimeout = 600 * time.Second
+const DefaultDRPCRequestTimeout = drpc.DefaultRequestTimeout
 
 // LocalDRPC is an in-process DRPC server, as Storm's LocalDRPC: Execute
 // queues a request for a function and blocks until a topology that serves
-// the function (NewDRPCStream) returns its result. It is safe for
-// concurrent use.
-type LocalDRPC struct {
-	// Timeout bounds how long Execute waits; DefaultDRPCRequestTimeout if 0.
-	Timeout time.Duration
-
-	mu       sync.Mutex
-	nextID   int64
-	queues   map[string][]*drpcRequest
-	shutdown bool
-	done     chan struct{}
-}
-
-type drpcRequest struct {
-	id     int64
-	args   string
-	result chan string
-}
+// the function (NewDRPCStream) returns its result. It is engines/core/drpc's
+// server, so the same server can also be served over HTTP.
+type LocalDRPC = drpc.LocalDRPC
 
 // NewLocalDRPC returns a server with no requests.
-func NewLocalDRPC() *LocalDRPC {
-	return &LocalDRPC{queues: make(map[string][]*drpcRequest), done: make(chan struct{})}
-}
-
-// Execute runs function on args through the topology serving it and
-// returns the result: the JSON list of the tuples the DRPC stream ended
-// with, such as [[5]].
-func (d *LocalDRPC) Execute(function, args string) (string, error) {
-	return d.ExecuteContext(context.Background(), function, args)
-}
-
-// ExecuteContext is Execute that also gives up when ctx is done.
-func (d *LocalDRPC) ExecuteContext(ctx context.Context, function, args string) (string, error) {
-	d.mu.Lock()
-	if d.shutdown {
-		d.mu.Unlock()
-		return "", ErrDRPCShutdown
-	}
-	d.nextID++
-	req := &drpcRequest{id: d.nextID, args: args, result: make(chan string, 1)}
-	d.queues[function] = append(d.queues[function], req)
-	d.mu.Unlock()
-	timeout := d.Timeout
-	if timeout <= 0 {
-		timeout = DefaultDRPCRequestTimeout
-	}
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
-	select {
-	case r := <-req.result:
-		return r, nil
-	case <-timer.C:
-		d.forget(function, req)
-		return "", fmt.Errorf("%w: %s(%q) got no result within %v (is a topology serving %q running?)", ErrDRPCTimeout, function, args, timeout, function)
-	case <-ctx.Done():
-		d.forget(function, req)
-		return "", ctx.Err()
-	case <-d.done:
-		return "", ErrDRPCShutdown
-	}
-}
-
-func (d *LocalDRPC) forget(function string, req *drpcRequest) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	q := d.queues[function]
-	for i, r := range q {
-		if r == req {
-			d.queues[function] = append(q[:i:i], q[i+1:]...)
-			return
-		}
-	}
-}
-
-// next takes the oldest waiting request for function, or nil.
-func (d *LocalDRPC) next(function string) *drpcRequest {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	q := d.queues[function]
-	if len(q) == 0 {
-		return nil
-	}
-	d.queues[function] = q[1:]
-	return q[0]
-}
-
-// Shutdown fails every waiting and later request.
-func (d *LocalDRPC) Shutdown() {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if !d.shutdown {
-		d.shutdown = true
-		close(d.done)
-	}
-}
+func NewLocalDRPC() *LocalDRPC { return drpc.NewLocalDRPC() }
 
 // drpcStream is one NewDRPCStream: its spout takes requests, one per
 // batch, and its return node answers the request of each batch.
 type drpcStream struct {
 	function string
-	drpc     *LocalDRPC
+	inv      drpc.Invocations
 	node     *node // the spout node
 	returned bool
 
-	mu    sync.Mutex
-	bound map[int64]*drpcRequest // txid -> request of the batch
+	mu        sync.Mutex
+	bound     map[int64]drpc.Request // txid -> request of the batch
+	fetched   *drpc.Request          // fetched by Ready, not yet in a batch
+	lastEmpty time.Time              // when a fetch last found nothing
 }
 
-// NewDRPCStream returns a stream of the requests for function on drpc, as
-// Storm's newDRPCStream: each request is one batch of one tuple with the
-// field "args", and the tuples the stream ends with (after its last
-// operation) are the request's result, as a JSON list of their values.
-func (t *TridentTopology) NewDRPCStream(function string, drpc *LocalDRPC) *Stream {
-	if drpc == nil {
-		t.errorf("NewDRPCStream(%q): nil DRPC server", function)
-		drpc = NewLocalDRPC()
+// emptyFetchPause spaces the fetches that find no request, so that a
+// topology on a remote server does not ask it in a busy loop.
+const emptyFetchPause = time.Millisecond
+
+// fetch takes a request for the stream's next batch, under ds.mu.
+func (ds *drpcStream) fetch() (drpc.Request, bool) {
+	if ds.fetched != nil {
+		req := *ds.fetched
+		ds.fetched = nil
+		return req, true
 	}
-	ds := &drpcStream{function: function, drpc: drpc, bound: make(map[int64]*drpcRequest)}
+	if time.Since(ds.lastEmpty) < emptyFetchPause {
+		return drpc.Request{}, false
+	}
+	req, ok, err := ds.inv.FetchRequest(ds.function)
+	if err != nil || !ok {
+		ds.lastEmpty = time.Now()
+		return drpc.Request{}, false
+	}
+	return req, true
+}
+
+// NewDRPCStream returns a stream of the requests for function on a DRPC
+// server, as Storm's newDRPCStream: each request is one batch of one tuple
+// with the field "args", and the tuples the stream ends with (after its
+// last operation) are the request's result, as a JSON list of their
+// values. inv is a *LocalDRPC in local mode, or a
+// *drpc.InvocationsClient of a `streambench drpc` server.
+func (t *TridentTopology) NewDRPCStream(function string, inv drpc.Invocations) *Stream {
+	if inv == nil {
+		t.errorf("NewDRPCStream(%q): nil DRPC server", function)
+		inv = NewLocalDRPC()
+	}
+	ds := &drpcStream{function: function, inv: inv, bound: make(map[int64]drpc.Request)}
 	s := t.NewStream("$drpc-"+function, spout.NewBatchSpoutExecutor(&drpcSpout{ds: ds}))
 	ds.node = s.node
 	t.drpcs = append(t.drpcs, ds)
@@ -213,22 +151,29 @@ func (s *drpcSpout) EmitBatch(txid int64, c operation.TridentCollector) error {
 	s.ds.mu.Lock()
 	req, ok := s.ds.bound[txid]
 	if !ok {
-		if req = s.ds.drpc.next(s.ds.function); req != nil {
+		if req, ok = s.ds.fetch(); ok {
 			s.ds.bound[txid] = req
 		}
 	}
 	s.ds.mu.Unlock()
-	if req != nil {
-		c.Emit(tuple.Values{req.args})
+	if ok {
+		c.Emit(tuple.Values{req.Args})
 	}
 	return nil
 }
 
 // Ready implements spout.Readier: a DRPC batch waits for a request.
-func (s *drpcSpout) Ready(int64) bool {
-	s.ds.drpc.mu.Lock()
-	defer s.ds.drpc.mu.Unlock()
-	return len(s.ds.drpc.queues[s.ds.function]) > 0
+func (s *drpcSpout) Ready(txid int64) bool {
+	s.ds.mu.Lock()
+	defer s.ds.mu.Unlock()
+	if _, ok := s.ds.bound[txid]; ok || s.ds.fetched != nil {
+		return true
+	}
+	req, ok := s.ds.fetch()
+	if ok {
+		s.ds.fetched = &req
+	}
+	return ok
 }
 
 func (s *drpcSpout) Ack(txid int64) {
@@ -250,9 +195,9 @@ func (p *returnProc) execute(b *batch, _ int, t tuple.Tuple) {
 
 func (p *returnProc) finishBatch(b *batch) error {
 	p.ds.mu.Lock()
-	req := p.ds.bound[b.tx.Txid]
+	req, ok := p.ds.bound[b.tx.Txid]
 	p.ds.mu.Unlock()
-	if req == nil {
+	if !ok {
 		return nil
 	}
 	rows := b.slots[p.pc.slot].([][]any)
@@ -261,11 +206,11 @@ func (p *returnProc) finishBatch(b *batch) error {
 	}
 	out, err := json.Marshal(rows)
 	if err != nil {
-		return fmt.Errorf("drpc result of %s(%q): %w", p.ds.function, req.args, err)
+		return fmt.Errorf("drpc result of %s(%q): %w", p.ds.function, req.Args, err)
 	}
-	select {
-	case req.result <- string(out):
-	default: // answered by an earlier attempt
+	if err := p.ds.inv.Result(req.ID, string(out)); err != nil && !errors.Is(err, drpc.ErrUnknownRequest) {
+		// ErrUnknownRequest: answered by an earlier attempt, or timed out.
+		return fmt.Errorf("drpc result of %s(%q): %w", p.ds.function, req.Args, err)
 	}
 	return nil
 }

@@ -478,3 +478,94 @@ func TestRunWorkerNeedsSharedMetadata(t *testing.T) {
 		t.Errorf("metrics %+v, want 2 tuples emitted in committed batches", m)
 	}
 }
+
+// TestDistributedFatalError: a batch that fails trident.max.batch.attempts
+// times ends the run; the error shows in the status of the worker running
+// the master coordinator, whose RunWorker returns it.
+func TestDistributedFatalError(t *testing.T) {
+	enginetest.NoGoroutinesLeft(t)
+	const workers, partitions = 3, 2
+	src := enginetest.NewMemSource(partitions)
+	src.AppendValues(0, "a b")
+	src.AppendValues(1, "c d")
+	src.CloseAll()
+	sink := &enginetest.CollectSink{}
+	broken := operation.FunctionFunc(func(tuple.Tuple, operation.TridentCollector) { panic("injected fault") })
+	jobs := make([]*trident.Job, workers)
+	for w := range jobs {
+		job, err := trident.NewJob("broken", core.Config{trident.TopologyTridentBatchEmitIntervalMillis: 0, trident.TridentMaxBatchAttempts: 2},
+			func(src engines.Source, sink engines.Sink) (*trident.TridentTopology, error) {
+				sp, err := spout.NewSourceSpout(src, spout.Transactional, 10)
+				if err != nil {
+					return nil, err
+				}
+				topo := trident.NewTridentTopology()
+				topo.NewStream("s", sp).ParallelismHint(partitions).
+					Shuffle().
+					Each(tuple.NewFields("value"), broken, tuple.NewFields("x")).ParallelismHint(2)
+				return topo, nil
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+		jobs[w] = job
+	}
+	layout, err := jobs[0].Layout(src, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	workerOf := make([]int, len(layout))
+	coordinator := -1
+	for i, e := range layout {
+		workerOf[i] = i % workers
+		if strings.HasPrefix(e.Component, "$mastercoord") {
+			coordinator = workerOf[i]
+		}
+	}
+	r := newRouter()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	errs := make([]chan error, workers)
+	in := engines.Input{Kind: engines.KindLog, Log: src, Coordination: enginetest.NewMemKV()}
+	for w, job := range jobs {
+		errs[w] = make(chan error, 1)
+		go func() {
+			errs[w] <- job.RunWorkerInput(ctx, in, sink, core.Placement{Worker: w, WorkerOf: workerOf, Transport: r.transport}, 1)
+		}()
+	}
+	var status core.WorkerStatus
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(2 * time.Millisecond) {
+		st, err := jobs[coordinator].WorkerStatus()
+		if err == nil && st.Error != "" {
+			status = st
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no fatal error reported; last status %+v, %v", st, err)
+		}
+	}
+	if !strings.Contains(status.Error, "failed 2 times") || !strings.Contains(status.Error, "$mastercoord-bg0") {
+		t.Errorf("status error %q, want the coordinator's batch failed 2 times", status.Error)
+	}
+	select {
+	case err := <-errs[coordinator]:
+		if err == nil || err.Error() != status.Error {
+			t.Errorf("the coordinator's worker returned %v, want %s", err, status.Error)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the coordinator's worker did not return its fatal error")
+	}
+	for w, job := range jobs {
+		if st, err := job.WorkerStatus(); w != coordinator && (err != nil || st.Error != "") {
+			t.Errorf("worker %d: %+v, %v; the replayed batches' errors are not fatal there", w, st, err)
+		}
+	}
+	cancel()
+	for w := range workers {
+		if w != coordinator {
+			if err := <-errs[w]; err != context.Canceled {
+				t.Errorf("worker %d: %v, want context.Canceled", w, err)
+			}
+		}
+	}
+}

@@ -37,7 +37,8 @@ import (
 // worker's tasks did), the memory states (an in-memory map state holds the
 // keys of the partitions this worker runs, which is what a grouped
 // persistentAggregate needs; a state queried from another bolt needs a
-// store the workers share), and a spout's readiness (spout.Readier): the
+// store the workers share; a bbolt state file belongs to one process, so
+// each worker opens its own), and a spout's readiness (spout.Readier): the
 // coordinator sees where the batches of the emitters in its own process
 // reached, and for partitions read elsewhere assumes that a batch would
 // carry something if the partition holds any record, so it may start

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -60,6 +61,34 @@ func NewLocalCluster(opts ...ClusterOption) *LocalCluster {
 // refused with every reason found.
 func (c *LocalCluster) SubmitTopology(name string, conf Config, topology *StormTopology) error {
 	return c.submit(name, conf, topology, nil)
+}
+
+// SubmitTopologyPlaced is SubmitTopology for one worker process of a
+// distributed topology, as a Storm supervisor starts a worker with its
+// share of an assignment: only the executors pl places on pl.Worker are
+// created, opened and started here, and tuples for the tasks of the other
+// workers cross pl.Transport. Every worker submits the same topology under
+// the same configuration, so that all build the same plan. The worker does
+// not tell when a bounded run is over (another worker may still hold tuples
+// for it); WorkerStatus gives the progress a cluster judges the end by. A
+// nil pl is SubmitTopology.
+func (c *LocalCluster) SubmitTopologyPlaced(name string, conf Config, topology *StormTopology, pl *Placement) error {
+	if pl != nil {
+		pl = &Placement{Worker: pl.Worker, WorkerOf: slices.Clone(pl.WorkerOf), Transport: pl.Transport}
+	}
+	return c.submit(name, conf, topology, pl)
+}
+
+// WorkerStatus returns the progress of a running topology in this cluster:
+// for a topology submitted with SubmitTopologyPlaced, this worker's side of
+// it, which the cluster sums over the workers for the four-counter
+// termination check (see WorkerStatus).
+func (c *LocalCluster) WorkerStatus(name string) (WorkerStatus, error) {
+	tp, err := c.get(name)
+	if err != nil {
+		return WorkerStatus{}, fmt.Errorf("worker status: %w", err)
+	}
+	return tp.workerStatus(), nil
 }
 
 // submit is SubmitTopology; with a placement, only the executors it puts

@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -265,4 +266,86 @@ func tcpTransports(t *testing.T, n int) []func(core.WireCodec, map[int]*engines.
 		}
 	}
 	return out
+}
+
+// TestSubmitTopologyPlaced runs word count as two workers, each a
+// LocalCluster given its share with SubmitTopologyPlaced, and judges the
+// end by the four-counter check over the clusters' WorkerStatus.
+func TestSubmitTopologyPlaced(t *testing.T) {
+	enginetest.NoGoroutinesLeft(t)
+	const workers, partitions, lines = 2, 2, 200
+	src := enginetest.NewMemSource(partitions)
+	want := map[string]int64{}
+	for i := range lines {
+		line := fmt.Sprintf("w%d common", i%7)
+		src.AppendValues(i%partitions, line)
+		for _, w := range strings.Fields(line) {
+			want[w]++
+		}
+	}
+	src.CloseAll()
+	sink := &enginetest.CollectSink{}
+	build := func() *core.StormTopology {
+		b := core.NewTopologyBuilder()
+		b.SetSpout("spout", &core.SourceSpout{Source: src}, partitions)
+		b.SetBolt("split", splitBolt{}, 2).ShuffleGrouping("spout")
+		b.SetBolt("count", &countBolt{SinkWriter: core.SinkWriter{Sink: sink}}, 2).FieldsGrouping("split", core.NewFields("word"))
+		return b.CreateTopology()
+	}
+	conf := core.Config{}
+	conf.SetNumAckers(1)
+	// Executors in placement order: the acker, count x2, spout x2, split
+	// x2; alternate them over the workers.
+	workerOf := []int{0, 1, 0, 1, 0, 1, 0}
+	r := newRouter()
+	clusters := make([]*core.LocalCluster, workers)
+	for w := range workers {
+		clusters[w] = core.NewLocalCluster(core.WithSeed(uint64(w + 1)))
+		defer clusters[w].Shutdown()
+	}
+	for w, c := range clusters {
+		pl := &core.Placement{Worker: w, WorkerOf: workerOf, Transport: r.transport}
+		if err := c.SubmitTopologyPlaced("words", conf, build(), pl); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var prev []core.WorkerStatus
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(2 * time.Millisecond) {
+		cur := make([]core.WorkerStatus, workers)
+		for w, c := range clusters {
+			st, err := c.WorkerStatus("words")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Error != "" {
+				t.Fatalf("worker %d: %s", w, st.Error)
+			}
+			cur[w] = st
+		}
+		if terminated(prev, cur) {
+			break
+		}
+		prev = cur
+		if time.Now().After(deadline) {
+			t.Fatalf("the workers never finished; last statuses %+v", cur)
+		}
+	}
+	for _, c := range clusters {
+		if err := c.KillTopologyWithOpts("words", core.KillOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := sink.Final()
+	for w, n := range want {
+		if got[w] != n {
+			t.Errorf("word %q: %d, want %d", w, got[w], n)
+		}
+	}
+	if _, err := clusters[0].WorkerStatus("words"); !errors.Is(err, core.ErrNotAlive) {
+		t.Errorf("WorkerStatus of a killed topology: %v, want ErrNotAlive", err)
+	}
+	bad := &core.Placement{Worker: 0, WorkerOf: []int{0}, Transport: r.transport}
+	if err := clusters[0].SubmitTopologyPlaced("words", conf, build(), bad); !errors.Is(err, core.ErrInvalidTopology) {
+		t.Errorf("a placement of 1 executor for 7: %v, want ErrInvalidTopology", err)
+	}
 }

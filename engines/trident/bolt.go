@@ -24,7 +24,7 @@ import (
 // tuple from the coordinator makes it emit its part of the batch.
 type tridentBolt struct {
 	spec   *boltSpec
-	shared *runShared
+	shared *processShared
 
 	collector  *core.OutputCollector
 	procs      []processor
@@ -35,6 +35,7 @@ type tridentBolt struct {
 	anchor     *core.Tuple
 	cur        *trackedBatch
 	slab       slab
+	taskID     int
 }
 
 // trackedBatch is one attempt of one batch in this task.
@@ -61,6 +62,7 @@ func (b *tridentBolt) DeclareOutputFields(d core.OutputFieldsDeclarer) {
 
 func (b *tridentBolt) Prepare(conf core.Config, ctx *core.TopologyContext, c *core.OutputCollector) error {
 	b.collector = c
+	b.taskID = ctx.ThisTaskID()
 	b.tracked = make(map[int64]*trackedBatch)
 	for _, comp := range b.spec.downstream {
 		b.targets = append(b.targets, ctx.ComponentTasks(comp)...)
@@ -143,6 +145,16 @@ func (b *tridentBolt) Execute(in *core.Tuple) {
 				}
 			}
 			b.collector.Ack(in)
+		case drainStream:
+			// The answer to the coordinator's question (see
+			// masterCoordinator): an ack says that this task's part of
+			// batch tx, emitted just before, reached the end of its closed
+			// input.
+			if d, ok := b.emitter.(spout.Drainer); ok && d.Drained(tx.Txid) {
+				b.collector.Ack(in)
+			} else {
+				b.collector.Fail(in)
+			}
 		case commitStream:
 			// An opaque spout records its batch metadata as part of the commit.
 			if b.spec.spoutCommitter {
@@ -297,7 +309,7 @@ func (b *tridentBolt) failBatch(tb *trackedBatch, err error) {
 		// Replaying cannot help: the run fails now, with this error,
 		// rather than after trident.max.batch.attempts replays (or never,
 		// for a non-transactional spout whose replays carry new records).
-		b.shared.fail(err)
+		b.shared.fail(b.spec.id, b.taskID, err)
 	}
 	tb.failed = true
 	if tb.delayedAck != nil {
@@ -341,9 +353,6 @@ func (b *tridentBolt) emitBatch(tx spout.TransactionAttempt, in *core.Tuple) {
 		return
 	}
 	b.shared.metrics.tuplesEmitted.Add(int64(c.n))
-	if d, ok := b.emitter.(spout.Drainer); ok && d.Drained(tx.Txid) {
-		b.shared.markDrained(b.spec.batchGroup, tx.Txid)
-	}
 	if b.spec.committer {
 		// A state updated right after the spout is updated at commit, in
 		// txid order, like any committer: the batch waits for its $commit.

@@ -22,6 +22,7 @@ const (
 	batchStream       = "$batch"          // a batch starts
 	commitStream      = "$commit"         // a processed batch commits
 	successStream     = "$success"        // a batch committed
+	drainStream       = "$drain"          // does a batch drain the input? (acked: yes)
 	batchIDField      = "$batchId"
 )
 
@@ -32,10 +33,11 @@ type compileOptions struct {
 	tconf   tridentConf
 }
 
-// compiled is a built topology with the state its tasks share.
+// compiled is a built topology with what its tasks in this process share.
 type compiled struct {
 	topology *core.StormTopology
-	shared   *runShared
+	shared   *processShared
+	drpc     bool // the topology serves DRPC streams
 	bolts    []*boltSpec
 	groups   int
 }
@@ -54,6 +56,7 @@ type boltSpec struct {
 	inputs      map[core.GlobalStreamID]inputRef
 	parallelism int
 	committer   bool
+	finite      bool     // the batch group ends with its input (not a DRPC group)
 	upstream    []string // components whose coord tuples close a batch here
 	downstream  []string // components this bolt sends coord tuples to
 
@@ -179,20 +182,22 @@ func (t *TridentTopology) compile(opts *compileOptions) (*compiled, error) {
 	}
 	// A run is done when every batch group over a bounded source is: DRPC
 	// groups serve requests for as long as the topology lives.
-	shared := newRunShared(len(groupIdx)-len(drpcGroups), opts)
+	shared := newProcessShared(len(groupIdx)-len(drpcGroups), opts)
+	for _, b := range bolts {
+		b.finite = !drpcGroups[b.batchGroup]
+	}
 	builder := core.NewTopologyBuilder()
 	for g := range len(groupIdx) {
 		var spouts []*boltSpec
 		for _, b := range bolts {
 			if b.batchGroup == g && b.spoutNode != nil {
 				spouts = append(spouts, b)
-				shared.spoutTasks[g] += b.parallelism
 			}
 		}
 		if len(spouts) == 0 {
 			return nil, fmt.Errorf("%w: a stream has no spout", ErrInvalidTopology)
 		}
-		mbc := &masterCoordinator{group: g, shared: shared}
+		mbc := &masterCoordinator{group: g, finite: !drpcGroups[g], shared: shared}
 		for _, b := range spouts {
 			r, ok := b.spoutNode.spout.(spout.Readier)
 			if !ok {
@@ -209,6 +214,9 @@ func (t *TridentTopology) compile(opts *compileOptions) (*compiled, error) {
 		if b.spoutNode != nil {
 			d.AllGrouping(b.mbc, batchStream)
 			d.AllGrouping(b.mbc, successStream)
+			if b.finite {
+				d.AllGrouping(b.mbc, drainStream)
+			}
 			if b.spoutCommitter || b.committer {
 				d.AllGrouping(b.mbc, commitStream)
 			}
@@ -228,7 +236,7 @@ func (t *TridentTopology) compile(opts *compileOptions) (*compiled, error) {
 			d.DirectGrouping(up, b.coordStream)
 		}
 	}
-	return &compiled{topology: builder.CreateTopology(), shared: shared, bolts: bolts, groups: len(groupIdx)}, nil
+	return &compiled{topology: builder.CreateTopology(), shared: shared, drpc: len(drpcGroups) > 0, bolts: bolts, groups: len(groupIdx)}, nil
 }
 
 func subscribe(d *core.BoltDeclarer, component, stream string, g grouping) {

@@ -68,10 +68,25 @@
 // transactional state fed by an opaque spout. A non-transactional spout or
 // state gives no guarantee beyond at-most-once.
 //
+// Over a bounded input, each batch's emission is followed by $drain [tx],
+// which every emitter task acks once its part of batch tx reached the end
+// of its closed partitions and fails otherwise: the acker reports the tree
+// complete only when all of them said so, and then the coordinator starts
+// no new batch, and is exhausted once the batches started have committed.
+//
 // # Running
 //
 // BuildConfig returns the engines/core topology and configuration to
 // submit to a core.LocalCluster, as a Storm user does. Job runs a topology
 // over a harness engines.Source and engines.Sink as an engines.Engine, and
 // returns once the batch that drained the source has committed.
+//
+// The same topology runs as several worker processes, as engines/core's
+// do (core.Placement): Job.Layout lists the executors, each process runs
+// its share with Job.RunWorkerInput, the transaction metadata in the run's
+// coordination store, and the cluster ends a bounded run when
+// Job.WorkerStatus, summed over the workers, passes the four-counter check
+// (core.WorkerStatus). Trident's coordination crosses the workers as in
+// Storm: on the coordinator's streams, in tuple trees and in the store,
+// never in shared memory.
 package trident

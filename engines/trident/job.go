@@ -38,6 +38,7 @@ type Job struct {
 	mu      sync.Mutex
 	ran     bool
 	metrics *JobMetrics
+	worker  *workerRun // while and after RunWorker runs
 }
 
 var (
@@ -112,7 +113,11 @@ func (j *Job) Settings() engines.Settings {
 }
 
 // JobMetrics are a Trident run's metrics: the batch coordinators' counts
-// and the engines/core metrics of the compiled topology.
+// and the engines/core metrics of the compiled topology. For a worker of a
+// distributed topology (RunWorker) they are that worker's alone: the batch
+// counts and times are the coordinators' it ran (zero on a worker that ran
+// none), TuplesEmitted its emitters', and Core its tasks'; a cluster adds
+// the workers' counts up.
 type JobMetrics struct {
 	BatchesStarted   int64 `json:"batches_started"`
 	BatchesCommitted int64 `json:"batches_committed"`
@@ -167,11 +172,7 @@ func (j *Job) Run(ctx context.Context, src engines.Source, sink engines.Sink) er
 	j.ran = true
 	j.mu.Unlock()
 
-	topo, err := j.build(src, sink)
-	if err != nil {
-		return fmt.Errorf("build trident topology %q: %w", j.name, err)
-	}
-	c, err := topo.compile(&compileOptions{txState: j.txState, clock: j.clock.Now, tconf: j.tconf})
+	c, err := j.compileFor(src, sink)
 	if err != nil {
 		return err
 	}
@@ -223,14 +224,8 @@ func (j *Job) Run(ctx context.Context, src engines.Source, sink engines.Sink) er
 // a topology restarted on the same store resumes after the last committed
 // txid and replays the batches in flight from their recorded offsets.
 func (j *Job) RunInput(ctx context.Context, in engines.Input, sink engines.Sink) error {
-	if in.Coordination != nil && !j.ownState {
-		st, err := txstate.OpenStore(ctx, in.Coordination, storePrefix(j.name))
-		if err != nil {
-			return err
-		}
-		j.mu.Lock()
-		j.txState, j.txWhere = st, "coordination store, under "+storePrefix(j.name)
-		j.mu.Unlock()
+	if err := j.useCoordination(ctx, in); err != nil {
+		return err
 	}
 	switch in.Kind {
 	case engines.KindLog, "":

@@ -6,34 +6,46 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/streambench/streambench/engines/core"
 	"github.com/streambench/streambench/engines/trident/txstate"
 )
 
-// runShared is what every task of one running topology shares in local
-// mode: the coordination metadata, the clock, the record of which batches
-// drained a bounded source, the first fatal error, and the batch metrics.
+// processShared is what the tasks of one process of a running topology
+// share: in local mode every task of the topology, in a worker of a
+// distributed topology (Job.RunWorker) the tasks placed on it. It holds
+// nothing the workers must agree on. What must cross them goes through a
+// seam, as in Storm Trident:
+//
+//   - the transaction metadata (the last committed txid, the spouts' batch
+//     offsets) is in txState, this process's handle on the coordination
+//     store, which every worker reads and writes under the topology's name
+//     (only in-memory metadata, in local mode, is this process's alone);
+//   - whether every emitter has drained its input reaches the master
+//     coordinator in the tuple tree of the batch's $success tuple (see
+//     masterCoordinator), not through memory;
+//   - a fatal error is reported by the task that met it and shows in its
+//     worker's status (Job.WorkerStatus).
+//
 // engines/core gives each task a shallow copy of its component, so a
-// pointer to runShared reaches them all.
-type runShared struct {
+// pointer to processShared reaches every task of the process.
+type processShared struct {
 	txState txstate.TransactionalState
 	clock   func() time.Time
 	tconf   tridentConf
 
-	mu         sync.Mutex
-	spoutTasks map[int]int           // batch group -> spout emitter tasks
-	drained    map[int]map[int64]int // batch group -> txid -> tasks that drained
-	finished   map[int]bool          // batch group -> coordinator stopped after the drained batch committed
-	groups     int
-	done       chan struct{} // closed when every batch group finished
-	failed     chan struct{} // closed on the first fatal error
-	err        error
-	errOnce    sync.Once
-	reported   []error
+	mu       sync.Mutex
+	finished map[int]bool  // batch group -> its coordinator, run here, finished
+	groups   int           // batch groups that end (every group but DRPC ones)
+	done     chan struct{} // closed when every batch group finished here (local mode)
+	failed   chan struct{} // closed on this process's first fatal error
+	err      error
+	errOnce  sync.Once
+	reported []error
 
 	metrics batchMetrics
 }
 
-// batchMetrics counts what the coordinators and bolts did.
+// batchMetrics counts what the coordinators and bolts of this process did.
 type batchMetrics struct {
 	batchesStarted   atomic.Int64
 	batchesCommitted atomic.Int64
@@ -43,41 +55,17 @@ type batchMetrics struct {
 	maxInFlight      atomic.Int64
 }
 
-func newRunShared(groups int, opts *compileOptions) *runShared {
-	return &runShared{
+func newProcessShared(groups int, opts *compileOptions) *processShared {
+	return &processShared{
 		txState: opts.txState, clock: opts.clock, tconf: opts.tconf,
-		spoutTasks: make(map[int]int), drained: make(map[int]map[int64]int), finished: make(map[int]bool),
-		groups: groups, done: make(chan struct{}), failed: make(chan struct{}),
+		finished: make(map[int]bool), groups: groups,
+		done: make(chan struct{}), failed: make(chan struct{}),
 	}
 }
 
-// markDrained records that one spout task's batch txid reached the end of
-// a closed source.
-func (s *runShared) markDrained(group int, txid int64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.drained[group] == nil {
-		s.drained[group] = make(map[int64]int)
-	}
-	s.drained[group][txid]++
-}
-
-// allDrained reports whether every spout task of group drained at txid,
-// and forgets older txids.
-func (s *runShared) allDrained(group int, txid int64) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	m := s.drained[group]
-	for t := range m {
-		if t < txid {
-			delete(m, t)
-		}
-	}
-	return m[txid] >= s.spoutTasks[group] && s.spoutTasks[group] > 0
-}
-
-// finish records that group's coordinator committed its drained batch.
-func (s *runShared) finish(group int) {
+// finish records that group's coordinator committed the batch that drained
+// its input, and every batch started before it knew.
+func (s *processShared) finish(group int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.finished[group] {
@@ -89,18 +77,19 @@ func (s *runShared) finish(group int) {
 	}
 }
 
-// fail records a fatal error; the first one wins.
-func (s *runShared) fail(err error) {
+// fail records a fatal error of a task of this process; the first one wins.
+func (s *processShared) fail(component string, task int, err error) {
 	s.errOnce.Do(func() {
 		s.mu.Lock()
-		s.err = err
+		s.err = &core.TaskError{Component: component, Task: task, Err: err}
 		s.mu.Unlock()
 		close(s.failed)
 	})
 }
 
-// report keeps an error an operation reported (the last few only).
-func (s *runShared) report(component string, err error) {
+// report keeps an error an operation of this process reported (the last
+// few only), to name in a fatal error.
+func (s *processShared) report(component string, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.reported = append(s.reported, fmt.Errorf("%s: %w", component, err))
@@ -109,7 +98,7 @@ func (s *runShared) report(component string, err error) {
 	}
 }
 
-func (s *runShared) lastReported() error {
+func (s *processShared) lastReported() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.reported) == 0 {
@@ -118,7 +107,7 @@ func (s *runShared) lastReported() error {
 	return s.reported[len(s.reported)-1]
 }
 
-func (s *runShared) firstErr() error {
+func (s *processShared) firstErr() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.err

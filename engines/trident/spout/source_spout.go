@@ -96,7 +96,11 @@ type sourceSpout struct {
 	perPart int
 	// ends holds, per partition, the furthest offset a batch has reached:
 	// a new batch has something to emit when a record is published there
-	// (or the partition closed, which its last batch must still see).
+	// (or the partition closed, which its last batch must still see). The
+	// emitters of this process move it; in a worker of a distributed
+	// topology, a partition read on another worker stays at 0 here, so
+	// Ready errs towards a batch that may turn out empty, never the other
+	// way.
 	ends []atomic.Int64
 }
 

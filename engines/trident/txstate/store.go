@@ -14,10 +14,13 @@ import (
 // Store is a TransactionalState kept in a coordination store (an
 // engines.KV: a JetStream key-value bucket in a run), so that a topology
 // restarted in another process resumes from the transactions its
-// predecessor committed, as Storm's does from ZooKeeper. A topology's
-// coordinator is the store's only writer, so Store reads its own copy,
-// loaded when it is opened, and writes every change through to the store
-// before it returns.
+// predecessor committed, as Storm's does from ZooKeeper. Each key has one
+// writer: the topology's coordinator writes the committed txid, and the
+// emitter task that owns a partition writes that partition's metadata. So
+// Store reads its own copy, loaded when it is opened, and writes every
+// change through to the store before it returns; the workers of a
+// distributed topology each open their own Store over the same KV, and
+// each finds the keys it writes current in its copy.
 type Store struct {
 	kv     engines.KV
 	prefix string
@@ -137,7 +140,10 @@ func (s *Store) SetPartitionMeta(spout string, partition int, txid int64, meta [
 	return s.mem.SetPartitionMeta(spout, partition, txid, meta)
 }
 
-// CleanupBefore implements TransactionalState.
+// CleanupBefore implements TransactionalState. In a worker it may also
+// delete keys of partitions another worker writes (those it loaded when it
+// was opened), but only ones older than the newest of them it knows, which
+// that worker no longer needs either.
 func (s *Store) CleanupBefore(spout string, txid int64) error {
 	s.mem.mu.Lock()
 	var stale []string

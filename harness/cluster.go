@@ -62,7 +62,7 @@ func (c ClusterConfig) Enabled() bool { return c.Nodes > 0 || c.Join != "" }
 const MaxNodes = 64
 
 // clusterEngines are the engines whose topologies run as cluster workers.
-var clusterEngines = []string{"core"}
+var clusterEngines = []string{"core", "trident"}
 
 func (c ClusterConfig) check(cfg *RunConfig) error {
 	bad := func(format string, a ...any) error { return &UsageError{Msg: fmt.Sprintf(format, a...)} }
@@ -122,6 +122,7 @@ type clusterRun struct {
 	sub      *nats.Subscription
 	timing   coord.Timing
 	agents   []coord.AgentHeartbeat // of a joined cluster
+	bucket   string                 // the coordination bucket the workers share
 
 	mu       sync.Mutex
 	progress map[int]workerProgress
@@ -152,7 +153,7 @@ func startCluster(ctx context.Context, cfg RunConfig, ol *openedLog, eng engines
 	_, _ = rand.Read(tok[:])
 	token := hex.EncodeToString(tok[:])
 	name := "run-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-	cr := &clusterRun{cfg: cfg.Cluster, topology: "topology", timing: timing,
+	cr := &clusterRun{cfg: cfg.Cluster, topology: "topology", timing: timing, bucket: job.Coordination,
 		progress: map[int]workerProgress{}, changed: make(chan struct{})}
 	defer func() {
 		if err != nil {
@@ -249,9 +250,13 @@ func deploy(ctx context.Context, cfg RunConfig, w workloads.Workload, opts engin
 	if url == "" || stream == "" {
 		return nil, errors.New("a cluster run needs a JetStream log with a URL and a stream")
 	}
+	var bucket string
+	if in := ol.Log.Input(); in.Coordination != nil {
+		bucket = stream + "-coordination"
+	}
 	job := clusterJob{Engine: cfg.Engine, Workload: cfg.Workload, Params: cfg.Params, Seed: cfg.Seed, Partitions: cfg.Partitions,
 		Parallelism: cfg.Parallelism, Guarantee: cfg.Guarantee, Conf: opts.Conf, EventStart: cfg.Clock.Now(), EventRate: eventRate,
-		NATSURL: url, Stream: stream}
+		NATSURL: url, Stream: stream, Coordination: bucket}
 	if cfg.CPUProfile != "" {
 		abs, err := filepath.Abs(cfg.CPUProfile)
 		if err != nil {
@@ -407,6 +412,11 @@ func (e *clusterEngine) Settings() engines.Settings {
 	for k, v := range e.cr.timing.Settings() {
 		out[k] = v
 	}
+	if _, ok := out["trident.transactional.state"]; ok && e.cr.bucket != "" {
+		// The workers keep Trident's metadata in the run's coordination
+		// store, shared by them all, not in the memory of this process.
+		out["trident.transactional.state"] = "coordination store, key-value bucket " + e.cr.bucket
+	}
 	return out
 }
 
@@ -500,19 +510,24 @@ func (cr *clusterRun) figures() *resultfile.ClusterFigures {
 	return f
 }
 
-// readOffsets merges the workers' read offsets: each partition is read by
-// one spout task, so the highest offset any worker reports for it.
+// readOffsets merges the workers' read offsets: the highest offset any
+// worker reports for each partition, and the records read, their sum (a
+// partition's spout task reads it from its start; another worker may
+// look into it too, as Trident's coordinator asks whether a partition has
+// data, so the workers' own counts would count a record twice).
 func (cr *clusterRun) readOffsets(partitions int) ([]int64, int64) {
 	cur, _ := cr.snapshot()
 	out := make([]int64, partitions)
-	var read int64
 	for _, p := range cur {
 		for i, o := range p.ReadOffsets {
 			if i < partitions {
 				out[i] = max(out[i], o)
 			}
 		}
-		read += p.Read
+	}
+	var read int64
+	for _, o := range out {
+		read += o
 	}
 	return out, read
 }

@@ -41,6 +41,9 @@ type clusterJob struct {
 	// NATSURL and Stream name the log every worker reads.
 	NATSURL string `json:"nats_url"`
 	Stream  string `json:"stream"`
+	// Coordination is the key-value bucket beside the log where Trident
+	// keeps its transaction metadata, shared by every worker.
+	Coordination string `json:"coordination,omitempty"`
 	// SinkAddr is the harness's output listener; Progress the subject the
 	// workers report their progress on.
 	SinkAddr string `json:"sink_addr"`
@@ -111,6 +114,13 @@ type coreWorker interface {
 	WorkerStatus() (core.WorkerStatus, error)
 }
 
+// inputWorker is a cluster engine whose workers read an engines.Input:
+// the log with the coordination store beside it (Trident keeps its
+// transaction metadata there, shared by the workers).
+type inputWorker interface {
+	RunWorkerInput(ctx context.Context, in engines.Input, sink engines.Sink, pl core.Placement, seed uint64) error
+}
+
 // runClusterWorker runs one worker process's share of a run's topology
 // until ctx ends (the harness killed the topology, or the assignment moved
 // the worker) or a task fails.
@@ -140,7 +150,6 @@ func runClusterWorker(ctx context.Context, ws workerSetup) error {
 	if !ok {
 		return fmt.Errorf("engine %s does not run as workers of a cluster", job.Engine)
 	}
-
 	conn, err := jetstream.Connect(job.NATSURL)
 	if err != nil {
 		return err
@@ -151,6 +160,25 @@ func runClusterWorker(ctx context.Context, ws workerSetup) error {
 		return err
 	}
 	defer src.Close()
+	var run func(context.Context, engines.Source, engines.Sink, core.Placement) error
+	if iw, ok := eng.(inputWorker); ok {
+		run = func(ctx context.Context, src engines.Source, sink engines.Sink, pl core.Placement) error {
+			in := engines.LogInput(src)
+			if job.Coordination != "" {
+				kv, err := jetstream.OpenKV(ctx, conn, job.Coordination)
+				if err != nil {
+					return err
+				}
+				in.Coordination = kv
+			}
+			return iw.RunWorkerInput(ctx, in, sink, pl, job.Seed)
+		}
+	} else {
+		run = func(ctx context.Context, src engines.Source, sink engines.Sink, pl core.Placement) error {
+			return cw.RunWorker(ctx, src, sink, pl, job.Seed)
+		}
+	}
+
 
 	id := fmt.Sprintf("worker-%d", ws.Worker)
 	sinkNode, err := transport.NewNode(transport.Config[engines.Output]{ID: id + "-sink", Token: ws.Token,
@@ -228,7 +256,7 @@ func runClusterWorker(ctx context.Context, ws workerSetup) error {
 			}
 		}
 	}()
-	err = cw.RunWorker(rctx, src, sink, pl, job.Seed)
+	err = run(rctx, src, sink, pl)
 	stop()
 	reporter.Wait()
 	mu.Lock()
@@ -271,7 +299,10 @@ func processCPUSeconds() float64 {
 	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
 
-func init() { cluster.RegisterWorker("core", clusterWorker) }
+func init() {
+	cluster.RegisterWorker("core", clusterWorker)
+	cluster.RegisterWorker("trident", clusterWorker)
+}
 
 // clusterWorker is the worker function of a run's topology: what a worker
 // process started by an agent runs, from its submission's payload and its

@@ -118,7 +118,13 @@ func (e *executor) dropped(dst int, b []Tuple, err error) {
 	if errors.Is(err, engines.ErrTransportClosed) || e.ctx.Err() != nil {
 		return
 	}
-	e.tasks[0].reportError(fmt.Errorf("send %d tuples to task %d: %w", len(b), dst, err))
+	err = fmt.Errorf("send %d tuples to task %d: %w", len(b), dst, err)
+	e.topo.mu.Lock()
+	if e.topo.unrecoverable == nil {
+		e.topo.unrecoverable = err
+	}
+	e.topo.mu.Unlock()
+	e.tasks[0].reportError(err)
 }
 
 // retryOverflow delivers what a spout could not, in order per destination.

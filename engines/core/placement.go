@@ -107,6 +107,12 @@ type WorkerStatus struct {
 	Done      int64 `json:"done"`
 	// Error is the first error a task of this worker reported, if any.
 	Error string `json:"error,omitempty"`
+	// Unrecoverable is the first error no replay can cure: a tuple the
+	// transport refused for good (a value the topology's codec cannot
+	// encode, a peer that refused this worker). Engines on top of core
+	// that report replayable failures as errors (Trident) end the run on
+	// it.
+	Unrecoverable string `json:"unrecoverable,omitempty"`
 }
 
 // workerStatus reads the worker's progress.
@@ -123,6 +129,9 @@ func (tp *topology) workerStatus() WorkerStatus {
 	tp.mu.Lock()
 	if tp.firstErr != nil {
 		st.Error = tp.firstErr.Error()
+	}
+	if tp.unrecoverable != nil {
+		st.Unrecoverable = tp.unrecoverable.Error()
 	}
 	tp.mu.Unlock()
 	return st

@@ -55,6 +55,9 @@ type topology struct {
 	status   string
 	errs     []ErrorInfo
 	firstErr error
+	// unrecoverable is the first error no replay can cure (see
+	// WorkerStatus.Unrecoverable).
+	unrecoverable error
 	onError  func(error)
 }
 

@@ -71,7 +71,7 @@ func (w *workerRun) status() (core.WorkerStatus, error) {
 	if err != nil {
 		return st, err
 	}
-	st.Error = ""
+	st.Error = st.Unrecoverable
 	if err := w.shared.firstErr(); err != nil {
 		st.Error = err.Error()
 	}

@@ -179,7 +179,6 @@ func runClusterWorker(ctx context.Context, ws workerSetup) error {
 		}
 	}
 
-
 	id := fmt.Sprintf("worker-%d", ws.Worker)
 	sinkNode, err := transport.NewNode(transport.Config[engines.Output]{ID: id + "-sink", Token: ws.Token,
 		Codec: transport.OutputCodec{}, Remote: map[int]string{0: job.SinkAddr}, Logger: log})

@@ -58,7 +58,7 @@ type topology struct {
 	// unrecoverable is the first error no replay can cure (see
 	// WorkerStatus.Unrecoverable).
 	unrecoverable error
-	onError  func(error)
+	onError       func(error)
 }
 
 // assignment is one placement of the tasks on executors and workers. A

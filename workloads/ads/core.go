@@ -28,7 +28,7 @@ func corePipeline(in *Instance, opts engines.Options) (engines.Engine, error) {
 	return core.JobFor("ads", opts, func(src engines.Source, sink engines.Sink) (*core.StormTopology, error) {
 		b := core.NewTopologyBuilder()
 		b.SetSpout("ad-events", &core.SourceSpout{Source: src}, min(p, src.Partitions()))
-		b.SetBolt("views", &ViewBolt{Campaign: in.Campaign, Window: in.Window}, p).ShuffleGrouping("ad-events")
+		b.SetBolt("views", &ViewBolt{Campaign: in.Campaign, Window: in.Window}, p).LocalOrShuffleGrouping("ad-events")
 		b.SetBolt("campaigns", &CampaignBolt{SinkWriter: core.SinkWriter{Sink: sink}}, p).
 			FieldsGrouping("views", core.NewFields("campaign"))
 		return b.CreateTopology(), nil

@@ -27,7 +27,7 @@ func corePipeline(in *Instance, opts engines.Options) (engines.Engine, error) {
 		b := core.NewTopologyBuilder()
 		b.SetSpout("lines", &core.SourceSpout{Source: src}, min(p, src.Partitions()))
 		b.SetBolt("grep", &GrepBolt{SinkWriter: core.SinkWriter{Sink: sink}, Matcher: in.Matcher(), Window: in.Window}, p).
-			ShuffleGrouping("lines")
+			LocalOrShuffleGrouping("lines")
 		b.SetBolt("count", &MatchCountBolt{SinkWriter: core.SinkWriter{Sink: sink}}, p).
 			FieldsGrouping("grep", core.NewFields("window"))
 		return b.CreateTopology(), nil

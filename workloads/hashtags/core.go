@@ -32,7 +32,7 @@ func corePipeline(in *Instance, opts engines.Options) (engines.Engine, error) {
 		b := core.NewTopologyBuilder()
 		b.SetSpout("tweets", &core.SourceSpout{Source: src}, min(p, src.Partitions()))
 		b.SetBolt("parse", &ParseBolt{SpamList: spam, Window: in.Window}, p).
-			ShuffleGrouping("tweets")
+			LocalOrShuffleGrouping("tweets")
 		b.SetBolt("count", &TagCountBolt{SinkWriter: core.SinkWriter{Sink: sink}}, p).
 			FieldsGrouping("parse", core.NewFields("tag"))
 		b.SetBolt("rank", &RankBolt{SinkWriter: core.SinkWriter{Sink: sink}}, p).

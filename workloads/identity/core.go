@@ -20,7 +20,7 @@ func coreJob(opts engines.Options, jobOpts ...core.JobOption) (*core.Job, error)
 	return core.JobFor("identity", opts, func(src engines.Source, sink engines.Sink) (*core.StormTopology, error) {
 		b := core.NewTopologyBuilder()
 		b.SetSpout("records", &core.SourceSpout{Source: src}, min(p, src.Partitions()))
-		b.SetBolt("pass", &PassBolt{SinkWriter: core.SinkWriter{Sink: sink}}, p).ShuffleGrouping("records")
+		b.SetBolt("pass", &PassBolt{SinkWriter: core.SinkWriter{Sink: sink}}, p).LocalOrShuffleGrouping("records")
 		return b.CreateTopology(), nil
 	}, jobOpts...)
 }

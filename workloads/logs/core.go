@@ -26,7 +26,7 @@ func corePipeline(in *Instance, opts engines.Options) (engines.Engine, error) {
 	return core.JobFor("logs", opts, func(src engines.Source, sink engines.Sink) (*core.StormTopology, error) {
 		b := core.NewTopologyBuilder()
 		b.SetSpout("lines", &core.SourceSpout{Source: src}, min(p, src.Partitions()))
-		b.SetBolt("parse", &ParseBolt{Window: in.Window}, p).ShuffleGrouping("lines")
+		b.SetBolt("parse", &ParseBolt{Window: in.Window}, p).LocalOrShuffleGrouping("lines")
 		b.SetBolt("monitor", &MonitorBolt{SinkWriter: core.SinkWriter{Sink: sink}, Detector: detector}, p).
 			FieldsGrouping("parse", core.NewFields("service"))
 		return b.CreateTopology(), nil

@@ -25,7 +25,7 @@ func corePipeline(in *Instance, opts engines.Options) (engines.Engine, error) {
 	return core.JobFor("network", opts, func(src engines.Source, sink engines.Sink) (*core.StormTopology, error) {
 		b := core.NewTopologyBuilder()
 		b.SetSpout("cdrs", &core.SourceSpout{Source: src}, min(p, src.Partitions()))
-		b.SetBolt("parse", &ParseBolt{Window: in.Window}, p).ShuffleGrouping("cdrs")
+		b.SetBolt("parse", &ParseBolt{Window: in.Window}, p).LocalOrShuffleGrouping("cdrs")
 		b.SetBolt("load", &LoadBolt{SinkWriter: core.SinkWriter{Sink: sink}, Instance: in}, p).
 			FieldsGrouping("parse", core.NewFields("tower"))
 		return b.CreateTopology(), nil

@@ -26,7 +26,7 @@ func corePipeline(in *Instance, opts engines.Options) (engines.Engine, error) {
 		b := core.NewTopologyBuilder()
 		b.SetSpout("positions", &core.SourceSpout{Source: src}, min(p, src.Partitions()))
 		b.SetBolt("join", &JoinBolt{SinkWriter: core.SinkWriter{Sink: sink}, Roads: in.Roads(), Window: in.Window}, p).
-			ShuffleGrouping("positions")
+			LocalOrShuffleGrouping("positions")
 		b.SetBolt("violations", &ViolationsBolt{SinkWriter: core.SinkWriter{Sink: sink}}, p).
 			FieldsGrouping("join", core.NewFields("driver"))
 		return b.CreateTopology(), nil

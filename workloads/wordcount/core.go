@@ -21,7 +21,7 @@ func corePipeline(_ *Instance, opts engines.Options) (engines.Engine, error) {
 	return core.JobFor("wordcount", opts, func(src engines.Source, sink engines.Sink) (*core.StormTopology, error) {
 		b := core.NewTopologyBuilder()
 		b.SetSpout("sentences", &core.SourceSpout{Source: src}, min(p, src.Partitions()))
-		b.SetBolt("split", &SplitBolt{}, p).ShuffleGrouping("sentences")
+		b.SetBolt("split", &SplitBolt{}, p).LocalOrShuffleGrouping("sentences")
 		b.SetBolt("count", &CountBolt{SinkWriter: core.SinkWriter{Sink: sink}}, p).FieldsGrouping("split", core.NewFields("word"))
 		return b.CreateTopology(), nil
 	})

@@ -98,8 +98,13 @@
 //
 // Config uses Storm's key names. Built-in defaults are overridden by a
 // storm.yaml-style file (ReadConfigFile, WithConfig), then by the Config
-// given to SubmitTopology, then by a component's own configuration. An
-// unknown key or a value of the wrong type is an error naming the key.
+// given to SubmitTopology, then by a component's own configuration. As in
+// Storm, every component's Prepare or Open sees the whole configuration,
+// keys of the user's own included, and Storm's keys for what this package
+// does not have (JVM options, ZooKeeper, the resource-aware scheduler) are
+// accepted with no effect and listed as such. Unlike Storm, a key this
+// package implements with a value of the wrong type, and a key one or two
+// edits from a known one ("topology.worker"), are errors naming the key.
 //
 // # Example
 //

@@ -108,6 +108,8 @@ var keys = map[string]keySpec{
 	// batch costs no latency and the default is 100.
 	TopologyProducerBatchSize: {kind: kindInt, min: 1, max: 1 << 16, def: 100,
 		doc: "tuples an executor batches per destination task before handing them over"},
+	TopologyExecutorStuckReportSecs: {kind: kindInt, nullable: true, min: 1, max: 1 << 20, def: 60,
+		doc: "seconds a task may stay in one Execute or NextTuple call before it is reported as stuck (its error); null turns the report off"},
 	TopologyTickTupleFreqSecs: {kind: kindInt, nullable: true, min: 1, max: 1 << 20, def: nil,
 		doc: "seconds between tick tuples sent to every bolt; null means none"},
 	TopologyDebug: {kind: kindBool, def: false,

@@ -67,7 +67,21 @@
 // state, and its supervisor restarts it with fresh tasks. Reliable spouts
 // replay what was lost; with no ackers the loss stands. A panic in a spout
 // or bolt is reported as the task's error (Storm's reportError), fails the
-// tuple being processed, and the topology runs on.
+// tuple being processed, and the topology runs on. A task that stays in one
+// Execute or NextTuple call longer than topology.executor.stuck.report.secs
+// (60) is reported as stuck, its error, where Storm stays silent
+// (STORM-956).
+//
+// # Metrics
+//
+// Metrics (LocalCluster.Metrics, Job.Metrics) gives per component and task
+// the counts and latencies of Storm's built-in metrics, also under Storm's
+// names in Builtin: __ack-count, __fail-count, __emit-count,
+// __transfer-count, __execute-count, __complete-latency,
+// __execute-latency, __process-latency, __skipped-max-spout-ms,
+// __skipped-backpressure-ms, the receive queue's __receive.population,
+// __receive.capacity and __receive.pct_full, and capacity (executed x
+// execute latency over the window).
 //
 // # Time
 //

@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/streambench/streambench/engines/core"
 	"github.com/streambench/streambench/engines/core/drpc"
 	"github.com/streambench/streambench/harness"
 )
@@ -17,14 +20,17 @@ import (
 // SIGTERM. Clients call GET /drpc/<function>/<args> or POST
 // /drpc/<function> on the HTTP port; topologies fetch requests and return
 // results on the invocations port (JSON over HTTP, see engines/core/drpc).
-// Both may be one port.
+// Both may be one port. --serve runs storm-starter's example topologies
+// (reach, exclamation) on a local cluster against the server, so that
+// curl http://127.0.0.1:3774/drpc/reach/foo.com/blog/1 answers at once.
 func runDRPC(ctx context.Context, args []string, stdio Stdio) error {
-	fs := newFlagSet("drpc", "drpc [--listen ADDR] [--http-port N] [--invocations-port N] [--timeout D]", stdio)
+	fs := newFlagSet("drpc", "drpc [--listen ADDR] [--http-port N] [--invocations-port N] [--timeout D] [--serve reach,exclamation]", stdio)
 	listen := fs.String("listen", "127.0.0.1", "address to listen on (0.0.0.0 for every interface)")
 	httpPort := fs.Int("http-port", drpc.DefaultHTTPPort, "port of the client endpoint (drpc.http.port); 0 picks a free one")
 	invPort := fs.Int("invocations-port", drpc.DefaultInvocationsPort, "port of the invocations endpoint topologies use (drpc.invocations.port); equal to --http-port for one port, 0 picks a free one")
 	timeout := fs.Duration("timeout", drpc.DefaultRequestTimeout, "how long a request waits for its result (drpc.request.timeout.secs)")
 	maxBytes := fs.Int64("max-buffer-size", drpc.DefaultMaxArgsBytes, "largest request body in bytes (drpc.max_buffer_size)")
+	serve := fs.StringSlice("serve", nil, "example topologies to run against the server, on a local cluster in this process: "+strings.Join(drpc.ExampleNames(), ", "))
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -45,6 +51,16 @@ func runDRPC(ctx context.Context, args []string, stdio Stdio) error {
 	if net.ParseIP(*listen) == nil && *listen != "localhost" {
 		return bad("--listen %q is not an IP address", *listen)
 	}
+	var examples []drpc.Example
+	for _, name := range *serve {
+		ex, ok := drpc.Examples[name]
+		if !ok {
+			return bad("--serve %q is not an example topology (known: %s)", name, strings.Join(drpc.ExampleNames(), ", "))
+		}
+		if !slices.ContainsFunc(examples, func(e drpc.Example) bool { return e.Function == name }) {
+			examples = append(examples, ex)
+		}
+	}
 
 	s := drpc.NewServer()
 	s.Timeout, s.MaxArgsBytes = *timeout, *maxBytes
@@ -59,6 +75,7 @@ func runDRPC(ctx context.Context, args []string, stdio Stdio) error {
 		eps = []endpoint{{"http+invocations", *httpPort, s.Handler()}}
 	}
 	var servers []*http.Server
+	var clientAddr string
 	errc := make(chan error, len(eps))
 	for _, ep := range eps {
 		ln, err := net.Listen("tcp", net.JoinHostPort(*listen, strconv.Itoa(ep.port)))
@@ -71,7 +88,24 @@ func runDRPC(ctx context.Context, args []string, stdio Stdio) error {
 		hs := &http.Server{Handler: ep.handler, ReadHeaderTimeout: 10 * time.Second}
 		servers = append(servers, hs)
 		fmt.Fprintf(stdio.Out, "drpc: %s on http://%s\n", ep.name, ln.Addr())
+		if clientAddr == "" {
+			clientAddr = ln.Addr().String()
+		}
 		go func() { errc <- hs.Serve(ln) }()
+	}
+	// The examples fetch requests from the server in this process, as a
+	// LocalDRPC topology does: the same Invocations a remote topology
+	// reaches over the invocations port.
+	var cluster *core.LocalCluster
+	if len(examples) > 0 {
+		cluster = core.NewLocalCluster()
+		defer cluster.Shutdown()
+		for _, ex := range examples {
+			if err := cluster.SubmitTopology(ex.Function, core.Config{}, ex.New().CreateTopology(s)); err != nil {
+				return fmt.Errorf("drpc: --serve %s: %w", ex.Function, err)
+			}
+			fmt.Fprintf(stdio.Out, "drpc: serving %s, %s: curl http://%s/drpc/%s/%s\n", ex.Function, ex.Description, clientAddr, ex.Function, ex.Try)
+		}
 	}
 	fmt.Fprintf(stdio.Out, "drpc: requests time out after %v; Ctrl-C stops\n", *timeout)
 
@@ -81,6 +115,9 @@ func runDRPC(ctx context.Context, args []string, stdio Stdio) error {
 	case err = <-errc:
 	}
 	s.Shutdown() // waiting clients get 503 at once
+	if cluster != nil {
+		cluster.Shutdown()
+	}
 	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	for _, hs := range servers {

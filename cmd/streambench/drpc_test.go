@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -21,6 +22,7 @@ func TestDRPCBadFlags(t *testing.T) {
 		{"drpc", "--listen", "not-an-ip"},
 		{"drpc", "--nosuch"},
 		{"drpc", "extra"},
+		{"drpc", "--serve", "nosuch"},
 	} {
 		if code, _, stderr := cli(t, args...); code != exitBadUsage || !strings.Contains(stderr, "drpc") {
 			t.Errorf("%v: exit %d, stderr %q; want exit 2 naming drpc", args, code, stderr)
@@ -95,6 +97,59 @@ func TestDRPCCommand(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("drpc did not stop on Ctrl-C")
+	}
+	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+}
+
+// TestDRPCServeExamples runs `streambench drpc --serve reach,exclamation`
+// as a user does, asks it what the README's curl lines ask over real
+// HTTP, and stops it as Ctrl-C does.
+func TestDRPCServeExamples(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		code := Main(ctx, []string{"drpc", "--serve", "reach,exclamation", "--http-port", "0", "--invocations-port", "0"},
+			Stdio{In: strings.NewReader(""), Out: pw, Err: pw})
+		pw.Close()
+		done <- code
+	}()
+	lines := bufio.NewScanner(pr)
+	curls := map[string]string{} // function -> URL the command suggests
+	for len(curls) < 2 && lines.Scan() {
+		// drpc: serving reach, <description>: curl http://ADDR/drpc/reach/ARG
+		rest, ok := strings.CutPrefix(lines.Text(), "drpc: serving ")
+		fn, _, _ := strings.Cut(rest, ",")
+		if _, u, found := strings.Cut(rest, ": curl "); ok && found {
+			curls[fn] = u
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	want := map[string]string{"reach": fmt.Sprint(drpc.Reach("foo.com/blog/1")), "exclamation": "hello!"}
+	for fn, body := range want {
+		u, ok := curls[fn]
+		if !ok {
+			t.Fatalf("drpc --serve did not print a curl line for %s (got %v)", fn, curls)
+		}
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(b) != body {
+			t.Errorf("GET %s = %d %q, want 200 %q", u, resp.StatusCode, b, body)
+		}
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Errorf("drpc --serve exit %d after Ctrl-C, want 0", code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("drpc --serve did not stop on Ctrl-C")
 	}
 	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
 }

@@ -146,6 +146,8 @@ func (t *task) execute(in *Tuple) {
 		in.started = start
 	}
 	s.executed++
+	t.calls.enter()
+	defer t.calls.leave()
 	if t.basic != nil {
 		bc := t.basicCollector
 		bc.input = in

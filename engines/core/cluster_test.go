@@ -415,7 +415,7 @@ func TestTickTuples(t *testing.T) {
 	}
 	// Wait for the tickers: one per bolt executor, plus the acker's and
 	// the spout's message timeouts.
-	waitUntil(t, 5*time.Second, "tickers", func() bool { return clock.Tickers() == 5 })
+	waitUntil(t, 5*time.Second, "tickers", func() bool { return clock.Tickers() == 5+1 }) // and the stuck-task watchdog
 	for i := 1; i <= 6; i++ {
 		clock.Advance(time.Second)
 		want1 := 2 * i
@@ -544,7 +544,7 @@ func TestResetTimeout(t *testing.T) {
 				t.Fatal(err)
 			}
 			tp, _ := c.get("t")
-			waitUntil(t, 5*time.Second, "tickers", func() bool { return clock.Tickers() == 3 })
+			waitUntil(t, 5*time.Second, "tickers", func() bool { return clock.Tickers() == 3+1 }) // and the stuck-task watchdog
 			waitUntil(t, 5*time.Second, "20 tuples held", func() bool {
 				m, _ := c.Metrics("t")
 				return m.Components[1].Executed == 20

@@ -24,9 +24,14 @@ import (
 //	< the Config passed to SubmitTopology
 //	< the component's own configuration (declarer's AddConfiguration)
 //
-// Every key is checked when the topology is submitted: an unknown key, or a
-// value of the wrong type or outside its range, is a *ConfigError naming
-// the key, instead of being ignored as Storm would ignore a typo.
+// Every key is checked when the topology is submitted, as Storm takes keys
+// but without its silence about typos (see config_storm_keys.go): a key
+// this package implements with a value of the wrong type or outside its
+// range is a *ConfigError naming the key; a key Storm defines for what this
+// package does not have (topology.worker.childopts) is accepted with no
+// effect; a key of the user's own is passed to components' Prepare and
+// Open as Storm passes it; and a key one or two edits from a known key of
+// its namespace ("topology.worker") is a *ConfigError suggesting that key.
 type Config map[string]any
 
 // Storm's configuration keys understood by this package.
@@ -103,6 +108,8 @@ var keys = map[string]keySpec{
 	// batch costs no latency and the default is 100.
 	TopologyProducerBatchSize: {kind: kindInt, min: 1, max: 1 << 16, def: 100,
 		doc: "tuples an executor batches per destination task before handing them over"},
+	TopologyExecutorStuckReportSecs: {kind: kindInt, nullable: true, min: 1, max: 1 << 20, def: 60,
+		doc: "seconds a task may stay in one Execute or NextTuple call before it is reported as stuck (its error); null turns the report off"},
 	TopologyTickTupleFreqSecs: {kind: kindInt, nullable: true, min: 1, max: 1 << 20, def: nil,
 		doc: "seconds between tick tuples sent to every bolt; null means none"},
 	TopologyDebug: {kind: kindBool, def: false,
@@ -192,8 +199,17 @@ func (c Config) Validate(source string) error {
 }
 
 // checkKey validates one key and returns its value normalised (integers as
-// int, numbers as float64).
-func checkKey(k string, v any) (any, *ConfigError) { return checkIn(keys, k, v) }
+// int, numbers as float64) for an implemented key, and as given for a key
+// with no effect or of the user's own.
+func checkKey(k string, v any) (any, *ConfigError) {
+	switch class, near := classify(k); class {
+	case keyNoEffect, keyOwn:
+		return v, nil
+	case keyTypo:
+		return nil, &ConfigError{Key: k, Value: v, Reason: fmt.Sprintf("unknown key (did you mean %q?); a key of your own must not be this close to one of Storm's", near)}
+	}
+	return checkIn(keys, k, v)
+}
 
 // checkIn validates one key against a table of keys.
 func checkIn(table map[string]keySpec, k string, v any) (any, *ConfigError) {

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/streambench/streambench/engines"
 )
 
 func TestConfigPrecedence(t *testing.T) {
@@ -58,7 +60,8 @@ func TestConfigErrors(t *testing.T) {
 		want string
 	}{
 		{"unknown key with a suggestion", Config{"topology.worker": 2}, `config key "topology.worker" (in topology config): unknown key (did you mean "topology.workers"?)`},
-		{"unknown key far from any", Config{"nimbus.seeds": []string{"a"}}, `"nimbus.seeds" (in topology config): unknown key`},
+		{"typo of a key with no effect", Config{"topology.worker.childopt": "-Xmx1g"}, `did you mean "topology.worker.childopts"?`},
+		{"typo two edits away", Config{"topology.max.spout.pendng": 5}, `did you mean "topology.max.spout.pending"?`},
 		{"string for int", Config{TopologyWorkers: "two"}, `"topology.workers" (in topology config): value "two" is not an integer`},
 		{"fraction for int", Config{TopologyMessageTimeoutSecs: 1.5}, "is not an integer"},
 		{"below range", Config{TopologyWorkers: 0}, "is not in [1, 65536]"},
@@ -81,6 +84,76 @@ func TestConfigErrors(t *testing.T) {
 	// Values a YAML or JSON decoder produces are accepted.
 	if _, err := mergeConfigs(namedConfig{"x", Config{TopologyWorkers: float64(2), TopologyAckerExecutors: int64(0), TopologyMaxSpoutPending: nil}}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestConfigPassThrough: as in Storm, a key of the user's own and a Storm
+// key this package does not implement reach components' Prepare as given;
+// implemented keys are still typed.
+func TestConfigPassThrough(t *testing.T) {
+	got, err := mergeConfigs(namedConfig{"storm.yaml", Config{
+		"myapp.threshold":           7,
+		"topology.worker.childopts": "-Xmx2g",
+		"nimbus.seeds":              []string{"a"},
+		"topology.myapp.flag":       true, // far from every Storm key: the user's own
+		TopologyWorkers:             float64(2),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["myapp.threshold"] != 7 || got["topology.worker.childopts"] != "-Xmx2g" || got["topology.myapp.flag"] != true || got[TopologyWorkers] != 2 {
+		t.Errorf("merged %v", got)
+	}
+	for k, want := range map[string]keyClass{
+		TopologyWorkers:             keyImplemented,
+		"topology.worker.childopts": keyNoEffect,
+		"topology.workerz":          keyTypo,
+		"drpc.http.prt":             keyTypo,
+		"myapp.workers":             keyOwn, // another namespace: never a typo
+		"topology.myapp.flag":       keyOwn,
+	} {
+		if c, _ := classify(k); c != want {
+			t.Errorf("classify(%q) = %v, want %v", k, c, want)
+		}
+	}
+}
+
+// TestConfNoEffect: through the harness a Storm key this package does not
+// implement is accepted, listed and recorded as having no effect; a key
+// of the user's own does nothing there and is refused; a typo gets the
+// key it is close to.
+func TestConfNoEffect(t *testing.T) {
+	job, err := JobFor("t", engines.Options{Parallelism: 1, Guarantee: engines.AtMostOnce,
+		Conf: engines.Conf{"topology.worker.childopts": "-Xmx2g", TopologyWorkers: "2"}},
+		func(engines.Source, engines.Sink) (*StormTopology, error) { return nil, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := job.Settings()
+	if got := s["topology.worker.childopts"]; got != "-Xmx2g (accepted, no effect here)" {
+		t.Errorf("settings record %q for a key with no effect", got)
+	}
+	if s[TopologyWorkers] != 2 {
+		t.Errorf("topology.workers recorded as %v (%T)", s[TopologyWorkers], s[TopologyWorkers])
+	}
+	listed := false
+	for _, k := range Spec.Keys {
+		if k.Name == "topology.worker.childopts" {
+			listed = strings.HasPrefix(k.Doc, NoEffectNote)
+		}
+	}
+	if !listed {
+		t.Error("topology.worker.childopts is not listed as accepted with no effect")
+	}
+	for conf, want := range map[string]string{
+		"topology.workerz": `did you mean "topology.workers"?`,
+		"myapp.threshold":  "no streambench workload reads one",
+	} {
+		_, err := ParseConf(engines.Conf{conf: "1"})
+		var ce *engines.ConfError
+		if !errors.As(err, &ce) || ce.Key != conf || !errors.Is(err, engines.ErrUnknownKey) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want a ConfError saying %q", conf, err, want)
+		}
 	}
 }
 

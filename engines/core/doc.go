@@ -67,7 +67,21 @@
 // state, and its supervisor restarts it with fresh tasks. Reliable spouts
 // replay what was lost; with no ackers the loss stands. A panic in a spout
 // or bolt is reported as the task's error (Storm's reportError), fails the
-// tuple being processed, and the topology runs on.
+// tuple being processed, and the topology runs on. A task that stays in one
+// Execute or NextTuple call longer than topology.executor.stuck.report.secs
+// (60) is reported as stuck, its error, where Storm stays silent
+// (STORM-956).
+//
+// # Metrics
+//
+// Metrics (LocalCluster.Metrics, Job.Metrics) gives per component and task
+// the counts and latencies of Storm's built-in metrics, also under Storm's
+// names in Builtin: __ack-count, __fail-count, __emit-count,
+// __transfer-count, __execute-count, __complete-latency,
+// __execute-latency, __process-latency, __skipped-max-spout-ms,
+// __skipped-backpressure-ms, the receive queue's __receive.population,
+// __receive.capacity and __receive.pct_full, and capacity (executed x
+// execute latency over the window).
 //
 // # Time
 //
@@ -98,8 +112,13 @@
 //
 // Config uses Storm's key names. Built-in defaults are overridden by a
 // storm.yaml-style file (ReadConfigFile, WithConfig), then by the Config
-// given to SubmitTopology, then by a component's own configuration. An
-// unknown key or a value of the wrong type is an error naming the key.
+// given to SubmitTopology, then by a component's own configuration. As in
+// Storm, every component's Prepare or Open sees the whole configuration,
+// keys of the user's own included, and Storm's keys for what this package
+// does not have (JVM options, ZooKeeper, the resource-aware scheduler) are
+// accepted with no effect and listed as such. Unlike Storm, a key this
+// package implements with a value of the wrong type, and a key one or two
+// edits from a known one ("topology.worker"), are errors naming the key.
 //
 // # Example
 //

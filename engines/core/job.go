@@ -65,10 +65,14 @@ func NewJob(name string, clusterConf, conf Config, build func(src engines.Source
 }
 
 // Settings implements engines.Engine: the topology's effective Storm
-// configuration, every key with its value.
+// configuration, every key with its value; a Storm key this package does
+// not implement is recorded as "VALUE (accepted, no effect here)".
 func (j *Job) Settings() engines.Settings {
 	s := make(engines.Settings, len(j.settings))
 	for k, v := range j.settings {
+		if class, _ := classify(k); class == keyNoEffect {
+			v = fmt.Sprintf("%v (%s)", v, NoEffectNote)
+		}
 		s[k] = v
 	}
 	return s

@@ -85,6 +85,67 @@ type TaskMetrics struct {
 	SkippedBackpressureMs int64   `json:"skipped_backpressure_ms,omitempty"`
 	// Pending is a spout task's tuples in flight.
 	Pending int64 `json:"pending,omitempty"`
+	// Builtin holds the same figures under Storm's built-in metric names
+	// (see BuiltinMetrics), so that dashboards and scripts written for
+	// Storm read them as they are.
+	Builtin map[string]float64 `json:"builtin,omitempty"`
+}
+
+// Storm's built-in metric names, as its executors register them.
+const (
+	MetricAckCount              = "__ack-count"
+	MetricFailCount             = "__fail-count"
+	MetricEmitCount             = "__emit-count"
+	MetricTransferCount         = "__transfer-count"
+	MetricExecuteCount          = "__execute-count"
+	MetricCompleteLatency       = "__complete-latency"
+	MetricExecuteLatency        = "__execute-latency"
+	MetricProcessLatency        = "__process-latency"
+	MetricSkippedMaxSpoutMs     = "__skipped-max-spout-ms"
+	MetricSkippedBackpressureMs = "__skipped-backpressure-ms"
+	MetricReceivePopulation     = "__receive.population"
+	MetricReceiveCapacity       = "__receive.capacity"
+	MetricReceivePctFull        = "__receive.pct_full"
+	MetricCapacity              = "capacity"
+)
+
+// builtin fills m.Builtin from m's fields. Counts are Storm's totals (its
+// per-stream counts summed), latencies means in milliseconds, capacity
+// Storm's executed x execute latency (ms) / (1000 x window seconds).
+func (m *TaskMetrics) builtin() {
+	var emitted int64
+	for _, n := range m.Emitted {
+		emitted += n
+	}
+	b := map[string]float64{
+		MetricAckCount:              float64(m.Acked),
+		MetricFailCount:             float64(m.Failed),
+		MetricEmitCount:             float64(emitted),
+		MetricTransferCount:         float64(m.Transferred),
+		MetricExecuteCount:          float64(m.Executed),
+		MetricCompleteLatency:       m.CompleteLatencyMs,
+		MetricExecuteLatency:        m.ExecuteLatencyMs,
+		MetricProcessLatency:        m.ProcessLatencyMs,
+		MetricSkippedMaxSpoutMs:     float64(m.SkippedMaxSpoutMs),
+		MetricSkippedBackpressureMs: float64(m.SkippedBackpressureMs),
+		MetricCapacity:              m.Capacity,
+	}
+	if m.Builtin != nil {
+		for k, v := range m.Builtin {
+			b[k] = v
+		}
+	}
+	m.Builtin = b
+}
+
+// ReceiveQueue is the state of a component's receive queues (Storm's
+// __receive metric): tuples waiting, room, and how full, over the
+// component's executors in this process. Queues hold batches, so the
+// figures are batches times topology.producer.batch.size.
+type ReceiveQueue struct {
+	Population int64   `json:"population"`
+	Capacity   int64   `json:"capacity"`
+	PctFull    float64 `json:"pct_full"`
 }
 
 // ComponentMetrics are a component's metrics: the sums of its tasks' counts
@@ -93,6 +154,8 @@ type ComponentMetrics struct {
 	Component string `json:"component"`
 	Type      string `json:"type"` // spout, bolt or acker
 	Executors int    `json:"executors"`
+	// Receive is the component's receive queues when metrics were read.
+	Receive ReceiveQueue `json:"receive"`
 	TaskMetrics
 	Tasks []TaskMetrics `json:"tasks"`
 }
@@ -146,6 +209,7 @@ func (t *task) metrics(elapsed time.Duration) TaskMetrics {
 	if elapsed > 0 {
 		m.Capacity = float64(m.Executed) * m.ExecuteLatencyMs / float64(elapsed.Milliseconds()+1)
 	}
+	m.builtin()
 	return m
 }
 
@@ -178,5 +242,25 @@ func aggregate(tasks []TaskMetrics, tasksStats []*task) TaskMetrics {
 	a.ExecuteLatencyMs = ratio(execNs, execN)
 	a.ProcessLatencyMs = ratio(procNs, procN)
 	a.CompleteLatencyMs = ratio(compNs, compN)
+	a.builtin()
 	return a
+}
+
+// receiveQueue reads the receive queues of cp's executors in assignment a.
+func receiveQueue(a *assignment, cp *compPlan) ReceiveQueue {
+	var q ReceiveQueue
+	if a == nil {
+		return q
+	}
+	for _, e := range a.executors {
+		if e.comp != cp || e.queue == nil {
+			continue
+		}
+		q.Population += int64(e.queue.Len() * cp.batchSize)
+		q.Capacity += int64(e.queue.Cap() * cp.batchSize)
+	}
+	if q.Capacity > 0 {
+		q.PctFull = float64(q.Population) / float64(q.Capacity)
+	}
+	return q
 }

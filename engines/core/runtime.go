@@ -301,6 +301,7 @@ func (tp *topology) assign(workers int, executors map[string]int) error {
 	for _, e := range a.executors {
 		go e.run()
 	}
+	tp.watchStuck(a.ctx)
 	return nil
 }
 
@@ -438,6 +439,10 @@ func (tp *topology) metrics() TopologyMetrics {
 			cm.Tasks = append(cm.Tasks, tasks[id].metrics(elapsed))
 		}
 		cm.TaskMetrics = aggregate(cm.Tasks, ts)
+		cm.Receive = receiveQueue(a, cp)
+		cm.Builtin[MetricReceivePopulation] = float64(cm.Receive.Population)
+		cm.Builtin[MetricReceiveCapacity] = float64(cm.Receive.Capacity)
+		cm.Builtin[MetricReceivePctFull] = cm.Receive.PctFull
 		m.Components = append(m.Components, cm)
 	}
 	return m

@@ -66,6 +66,9 @@ func specKeys(table map[string]keySpec) []engines.Key {
 		}
 		out = append(out, key)
 	}
+	for k, why := range noEffectKeys {
+		out = append(out, engines.Key{Name: k, Doc: NoEffectNote + ": in Storm, " + why})
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
@@ -81,9 +84,13 @@ func FormatValue(v any) string {
 
 // ParseConf turns settings given as text (key=value on a command line or in
 // a suite) into a Config, reading each value as its key's type: an integer,
-// a number, true or false, a string, or null where Storm allows it. An
-// unknown key, or a value of the wrong type or range, is an
-// *engines.ConfError naming the key (and the closest known key for a typo).
+// a number, true or false, a string, or null where Storm allows it. A
+// Storm key this package does not implement is kept as text, with no
+// effect (Job.Settings marks it so). A value of the wrong type or range is
+// an *engines.ConfError naming the key, and so is any other key: a typo
+// gets the closest known key, and a key of the user's own, which Storm
+// would pass to components, is refused too, since no streambench workload
+// reads one and a setting that does nothing is refused.
 func ParseConf(conf engines.Conf) (Config, error) {
 	return parseConf(conf, keys)
 }
@@ -94,7 +101,18 @@ func parseConf(conf engines.Conf, table map[string]keySpec) (Config, error) {
 		text := conf[k]
 		s, ok := table[k]
 		if !ok {
-			return nil, engines.UnknownKey("core", k, slices.Collect(maps.Keys(table)))
+			class, near := classify(k)
+			switch class {
+			case keyNoEffect:
+				out[k] = text
+				continue
+			case keyTypo:
+				return nil, engines.UnknownKey("core", k, []string{near})
+			}
+			if best := engines.Closest(k, slices.Collect(maps.Keys(table))); best != "" {
+				return nil, engines.UnknownKey("core", k, []string{best})
+			}
+			return nil, &engines.ConfError{Key: k, Err: fmt.Errorf("%w: engine core has no such setting; Storm passes a key of your own to your components, but no streambench workload reads one, so it would do nothing (see 'streambench list --engine core')", engines.ErrUnknownKey)}
 		}
 		v, err := parseValue(s, text)
 		if err != nil {

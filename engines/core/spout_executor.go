@@ -196,6 +196,8 @@ func (e *executor) nextTuple(t *task) {
 			e.userPanic(t, nil, r)
 		}
 	}()
+	t.calls.enter()
+	defer t.calls.leave()
 	t.spout.NextTuple()
 }
 

@@ -13,6 +13,7 @@ type task struct {
 	comp        *compPlan
 	topo        *topology
 	context     *TopologyContext
+	calls       callWatch // inside Execute or NextTuple, for the stuck report
 
 	spout   Spout
 	finite  FiniteSpout

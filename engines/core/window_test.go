@@ -195,7 +195,7 @@ func TestProcessingTimeWindow(t *testing.T) {
 	r := newWindowRig(t, []string{"n"}, func(b *BaseWindowedBolt) {
 		b.WithWindow(Duration(10*time.Second), Duration(5*time.Second))
 	}, 1)
-	waitUntil(t, 5*time.Second, "tickers", func() bool { return r.clock.Tickers() == 3 })
+	waitUntil(t, 5*time.Second, "tickers", func() bool { return r.clock.Tickers() == 3+1 }) // and the stuck-task watchdog
 	// Windows are (end-10s, end], evaluated at 5s, 10s, 15s.
 	r.clock.Advance(time.Millisecond)
 	r.send(t, ints(0, 3)...) // at 1ms
@@ -237,7 +237,7 @@ func TestEventTimeWindows(t *testing.T) {
 			WithWatermarkInterval(time.Second).
 			WithLateTupleStream("late")
 	}, 1)
-	waitUntil(t, 5*time.Second, "tickers", func() bool { return r.clock.Tickers() == 3 })
+	waitUntil(t, 5*time.Second, "tickers", func() bool { return r.clock.Tickers() == 3+1 }) // and the stuck-task watchdog
 	ev := func(id int, ts int64) Values { return Values{id, ts} }
 	// Out of order within the lag is fine; windows end on multiples of 10s.
 	r.send(t, ev(1, 1000), ev(2, 9000), ev(3, 5000), ev(4, 10000), ev(5, 12000))
@@ -292,7 +292,7 @@ func TestEventTimeCountWindows(t *testing.T) {
 	r := newWindowRig(t, []string{"id", "ts"}, func(b *BaseWindowedBolt) {
 		b.WithWindow(Count(3), Count(2)).WithTimestampField("ts").WithWatermarkInterval(time.Second)
 	}, 1)
-	waitUntil(t, 5*time.Second, "tickers", func() bool { return r.clock.Tickers() == 3 })
+	waitUntil(t, 5*time.Second, "tickers", func() bool { return r.clock.Tickers() == 3+1 }) // and the stuck-task watchdog
 	ev := func(id int, ts int64) Values { return Values{id, ts} }
 	// Arrival order differs from timestamp order; windows follow
 	// timestamps, up to the watermark (no lag: the latest timestamp).

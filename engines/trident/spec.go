@@ -74,6 +74,7 @@ var Spec = &engines.Spec{
 func init() {
 	Spec.Check = func(conf engines.Conf, g engines.Guarantee) error { _, err := parseJobConf(conf, g); return err }
 	engines.Register(Spec)
+	core.RegisterKeys(TopologyTridentBatchEmitIntervalMillis, TridentMaxBatchAttempts, TridentSpoutBatchSize, TridentStateKind)
 }
 
 // specKeys lists Storm core's keys as Trident reads them, and Trident's own.

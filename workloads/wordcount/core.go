@@ -16,12 +16,20 @@ import (
 // the count bolt acks a word only once its output has been written, so a
 // replay may count a word twice but never loses one. Exactly-once is not
 // what Storm core offers; Trident is.
-func corePipeline(_ *Instance, opts engines.Options) (engines.Engine, error) {
+//
+// With --param split=python the split bolt is a Python subprocess speaking
+// Storm's multi-lang protocol (PythonSplitBolt), as storm-starter's word
+// count runs splitsentence.py.
+func corePipeline(in *Instance, opts engines.Options) (engines.Engine, error) {
 	p := opts.Parallelism
 	return core.JobFor("wordcount", opts, func(src engines.Source, sink engines.Sink) (*core.StormTopology, error) {
 		b := core.NewTopologyBuilder()
 		b.SetSpout("sentences", &core.SourceSpout{Source: src}, min(p, src.Partitions()))
-		b.SetBolt("split", &SplitBolt{}, p).LocalOrShuffleGrouping("sentences")
+		var split core.Component = &SplitBolt{}
+		if in.params["split"] == splitPython {
+			split = newPythonSplitBolt()
+		}
+		b.SetBolt("split", split, p).LocalOrShuffleGrouping("sentences")
 		b.SetBolt("count", &CountBolt{SinkWriter: core.SinkWriter{Sink: sink}}, p).FieldsGrouping("split", core.NewFields("word"))
 		return b.CreateTopology(), nil
 	})
@@ -78,13 +86,19 @@ func (b *CountBolt) Prepare(_ core.Config, _ *core.TopologyContext, c *core.Outp
 	return nil
 }
 
-// Execute counts one word occurrence.
+// Execute counts one word occurrence: ("word", "record") from SplitBolt,
+// or ("word", "partition", "offset", "intended") from PythonSplitBolt.
 func (b *CountBolt) Execute(t *core.Tuple) {
 	w := t.GetString(0)
-	r := t.GetValue(1).(*engines.Record)
 	n := b.counts[w] + 1
 	b.counts[w] = n
-	b.Write(t, engines.Output{Key: w, Value: n, Partition: r.Partition, Offset: r.Offset, Intended: r.Intended})
+	out := engines.Output{Key: w, Value: n}
+	if r, ok := t.GetValue(1).(*engines.Record); ok {
+		out.Partition, out.Offset, out.Intended = r.Partition, r.Offset, r.Intended
+	} else {
+		out.Partition, out.Offset, out.Intended = int32(t.GetInt64(1)), t.GetInt64(2), t.GetInt64(3)
+	}
+	b.Write(t, out)
 }
 
 // DeclareOutputFields declares nothing: the count bolt writes to the sink.

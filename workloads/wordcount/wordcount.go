@@ -2,6 +2,7 @@ package wordcount
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -23,6 +24,7 @@ var params = []workloads.Param{
 	{Name: "zipf", Default: "1.1", Description: "Zipf exponent of word frequencies, in (1, 5]"},
 	{Name: "words-per-sentence", Default: "10", Description: "mean sentence length in words, in [1, 100]"},
 	{Name: "sentences", Default: "65536", Description: "distinct sentences the stream draws from, in [1, 4194304]"},
+	{Name: "split", Default: splitGo, Description: "core only: the split bolt, go or python (a multi-lang ShellBolt running python3)"},
 }
 
 // pipeline builds word count for one engine.
@@ -71,6 +73,15 @@ func New(cfg workloads.Config) (*Instance, error) {
 	tableSize, err := ps.Int("sentences", 1, 1<<22)
 	if err != nil {
 		return nil, err
+	}
+	switch split := ps.Values()["split"]; split {
+	case splitGo:
+	case splitPython:
+		if err := checkPython(); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("wordcount: split %q is neither %s nor %s", split, splitGo, splitPython)
 	}
 	if cfg.Partitions < 1 {
 		return nil, fmt.Errorf("wordcount: partitions must be at least 1, got %d", cfg.Partitions)
@@ -182,8 +193,17 @@ func (in *Instance) Fill(r *engines.Record) {
 // RecordBytes implements workloads.Instance.
 func (in *Instance) RecordBytes() float64 { return in.meanBytes }
 
-// Params implements workloads.Instance.
-func (in *Instance) Params() map[string]string { return in.params }
+// Params implements workloads.Instance. split is recorded only when it is
+// python: with its default, a run is the word count recorded before the
+// parameter existed, and its results compare with theirs.
+func (in *Instance) Params() map[string]string {
+	if in.params["split"] != splitGo {
+		return in.params
+	}
+	ps := maps.Clone(in.params)
+	delete(ps, "split")
+	return ps
+}
 
 // Expect implements workloads.Instance: the final count of every word in the
 // published records, counted from the sentence table.
@@ -212,8 +232,14 @@ func (in *Instance) Expect(published []int64) workloads.Expected {
 	return workloads.Expected{Counts: want, Unit: "word occurrences"}
 }
 
-// Engines implements workloads.Instance.
-func (in *Instance) Engines() []string { return pipelines.Names() }
+// Engines implements workloads.Instance. A Python split bolt is a Storm
+// multi-lang component, so with split=python only core has a pipeline.
+func (in *Instance) Engines() []string {
+	if in.params["split"] == splitPython {
+		return []string{"core"}
+	}
+	return pipelines.Names()
+}
 
 // Contract implements workloads.Contracted: a word's running count, whose
 // updates may be merged as long as each names the oldest record it covers.
@@ -223,6 +249,9 @@ func (in *Instance) Contract() workloads.Contract {
 
 // Pipeline implements workloads.Instance.
 func (in *Instance) Pipeline(engine string, opts engines.Options) (engines.Engine, error) {
+	if in.params["split"] == splitPython && engine != "core" {
+		return nil, fmt.Errorf("wordcount: split=python runs only on engine core (a Storm multi-lang bolt); %s would not use it: %w", engine, workloads.ErrUnsupportedEngine)
+	}
 	return pipelines.Build("wordcount", in, engine, opts)
 }
 

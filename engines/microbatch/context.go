@@ -33,6 +33,8 @@ type StreamingContext struct {
 	checkpointDir string
 	rememberDur   time.Duration
 	recovered     *checkpointData
+	recovery      RecoveryInfo
+	ckpt          checkpointWriter
 
 	listeners *listenerBus
 	tracker   *receiverTracker
@@ -277,7 +279,10 @@ func (ssc *StreamingContext) Start() error {
 		return err
 	}
 	ssc.sched.start(zero)
-	ssc.listeners.post(func(l StreamingListener) { l.OnStreamingStarted(StreamingStartedEvent{Time: ssc.clock.Now()}) })
+	rec := ssc.Recovery()
+	ssc.listeners.post(func(l StreamingListener) {
+		l.OnStreamingStarted(StreamingStartedEvent{Time: ssc.clock.Now(), Recovery: rec})
+	})
 	return nil
 }
 

@@ -41,8 +41,12 @@ type receiverTracker struct {
 	allocated   map[Time]map[int][]*block
 	lastSeq     map[int]int64 // highest block seq allocated to a batch, per stream
 	seqAt       map[Time]map[int]int64
-	stoppedRecv map[int]bool
-	stoppedCh   chan struct{} // closed once every receiver has stopped
+	// replayBounds holds, for the batches a recovered checkpoint lists as
+	// completed, the last block of each stream they were allocated, so they
+	// are allocated the same blocks again from the write-ahead log.
+	replayBounds map[Time]map[int]int64
+	stoppedRecv  map[int]bool
+	stoppedCh    chan struct{} // closed once every receiver has stopped
 }
 
 func newReceiverTracker(ssc *StreamingContext) *receiverTracker {
@@ -148,13 +152,23 @@ func (t *receiverTracker) allocateBlocksToBatch(bt Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	m := map[int][]*block{}
+	bound, replaying := t.replayBounds[bt]
+	delete(t.replayBounds, bt)
 	for id, bs := range t.unallocated {
+		if replaying {
+			n := 0
+			for n < len(bs) && bs[n].seq <= bound[id] {
+				n++
+			}
+			bs, t.unallocated[id] = bs[:n], bs[n:]
+		} else {
+			delete(t.unallocated, id)
+		}
 		if len(bs) > 0 {
 			m[id] = bs
 			t.lastSeq[id] = bs[len(bs)-1].seq
 		}
 	}
-	t.unallocated = map[int][]*block{}
 	t.allocated[bt] = m
 	snap := make(map[int]int64, len(t.lastSeq))
 	for id, s := range t.lastSeq {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -77,6 +78,9 @@ func TestGetOrCreateRecovers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if r := ssc.Recovery(); r.Recovered || r.String() != "created" {
+		t.Fatalf("a fresh directory: Recovery %v, want created", r)
+	}
 	src.AppendValues(0, "a b", "a")
 	runManual(t, ssc, clock, 2) // checkpoint at batch 2
 	src.AppendValues(0, "b c")
@@ -90,15 +94,47 @@ func TestGetOrCreateRecovers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ssc2.recovered == nil || ssc2.recovered.Time != TimeOf(start0).Add(2*time.Second) {
-		t.Fatalf("recovered %+v, want the checkpoint of batch 2", ssc2.recovered)
+	// The state was checkpointed at batch 2; batch 3 completed after it,
+	// so it is recomputed from the same offsets without its output.
+	b2, b3 := TimeOf(start0).Add(2*time.Second), TimeOf(start0).Add(3*time.Second)
+	r := ssc2.Recovery()
+	if !r.Recovered || r.StateTime != b2 || r.Time != b3 || !slices.Equal(r.Recomputed, []Time{b3}) || len(r.Pending) != 0 {
+		t.Fatalf("Recovery %+v, want state of batch 2, batch 3 recomputed, nothing pending", r)
 	}
+	if !strings.HasPrefix(r.String(), "recovered from checkpoint at batch time "+b3.String()) {
+		t.Errorf("Recovery says %q", r)
+	}
+	started := &startedListener{}
+	ssc2.AddStreamingListener(started)
 	src.AppendValues(0, "c")
 	runManual(t, ssc2, clock, 1)
 	defer ssc2.Stop(false)
+	waitFor(t, func() bool { return started.get().Recovered })
+	if got := started.get(); got.Time != b3 {
+		t.Errorf("StreamingStartedEvent.Recovery = %+v", got)
+	}
 	if want := map[string]int{"a": 2, "b": 2, "c": 2}; !mapsEqual(got.get(), want) {
 		t.Fatalf("state after recovery %v, want %v", got.get(), want)
 	}
+}
+
+// startedListener keeps the Recovery of the StreamingStartedEvent.
+type startedListener struct {
+	BaseStreamingListener
+	mu  sync.Mutex
+	rec RecoveryInfo
+}
+
+func (l *startedListener) OnStreamingStarted(e StreamingStartedEvent) {
+	l.mu.Lock()
+	l.rec = e.Recovery
+	l.mu.Unlock()
+}
+
+func (l *startedListener) get() RecoveryInfo {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.rec
 }
 
 func mapsEqual(a, b map[string]int) bool {

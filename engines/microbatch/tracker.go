@@ -46,12 +46,13 @@ type receiverTracker struct {
 	// are allocated the same blocks again from the write-ahead log.
 	replayBounds map[Time]map[int]int64
 	stoppedRecv  map[int]bool
+	reserved     map[int]bool  // receivers holding a core
 	stoppedCh    chan struct{} // closed once every receiver has stopped
 }
 
 func newReceiverTracker(ssc *StreamingContext) *receiverTracker {
 	return &receiverTracker{ssc: ssc, wals: map[int]*writeAheadLog{}, unallocated: map[int][]*block{}, allocated: map[Time]map[int][]*block{},
-		lastSeq: map[int]int64{}, seqAt: map[Time]map[int]int64{}, stoppedRecv: map[int]bool{}, stoppedCh: make(chan struct{})}
+		lastSeq: map[int]int64{}, seqAt: map[Time]map[int]int64{}, stoppedRecv: map[int]bool{}, reserved: map[int]bool{}, stoppedCh: make(chan struct{})}
 }
 
 func (t *receiverTracker) register(s supervisor) {
@@ -86,6 +87,17 @@ func (t *receiverTracker) start() error {
 			ssc.AddStreamingListener(&rateController{streamID: s.id(),
 				estimator: NewPIDRateEstimator(ssc.batch, set.pid[0], set.pid[1], set.pid[2], set.pid[3]),
 				publish:   s.setRate})
+		}
+	}
+	if c := ssc.cores; c != nil && len(t.sups) > 0 {
+		left := 0
+		for _, s := range t.sups {
+			left = c.reserve()
+			t.reserved[s.id()] = true
+		}
+		if left <= 0 {
+			ssc.logger.Warn("every core is held by a receiver, so no batch will be processed until a receiver stops: give the application more cores than receivers",
+				ConfMaster, ssc.set.master, "cores", c.Slots(), "receivers", len(t.sups))
 		}
 	}
 	for _, s := range t.sups {
@@ -240,6 +252,10 @@ func (t *receiverTracker) receiverStopped(id int) {
 		return
 	}
 	t.stoppedRecv[id] = true
+	if t.reserved[id] {
+		delete(t.reserved, id)
+		t.ssc.cores.unreserve()
+	}
 	if len(t.stoppedRecv) == len(t.sups) {
 		close(t.stoppedCh)
 	}

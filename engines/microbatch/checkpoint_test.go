@@ -2,6 +2,7 @@ package microbatch
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -320,4 +321,54 @@ func FuzzReadSegment(f *testing.F) {
 			t.Fatalf("intact prefix %d longer than the file %d", n, len(data))
 		}
 	})
+}
+
+// TestCheckpointEveryBatch: a metadata checkpoint is written as each batch
+// is generated and completes, named by the newest batch generated and
+// listing the batches completed since the state checkpoint; the newest ten
+// files are kept, and only the state files they name.
+func TestCheckpointEveryBatch(t *testing.T) {
+	dir := t.TempDir()
+	src := enginetest.NewMemSource(1)
+	clock := NewManualClock(start0)
+	got := &latest{}
+	ssc, err := GetOrCreate(dir, countingApp(t, dir, clock, src, 2, got)) // state every 2 s
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ssc.Stop(false)
+	c := newBatchCounter(ssc)
+	if err := ssc.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for k := 1; k <= 15; k++ {
+		src.AppendValues(0, "w")
+		clock.Advance(time.Second)
+		c.waitBatches(t, k)
+		files, err := checkpointFiles(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cp, file, err := readLatestCheckpoint(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bt := TimeOf(start0).Add(time.Duration(k) * time.Second)
+		if filepath.Base(file) != fmt.Sprintf("checkpoint-%d", bt.Milliseconds()) || cp.completedThrough() != bt {
+			t.Fatalf("after batch %d: newest checkpoint %s completed through %s, want batch %s", k, file, cp.completedThrough(), bt)
+		}
+		if wantState := TimeOf(start0).Add(time.Duration(k/2*2) * time.Second); k >= 2 && cp.Time != wantState {
+			t.Fatalf("after batch %d: state cut %s, want %s", k, cp.Time, wantState)
+		}
+		if len(cp.Completed) != k%2 {
+			t.Fatalf("after batch %d: %d completed batches since the state cut, want %d", k, len(cp.Completed), k%2)
+		}
+		if len(files) > checkpointsKept {
+			t.Fatalf("after batch %d: %d checkpoint files, want at most %d", k, len(files), checkpointsKept)
+		}
+	}
+	states, _ := os.ReadDir(filepath.Join(dir, "state"))
+	if len(states) > checkpointsKept {
+		t.Errorf("%d state files kept, want only those the kept checkpoints name", len(states))
+	}
 }

@@ -13,26 +13,40 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/streambench/streambench/engines/microbatch/rdd"
 )
 
 // checkpointMagic opens every checkpoint file; checkpointVersion is the
-// format this build writes and reads.
+// format this build writes and reads. checkpointsKept is how many metadata
+// checkpoint files stay in the directory, the newest, as Spark keeps the
+// last ten.
 const (
 	checkpointMagic   = "SBMBCKPT"
 	checkpointVersion = 1
 	checkpointHeader  = 8 + 4 + 4 + 8
-	checkpointsKept   = 2
+	checkpointsKept   = 10
 )
 
-// checkpointData is a metadata checkpoint: Spark's Checkpoint object. It is
-// taken once every stateful DStream's state for batch Time is written, so
-// state and input positions form one consistent cut: recovery restores the
-// state of Time and replays every input from its position at Time. Batches
-// after Time that had completed before a crash run again, which is why
-// exactly-once output needs idempotent writes, as in Spark.
+// checkpointData is a metadata checkpoint: Spark's Checkpoint object. Spark's
+// JobGenerator writes one after it generates each batch and again when the
+// batch completes, and so does a StreamingContext with a checkpoint
+// directory. It holds two cuts.
+//
+// The state cut, Time, is the last batch whose stateful DStreams were
+// written as data checkpoints (every DStream.Checkpoint interval, by default
+// the multiple of the slide at or above 10 s): their files, and where every
+// input stood after it. Recovery restores that state.
+//
+// The batch cut, Completed, lists every batch completed since Time with
+// where each input stood after it. Recovery generates those batches again
+// from the same input, to bring the state up to the last completed batch,
+// but does not run their output operations: they ran before the crash.
+// Pending lists the batches generated but not completed when the file was
+// written; they run again in full, which is why exactly-once output needs
+// idempotent writes, as in Spark.
 type checkpointData struct {
 	AppName     string            `json:"appName"`
 	Fingerprint string            `json:"fingerprint"`
@@ -49,11 +63,43 @@ type checkpointData struct {
 	ReceivedThrough map[int]int64 `json:"receivedThrough"`
 	// State names the data checkpoint file of each stateful DStream.
 	State map[int]string `json:"state"`
+	// Completed lists the batches completed after Time, in order.
+	Completed []batchRecord `json:"completed,omitempty"`
+	// Pending lists the batches generated and not completed.
+	Pending []Time `json:"pending,omitempty"`
 }
 
-// checkpointInterval is how often the metadata checkpoint is taken: the
-// least common multiple of the stateful DStreams' checkpoint intervals, or
-// every batch when there are none.
+// batchRecord is one completed batch in a metadata checkpoint: what its
+// inputs had consumed once it was generated, so that recovery can generate
+// it again from exactly the same data.
+type batchRecord struct {
+	Time            Time                    `json:"time"`
+	Inputs          map[int]json.RawMessage `json:"inputs,omitempty"`
+	ReceivedThrough map[int]int64           `json:"receivedThrough,omitempty"`
+}
+
+// completedThrough is the last batch the checkpoint knows to be complete.
+func (cp *checkpointData) completedThrough() Time {
+	if n := len(cp.Completed); n > 0 {
+		return cp.Completed[n-1].Time
+	}
+	return cp.Time
+}
+
+// checkpointWriter is the part of Spark's CheckpointWriter that orders
+// metadata checkpoints: the last state cut, the batches completed since, and
+// the newest batch generated, which names the file so that the newest file
+// is always the newest checkpoint.
+type checkpointWriter struct {
+	mu        sync.Mutex
+	base      *checkpointData // the state cut, without Completed or Pending
+	completed []batchRecord
+	latest    Time
+}
+
+// checkpointInterval is how often the state is checkpointed: the least
+// common multiple of the stateful DStreams' checkpoint intervals, or every
+// batch when there are none.
 func (ssc *StreamingContext) checkpointInterval() time.Duration {
 	iv := ssc.batch
 	for _, d := range ssc.g.streams {
@@ -76,50 +122,116 @@ func lcm(a, b time.Duration) time.Duration {
 	return a / x * b
 }
 
-// writeCheckpoint writes the state data and the metadata checkpoint of batch
-// t when one is due, then drops older checkpoints and the write-ahead log
-// segments they no longer need.
-func (ssc *StreamingContext) writeCheckpoint(t Time) error {
+// inputPositions returns every input's position after batch t.
+func (ssc *StreamingContext) inputPositions(t Time) (map[int]json.RawMessage, error) {
+	out := map[int]json.RawMessage{}
+	for _, d := range ssc.g.inputs {
+		b := d.base()
+		pos, err := b.input.position(t)
+		if err != nil {
+			return nil, err
+		}
+		if pos != nil {
+			out[b.id] = pos
+		}
+	}
+	return out, nil
+}
+
+// initialCheckpoint is the state cut of a context that has checkpointed no
+// state yet: the zero time, empty state, every input from its start (or
+// from the recovered cut).
+func (ssc *StreamingContext) initialCheckpoint() *checkpointData {
+	if cp := ssc.recovered; cp != nil {
+		base := *cp
+		base.Completed, base.Pending = nil, nil
+		return &base
+	}
+	lines := ssc.g.describe(ssc.batch)
+	zero := ssc.g.streams[0].base().zero
+	return &checkpointData{AppName: ssc.set.appName, Fingerprint: fingerprint(lines), Graph: lines, BatchMs: ssc.batch.Milliseconds(),
+		ZeroTime: zero, Time: zero, Conf: ssc.conf.All(), Inputs: map[int]json.RawMessage{}, ReceivedThrough: map[int]int64{}, State: map[int]string{}}
+}
+
+// checkpointGenerated writes the metadata checkpoint after batch t is
+// generated, before any of its jobs runs, so that a crash from here on
+// finds t among the pending batches.
+func (ssc *StreamingContext) checkpointGenerated(t Time, pending []Time) error {
+	w := &ssc.ckpt
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.base == nil {
+		w.base = ssc.initialCheckpoint()
+	}
+	w.latest = max(w.latest, t)
+	return ssc.writeMetadata(pending)
+}
+
+// writeCheckpoint writes the metadata checkpoint once batch t has
+// completed, with the state data of t first when a state checkpoint is
+// due; a state checkpoint then drops older checkpoints' state files and the
+// write-ahead log segments no checkpoint needs any more.
+func (ssc *StreamingContext) writeCheckpoint(t Time, pending []Time) error {
+	w := &ssc.ckpt
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.base == nil {
+		w.base = ssc.initialCheckpoint()
+	}
+	w.latest = max(w.latest, t)
+	inputs, err := ssc.inputPositions(t)
+	if err != nil {
+		return err
+	}
+	through := ssc.tracker.allocatedThrough(t)
 	if t.Sub(ssc.g.streams[0].base().zero)%ssc.checkpointInterval() != 0 {
-		return nil
+		w.completed = append(w.completed, batchRecord{Time: t, Inputs: inputs, ReceivedThrough: through})
+		return ssc.writeMetadata(pending)
 	}
 	dir := ssc.checkpointDir
-	lines := ssc.g.describe(ssc.batch)
-	cp := checkpointData{AppName: ssc.set.appName, Fingerprint: fingerprint(lines), Graph: lines, BatchMs: ssc.batch.Milliseconds(),
-		ZeroTime: ssc.g.streams[0].base().zero, Time: t, Conf: ssc.conf.All(), Inputs: map[int]json.RawMessage{},
-		ReceivedThrough: ssc.tracker.allocatedThrough(t), State: map[int]string{}}
+	base := ssc.initialCheckpoint()
+	base.Time, base.Inputs, base.ReceivedThrough = t, inputs, through
+	if base.ReceivedThrough == nil {
+		base.ReceivedThrough = map[int]int64{}
+	}
+	base.State = map[int]string{}
 	for _, d := range ssc.g.streams {
 		b := d.base()
-		if b.input != nil {
-			pos, err := b.input.position(t)
-			if err != nil {
-				return err
-			}
-			if pos != nil {
-				cp.Inputs[b.id] = pos
-			}
-		}
 		if b.mustCheckpoint || b.checkpointInterval > 0 {
 			file, err := d.writeCheckpoint(dir, t)
 			if err != nil {
 				return fmt.Errorf("checkpointing %s at %s: %w", b, t, err)
 			}
 			if file != "" {
-				cp.State[b.id] = file
+				base.State[b.id] = file
 			}
 		}
 	}
+	w.base, w.completed = base, nil
+	if err := ssc.writeMetadata(pending); err != nil {
+		return err
+	}
+	if err := ssc.tracker.truncateLogs(base.ReceivedThrough); err != nil {
+		return err
+	}
+	return pruneCheckpoints(dir)
+}
+
+// writeMetadata writes the writer's checkpoint atomically as
+// checkpoint-<newest batch generated>, and keeps the newest
+// checkpointsKept files. w.mu is held.
+func (ssc *StreamingContext) writeMetadata(pending []Time) error {
+	w := &ssc.ckpt
+	cp := *w.base
+	cp.Completed, cp.Pending = w.completed, pending
 	payload, err := json.Marshal(cp)
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(filepath.Join(dir, fmt.Sprintf("checkpoint-%d", t.Milliseconds())), frameCheckpoint(payload)); err != nil {
+	if err := writeFileAtomic(filepath.Join(ssc.checkpointDir, fmt.Sprintf("checkpoint-%d", w.latest.Milliseconds())), frameCheckpoint(payload)); err != nil {
 		return fmt.Errorf("writing checkpoint: %w", err)
 	}
-	if err := ssc.tracker.truncateLogs(cp.ReceivedThrough); err != nil {
-		return err
-	}
-	return pruneCheckpoints(dir)
+	return rotateCheckpoints(ssc.checkpointDir)
 }
 
 func frameCheckpoint(payload []byte) []byte {
@@ -196,47 +308,59 @@ func checkpointFiles(dir string) ([]string, error) {
 	return out, nil
 }
 
-// readLatestCheckpoint returns the newest checkpoint in dir, or nil when
-// there is none. A damaged newest checkpoint is an error rather than a
-// silent fallback to an older one.
-func readLatestCheckpoint(dir string) (*checkpointData, error) {
+// readLatestCheckpoint returns the newest checkpoint in dir and its file,
+// or nil when there is none. A damaged newest checkpoint is an error naming
+// the file and the way on, rather than a silent fallback to an older one.
+func readLatestCheckpoint(dir string) (*checkpointData, string, error) {
 	files, err := checkpointFiles(dir)
 	if err != nil || len(files) == 0 {
-		return nil, err
+		return nil, "", err
 	}
 	data, err := os.ReadFile(files[0])
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidCheckpoint, err)
+		return nil, "", fmt.Errorf("%w: %v (make the file readable, or remove it to recover from an older checkpoint)", ErrInvalidCheckpoint, err)
 	}
 	cp, err := decodeCheckpoint(files[0], data)
 	if err != nil {
 		if len(files) > 1 {
-			return nil, fmt.Errorf("%w (an older checkpoint, %s, exists: remove the damaged file to recover from it)", err, filepath.Base(files[1]))
+			return nil, "", fmt.Errorf("%w (an older checkpoint, %s, exists: remove the damaged file to recover from it)", err, filepath.Base(files[1]))
 		}
-		return nil, err
+		return nil, "", fmt.Errorf("%w (remove it, or the whole directory, to start afresh)", err)
 	}
-	return cp, nil
+	return cp, files[0], nil
 }
 
-// pruneCheckpoints keeps the newest checkpoints and the state files they
-// name.
+// rotateCheckpoints removes all but the newest checkpointsKept metadata
+// checkpoint files.
+func rotateCheckpoints(dir string) error {
+	files, err := checkpointFiles(dir)
+	if err != nil {
+		return err
+	}
+	for _, f := range files[min(len(files), checkpointsKept):] {
+		os.Remove(f)
+	}
+	return nil
+}
+
+// pruneCheckpoints removes the state files no kept checkpoint names.
 func pruneCheckpoints(dir string) error {
 	files, err := checkpointFiles(dir)
 	if err != nil {
 		return err
 	}
 	keep := map[string]bool{}
-	for i, f := range files {
-		if i >= checkpointsKept {
-			os.Remove(f)
-			continue
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil // being rotated away: keep every state file this time
 		}
-		if data, err := os.ReadFile(f); err == nil {
-			if cp, err := decodeCheckpoint(f, data); err == nil {
-				for _, s := range cp.State {
-					keep[s] = true
-				}
-			}
+		cp, err := decodeCheckpoint(f, data)
+		if err != nil {
+			return nil
+		}
+		for _, s := range cp.State {
+			keep[s] = true
 		}
 	}
 	entries, _ := os.ReadDir(filepath.Join(dir, "state"))
@@ -248,21 +372,72 @@ func pruneCheckpoints(dir string) error {
 	return nil
 }
 
+// RecoveryInfo says how a StreamingContext came to be: created afresh, or
+// recovered from a checkpoint by GetOrCreate, and then what recovery does.
+type RecoveryInfo struct {
+	// Recovered is true when the context was rebuilt from a checkpoint.
+	Recovered bool
+	// File is the metadata checkpoint file recovered from.
+	File string
+	// Time is the last batch the checkpoint knows to be complete: the
+	// first batch run after recovery is the one after it.
+	Time Time
+	// StateTime is the batch whose state was restored from the data
+	// checkpoint files.
+	StateTime Time
+	// Recomputed lists the batches completed after StateTime: they are
+	// generated again from the same input to rebuild the state, and their
+	// output operations do not run again.
+	Recomputed []Time
+	// Pending lists the batches generated but not completed at the
+	// crash: they run again in full, the only batches whose outputs can
+	// run twice.
+	Pending []Time
+}
+
+// String is what the logs say: "recovered from checkpoint at batch time
+// 1700000003000 ms (...)" or "created".
+func (r RecoveryInfo) String() string {
+	if !r.Recovered {
+		return "created"
+	}
+	return fmt.Sprintf("recovered from checkpoint at batch time %s (%s; state of %s restored, %d completed batches recomputed without their outputs, %d pending batches run again)",
+		r.Time, r.File, r.StateTime, len(r.Recomputed), len(r.Pending))
+}
+
+// Recovery reports whether the context was created or recovered from a
+// checkpoint, and what recovery does.
+func (ssc *StreamingContext) Recovery() RecoveryInfo {
+	ssc.mu.Lock()
+	defer ssc.mu.Unlock()
+	r := ssc.recovery
+	r.Recomputed, r.Pending = slices.Clone(r.Recomputed), slices.Clone(r.Pending)
+	return r
+}
+
 // GetOrCreate recovers a streaming application from the checkpoint in dir,
 // or creates it with create when dir holds none, like Spark's
-// StreamingContext.getOrCreate.
+// StreamingContext.getOrCreate. create is called in both cases (see below);
+// Recovery, and the context's log, say which happened: "recovered from
+// checkpoint at batch time T" or "created".
 //
 // Go cannot serialise functions, so unlike Spark the DStream graph is always
 // rebuilt by create; the checkpoint supplies the rest: the zero time, the
-// state of every stateful DStream, and where every input resumes. The graph
-// create builds must be the one that wrote the checkpoint (same operations
-// in the same order, same element types, batch interval and partition
-// counts); any other is refused with ErrIncompatibleCheckpoint naming the
-// first difference, instead of restoring state into the wrong operations.
+// state of every stateful DStream, where every input resumes, and which
+// batches had completed. The graph create builds must be the one that wrote
+// the checkpoint (same operations in the same order, same element types,
+// batch interval and partition counts); any other is refused with
+// ErrIncompatibleCheckpoint naming the first difference, instead of
+// restoring state into the wrong operations. A checkpoint file that cannot
+// be read or decoded is an ErrInvalidCheckpoint naming the file, as Spark
+// fails with the path, and says how to go on.
 func GetOrCreate(dir string, create func() (*StreamingContext, error)) (*StreamingContext, error) {
-	cp, err := readLatestCheckpoint(dir)
+	cp, file, err := readLatestCheckpoint(dir)
 	if err != nil {
 		return nil, err
+	}
+	if create == nil {
+		return nil, fmt.Errorf("%w: GetOrCreate needs a create function", ErrInvalidArgument)
 	}
 	ssc, err := create()
 	if err != nil {
@@ -274,18 +449,29 @@ func GetOrCreate(dir string, create func() (*StreamingContext, error)) (*Streami
 		}
 	}
 	if cp == nil {
+		ssc.logger.Info("streaming context created", "checkpoint", dir)
 		return ssc, nil
 	}
 	lines := ssc.g.describe(ssc.batch)
 	if fp := fingerprint(lines); fp != cp.Fingerprint {
 		return nil, fmt.Errorf("%w: checkpoint %s at %s was written by a different DStream graph: %s. Restore the application that wrote it, or start from an empty checkpoint directory",
-			ErrIncompatibleCheckpoint, dir, cp.Time, diffGraphs(cp.Graph, lines))
+			ErrIncompatibleCheckpoint, file, cp.completedThrough(), diffGraphs(cp.Graph, lines))
 	}
 	ssc.recovered = cp
+	rec := RecoveryInfo{Recovered: true, File: file, Time: cp.completedThrough(), StateTime: cp.Time, Pending: slices.Clone(cp.Pending)}
+	for _, b := range cp.Completed {
+		rec.Recomputed = append(rec.Recomputed, b.Time)
+	}
+	ssc.mu.Lock()
+	ssc.recovery = rec
+	ssc.mu.Unlock()
+	ssc.logger.Info("streaming context "+rec.String(), "checkpoint", dir)
 	return ssc, nil
 }
 
-// startRecovered installs a recovered checkpoint: input positions and state.
+// startRecovered installs a recovered checkpoint: the state and input
+// positions of its state cut, and the completed batches after it, which
+// the scheduler generates again without their outputs.
 func (ssc *StreamingContext) startRecovered() error {
 	cp := ssc.recovered
 	if cp == nil {
@@ -304,6 +490,32 @@ func (ssc *StreamingContext) startRecovered() error {
 			}
 		}
 	}
+	recompute := map[Time]bool{}
+	bounds := map[Time]map[int]int64{}
+	for _, rec := range cp.Completed {
+		recompute[rec.Time] = true
+		bounds[rec.Time] = rec.ReceivedThrough
+		for _, d := range ssc.g.inputs {
+			b := d.base()
+			pos, ok := rec.Inputs[b.id]
+			if !ok {
+				continue
+			}
+			r, ok := b.input.(batchReplayer)
+			if !ok {
+				return fmt.Errorf("%w: %s cannot generate batch %s again", ErrInvalidCheckpoint, b, rec.Time)
+			}
+			if err := r.replayBatch(rec.Time, pos); err != nil {
+				return fmt.Errorf("%w: %v", ErrInvalidCheckpoint, err)
+			}
+		}
+	}
+	ssc.tracker.mu.Lock()
+	ssc.tracker.replayBounds = bounds
+	ssc.tracker.mu.Unlock()
+	ssc.sched.mu.Lock()
+	ssc.sched.recompute = recompute
+	ssc.sched.mu.Unlock()
 	ssc.sched.lastGenerated = cp.Time
 	return nil
 }

@@ -2,8 +2,10 @@ package microbatch
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -77,6 +79,9 @@ func TestGetOrCreateRecovers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if r := ssc.Recovery(); r.Recovered || r.String() != "created" {
+		t.Fatalf("a fresh directory: Recovery %v, want created", r)
+	}
 	src.AppendValues(0, "a b", "a")
 	runManual(t, ssc, clock, 2) // checkpoint at batch 2
 	src.AppendValues(0, "b c")
@@ -90,15 +95,47 @@ func TestGetOrCreateRecovers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ssc2.recovered == nil || ssc2.recovered.Time != TimeOf(start0).Add(2*time.Second) {
-		t.Fatalf("recovered %+v, want the checkpoint of batch 2", ssc2.recovered)
+	// The state was checkpointed at batch 2; batch 3 completed after it,
+	// so it is recomputed from the same offsets without its output.
+	b2, b3 := TimeOf(start0).Add(2*time.Second), TimeOf(start0).Add(3*time.Second)
+	r := ssc2.Recovery()
+	if !r.Recovered || r.StateTime != b2 || r.Time != b3 || !slices.Equal(r.Recomputed, []Time{b3}) || len(r.Pending) != 0 {
+		t.Fatalf("Recovery %+v, want state of batch 2, batch 3 recomputed, nothing pending", r)
 	}
+	if !strings.HasPrefix(r.String(), "recovered from checkpoint at batch time "+b3.String()) {
+		t.Errorf("Recovery says %q", r)
+	}
+	started := &startedListener{}
+	ssc2.AddStreamingListener(started)
 	src.AppendValues(0, "c")
 	runManual(t, ssc2, clock, 1)
 	defer ssc2.Stop(false)
+	waitFor(t, func() bool { return started.get().Recovered })
+	if got := started.get(); got.Time != b3 {
+		t.Errorf("StreamingStartedEvent.Recovery = %+v", got)
+	}
 	if want := map[string]int{"a": 2, "b": 2, "c": 2}; !mapsEqual(got.get(), want) {
 		t.Fatalf("state after recovery %v, want %v", got.get(), want)
 	}
+}
+
+// startedListener keeps the Recovery of the StreamingStartedEvent.
+type startedListener struct {
+	BaseStreamingListener
+	mu  sync.Mutex
+	rec RecoveryInfo
+}
+
+func (l *startedListener) OnStreamingStarted(e StreamingStartedEvent) {
+	l.mu.Lock()
+	l.rec = e.Recovery
+	l.mu.Unlock()
+}
+
+func (l *startedListener) get() RecoveryInfo {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.rec
 }
 
 func mapsEqual(a, b map[string]int) bool {
@@ -284,4 +321,54 @@ func FuzzReadSegment(f *testing.F) {
 			t.Fatalf("intact prefix %d longer than the file %d", n, len(data))
 		}
 	})
+}
+
+// TestCheckpointEveryBatch: a metadata checkpoint is written as each batch
+// is generated and completes, named by the newest batch generated and
+// listing the batches completed since the state checkpoint; the newest ten
+// files are kept, and only the state files they name.
+func TestCheckpointEveryBatch(t *testing.T) {
+	dir := t.TempDir()
+	src := enginetest.NewMemSource(1)
+	clock := NewManualClock(start0)
+	got := &latest{}
+	ssc, err := GetOrCreate(dir, countingApp(t, dir, clock, src, 2, got)) // state every 2 s
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ssc.Stop(false)
+	c := newBatchCounter(ssc)
+	if err := ssc.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for k := 1; k <= 15; k++ {
+		src.AppendValues(0, "w")
+		clock.Advance(time.Second)
+		c.waitBatches(t, k)
+		files, err := checkpointFiles(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cp, file, err := readLatestCheckpoint(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bt := TimeOf(start0).Add(time.Duration(k) * time.Second)
+		if filepath.Base(file) != fmt.Sprintf("checkpoint-%d", bt.Milliseconds()) || cp.completedThrough() != bt {
+			t.Fatalf("after batch %d: newest checkpoint %s completed through %s, want batch %s", k, file, cp.completedThrough(), bt)
+		}
+		if wantState := TimeOf(start0).Add(time.Duration(k/2*2) * time.Second); k >= 2 && cp.Time != wantState {
+			t.Fatalf("after batch %d: state cut %s, want %s", k, cp.Time, wantState)
+		}
+		if len(cp.Completed) != k%2 {
+			t.Fatalf("after batch %d: %d completed batches since the state cut, want %d", k, len(cp.Completed), k%2)
+		}
+		if len(files) > checkpointsKept {
+			t.Fatalf("after batch %d: %d checkpoint files, want at most %d", k, len(files), checkpointsKept)
+		}
+	}
+	states, _ := os.ReadDir(filepath.Join(dir, "state"))
+	if len(states) > checkpointsKept {
+		t.Errorf("%d state files kept, want only those the kept checkpoints name", len(states))
+	}
 }

@@ -20,7 +20,8 @@ type StreamingContext struct {
 	conf   *Conf
 	set    settings
 	sc     *rdd.Context
-	ownSC  bool // sc was created for this context, and is stopped with it
+	ownSC  bool           // sc was created for this context, and is stopped with it
+	cores  *coreScheduler // receivers hold cores of it; nil on a given SparkContext
 	batch  time.Duration
 	clock  Clock
 	out    io.Writer
@@ -33,6 +34,8 @@ type StreamingContext struct {
 	checkpointDir string
 	rememberDur   time.Duration
 	recovered     *checkpointData
+	recovery      RecoveryInfo
+	ckpt          checkpointWriter
 
 	listeners *listenerBus
 	tracker   *receiverTracker
@@ -66,7 +69,8 @@ func WithOutput(w io.Writer) ContextOption { return func(s *StreamingContext) { 
 // slog's default logger).
 func WithLogger(l *slog.Logger) ContextOption { return func(s *StreamingContext) { s.logger = l } }
 
-// WithSparkContext runs the context's jobs on an existing rdd.Context.
+// WithSparkContext runs the context's jobs on an existing rdd.Context. Its
+// task slots are its owner's: receivers do not hold any of them.
 func WithSparkContext(sc *rdd.Context) ContextOption { return func(s *StreamingContext) { s.sc = sc } }
 
 // NewStreamingContext returns a context that cuts its inputs into batches of
@@ -91,10 +95,12 @@ func NewStreamingContext(conf *Conf, batchDuration time.Duration, opts ...Contex
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s: %v", ErrInvalidConf, ConfMaster, err)
 		}
+		par := sc.DefaultParallelism()
 		if set.parallelism > 0 {
-			sc = rdd.NewContextWithScheduler(set.master, set.parallelism, sc.Scheduler())
+			par = set.parallelism
 		}
-		ssc.sc, ssc.ownSC = sc, true
+		ssc.cores = newCoreScheduler(sc.Scheduler())
+		ssc.sc, ssc.ownSC = rdd.NewContextWithScheduler(set.master, par, ssc.cores), true
 	}
 	if set.gracefulTimeout == 0 {
 		ssc.set.gracefulTimeout = 10 * batchDuration
@@ -277,7 +283,10 @@ func (ssc *StreamingContext) Start() error {
 		return err
 	}
 	ssc.sched.start(zero)
-	ssc.listeners.post(func(l StreamingListener) { l.OnStreamingStarted(StreamingStartedEvent{Time: ssc.clock.Now()}) })
+	rec := ssc.Recovery()
+	ssc.listeners.post(func(l StreamingListener) {
+		l.OnStreamingStarted(StreamingStartedEvent{Time: ssc.clock.Now(), Recovery: rec})
+	})
 	return nil
 }
 
@@ -379,6 +388,7 @@ func (ssc *StreamingContext) abandon() {
 	ssc.tracker.abandonReceivers()
 	if ssc.ownSC {
 		ssc.sc.Stop()
+		ssc.cores.close()
 	}
 }
 

@@ -19,7 +19,11 @@
 // spark.streaming.blockInterval (200 ms), and report the blocks to the
 // ReceiverTracker; at batch time t the JobGenerator allocates every
 // unallocated block to batch t, and the batch's RDD has one partition per
-// block. Inputs without receivers (TextFileStream, QueueStream,
+// block. A receiver holds one core of local[N] for as long as it runs, as
+// in Spark, and the batches' tasks share the cores left: give an
+// application more cores than receivers (local[2] for one), or it receives
+// and never processes, with a warning in its log. Inputs without receivers
+// (TextFileStream, QueueStream,
 // DirectStream) compute their batch when it is generated.
 //
 // Transformations are lazy; output operations (Print, SaveAsTextFiles,
@@ -42,13 +46,20 @@
 //
 // # Fault tolerance
 //
-// With Checkpoint(dir), a checkpoint is written after batches: the state of
-// every stateful DStream, where each input resumes, and a fingerprint of the
-// DStream graph, atomically. GetOrCreate(dir, create) recovers an
-// application after a crash: it rebuilds the graph with create (Go cannot
-// serialise functions, Spark's way), refuses a checkpoint written by a
+// With Checkpoint(dir), a metadata checkpoint is written atomically after
+// every batch is generated and again when it completes, as Spark's
+// JobGenerator does: a fingerprint of the DStream graph, the last state
+// checkpoint (the state of every stateful DStream, written every
+// DStream.Checkpoint interval, and where each input stood then), the
+// batches completed since, with where each input stood after them, and
+// the batches still pending; the last ten files are kept.
+// GetOrCreate(dir, create) recovers an application after a crash: it
+// rebuilds the graph with create (Go cannot serialise functions, Spark's
+// way), refuses a checkpoint written by a
 // different graph with ErrIncompatibleCheckpoint, restores the state and
-// replays the inputs from the checkpoint on. With
+// generates the batches completed since the state checkpoint again from
+// the same input, without running their outputs, so that only the batches
+// pending at the crash run again (Recovery says what was done). With
 // spark.streaming.receiver.writeAheadLog.enable, received blocks are written
 // to a log under the checkpoint directory before they count as stored, and
 // unprocessed blocks are replayed on recovery; a reliable receiver (one that
@@ -90,7 +101,10 @@
 // (d.Filter(f), d.Window(w, s)). A definition mistake does not panic: the
 // DStream keeps it (Err), and Start and the output operations return it;
 // a window or slide that is not a multiple of the batch interval is an error
-// returned by the window operation itself.
+// returned by the window operation itself, worded alike by all of them
+// ("ReduceByKeyAndWindow: window 1.5s is not a multiple of the batch
+// interval 1s"). Every window operation takes the window length, then the
+// slide (0 for the parent's slide, the batch interval of a plain stream).
 //
 // Tests and examples drive batches with a ManualClock (Spark's own tests do
 // the same through spark.streaming.clock), so they never wait real batch

@@ -48,6 +48,9 @@ type Engine struct {
 	conf     *Conf
 	pipeline Pipeline
 	input    string
+	// masterSet is true when the configuration names spark.master; else
+	// the run's master is local[Parallelism + receivers].
+	masterSet bool
 
 	mu      sync.Mutex
 	batches []BatchMetrics
@@ -85,7 +88,8 @@ func NewEngine(cfg EngineConfig, pipeline Pipeline) (*Engine, error) {
 	if cfg.Conf != nil {
 		conf = cfg.Conf.clone()
 	}
-	if _, set := conf.values[ConfMaster]; !set {
+	_, masterSet := conf.values[ConfMaster]
+	if !masterSet {
 		conf.SetMaster(fmt.Sprintf("local[%d]", cfg.Parallelism))
 	}
 	if _, set := conf.values[ConfGracefulStopTimeout]; !set {
@@ -100,7 +104,7 @@ func NewEngine(cfg EngineConfig, pipeline Pipeline) (*Engine, error) {
 		// five tasks and leaves a slot idle for the last one.
 		conf.Set(ConfBlockInterval, min(200*time.Millisecond, max((cfg.BatchInterval/10).Truncate(time.Millisecond), time.Millisecond)).String())
 	}
-	e := &Engine{cfg: cfg, conf: conf, pipeline: pipeline}
+	e := &Engine{cfg: cfg, conf: conf, pipeline: pipeline, masterSet: masterSet}
 	walSet, walExplicit := conf.values[ConfWALEnable]
 	switch cfg.Guarantee {
 	case engines.AtMostOnce:
@@ -135,8 +139,8 @@ func (e *Engine) setInput(s string) {
 // Settings implements engines.Engine.
 func (e *Engine) Settings() engines.Settings {
 	e.mu.Lock()
+	defer e.mu.Unlock()
 	input := e.input
-	e.mu.Unlock()
 	s := engines.Settings{"batchInterval": e.cfg.BatchInterval.String(), "guarantee": e.cfg.Guarantee.String(), "input": input}
 	for k, v := range e.conf.All() {
 		if v != "" {
@@ -215,6 +219,25 @@ func (e *Engine) Run(ctx context.Context, src engines.Source, sink engines.Sink)
 	return e.RunInput(ctx, engines.LogInput(src), sink)
 }
 
+// receiversOf is how many receivers RunInput starts for in: one per
+// partition, but none for a direct stream or a directory.
+func receiversOf(in engines.Input, g engines.Guarantee) int {
+	switch in.Kind {
+	case engines.KindLog, "":
+		if g == engines.ExactlyOnce {
+			return 0
+		}
+		return in.Log.Partitions()
+	case engines.KindQueue:
+		return in.Queue.Partitions()
+	case engines.KindFeed:
+		return in.Feed.Partitions()
+	case engines.KindSocket:
+		return len(in.Addrs)
+	}
+	return 0
+}
+
 // RunInput implements engines.InputRunner. A log is read as EngineConfig's
 // guarantee says (a receiver, or a direct stream). A queue is read by one
 // receiver per partition, MessageQueueStream: reliable at at-least-once
@@ -277,6 +300,13 @@ func (e *Engine) RunInput(ctx context.Context, in engines.Input, sink engines.Si
 		return errors.New("microbatch: an Engine runs once; build a new one")
 	}
 	e.ran = true
+	if !e.masterSet {
+		// A receiver holds a core for as long as it runs, as in Spark, so
+		// the run gets one core per receiver on top of the Parallelism its
+		// batches run on: Spark's advice of local[n] with n above the
+		// number of receivers.
+		e.conf.SetMaster(fmt.Sprintf("local[%d]", e.cfg.Parallelism+receiversOf(in, e.cfg.Guarantee)))
+	}
 	e.mu.Unlock()
 	ssc, err := NewStreamingContext(e.conf, e.cfg.BatchInterval, WithOutput(io.Discard), WithLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
 	if err != nil {

@@ -216,7 +216,7 @@ func ExampleReduceByKeyAndWindowInv() {
 	}
 	ssc.Stop(false)
 	// Output:
-	// reduceByKeyAndWindow: invalid duration: window duration 2.5s is not a multiple of the batch interval 1s
+	// ReduceByKeyAndWindowInv: window 2.5s is not a multiple of the batch interval 1s
 	// Time: 1700000001000 ms
 	// (a,1) (b,1)
 	// Time: 1700000002000 ms

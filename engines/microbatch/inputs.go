@@ -28,6 +28,15 @@ type inputStream interface {
 	restore(json.RawMessage) error
 }
 
+// batchReplayer is an input that can generate a batch again exactly as it
+// was first generated, from the position a checkpoint recorded after it: a
+// direct stream re-reads the same offset ranges, a file stream the same
+// files. Recovery uses it to rebuild the state of the batches that had
+// completed since the last state checkpoint.
+type batchReplayer interface {
+	replayBatch(t Time, pos json.RawMessage) error
+}
+
 func (in *receiverInput[T]) position(Time) (json.RawMessage, error) { return nil, nil }
 func (in *receiverInput[T]) restore(json.RawMessage) error          { return nil }
 
@@ -223,6 +232,42 @@ type fileInput struct {
 	seen map[string]int64 // file name -> modification time, of processed files
 	// snapshots holds seen as it was after each recent batch, for checkpoints.
 	snapshots map[Time]json.RawMessage
+	// replays holds, for recovered batches, seen as it was after them.
+	replays map[Time]map[string]int64
+}
+
+func (in *fileInput) replayBatch(t Time, raw json.RawMessage) error {
+	seen := map[string]int64{}
+	if err := json.Unmarshal(raw, &seen); err != nil {
+		return fmt.Errorf("textFileStream position of batch %s: %w", t, err)
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.replays == nil {
+		in.replays = map[Time]map[string]int64{}
+	}
+	in.replays[t] = seen
+	return nil
+}
+
+// replayFiles returns the files of a recovered batch: those its recorded
+// position has and the previous batch's does not. in.mu is held.
+func (in *fileInput) replayFiles(t Time, seen map[string]int64) ([]string, error) {
+	delete(in.replays, t)
+	var out []string
+	for name, mod := range seen {
+		if prev, ok := in.seen[name]; !ok || prev != mod {
+			out = append(out, filepath.Join(in.dir, name))
+		}
+	}
+	slices.Sort(out)
+	in.seen = seen
+	snap, err := json.Marshal(seen)
+	if err != nil {
+		return nil, err
+	}
+	in.snapshots[t] = snap
+	return out, nil
 }
 
 // newFiles lists the directory and returns the files not processed yet.
@@ -235,6 +280,9 @@ func (in *fileInput) newFiles(t Time) ([]string, error) {
 	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
+	if seen, ok := in.replays[t]; ok {
+		return in.replayFiles(t, seen)
+	}
 	present := map[string]bool{}
 	var out []string
 	for _, e := range entries {

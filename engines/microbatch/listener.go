@@ -40,6 +40,9 @@ func (BaseStreamingListener) OnOutputOperationCompleted(OutputOperationInfo) {}
 // StreamingStartedEvent is posted when the context starts.
 type StreamingStartedEvent struct {
 	Time time.Time
+	// Recovery says whether the application was created or recovered
+	// from a checkpoint, and what recovery did.
+	Recovery RecoveryInfo
 }
 
 // ReceiverInfo describes a receiver's state.

@@ -28,14 +28,20 @@ type jobScheduler struct {
 	running       bool
 	stopping      bool
 	lastProcessed Time
-	inputInfo     map[Time]map[int]StreamInputInfo
-	exited        chan struct{}
+	runningTime   Time // the batch the executor runs, 0 when idle
+	// recompute holds the batches a recovered checkpoint lists as
+	// completed: they are generated again to rebuild the state, without
+	// running their outputs.
+	recompute map[Time]bool
+	inputInfo map[Time]map[int]StreamInputInfo
+	exited    chan struct{}
 }
 
 type jobSet struct {
-	time Time
-	jobs []job
-	info BatchInfo
+	time      Time
+	jobs      []job
+	info      BatchInfo
+	recompute bool // state only: the outputs ran before the crash
 }
 
 func newJobScheduler(ssc *StreamingContext) *jobScheduler {
@@ -92,11 +98,28 @@ func (s *jobScheduler) generate(t Time) {
 		return
 	}
 	s.lastGenerated = t
-	s.submit(t, jobs)
+	s.mu.Lock()
+	recompute := s.recompute[t]
+	delete(s.recompute, t)
+	pending := s.pendingLocked()
+	s.mu.Unlock()
+	if s.ssc.checkpointDir != "" && !recompute {
+		if err := s.ssc.checkpointGenerated(t, append(pending, t)); err != nil {
+			s.ssc.fail(fmt.Errorf("checkpointing generated batch %s: %w", t, err))
+			return
+		}
+	}
+	s.submit(t, jobs, recompute)
 }
 
-func (s *jobScheduler) submit(t Time, jobs []job) {
+func (s *jobScheduler) submit(t Time, jobs []job, recompute bool) {
 	s.mu.Lock()
+	if recompute {
+		s.queue = append(s.queue, &jobSet{time: t, recompute: true})
+		s.cond.Broadcast()
+		s.mu.Unlock()
+		return
+	}
 	info := BatchInfo{BatchTime: t, StreamIDToInputInfo: s.inputInfo[t], SubmissionTime: s.ssc.clock.Now(), OutputOperationInfos: map[int]OutputOperationInfo{}}
 	delete(s.inputInfo, t)
 	if info.StreamIDToInputInfo == nil {
@@ -126,12 +149,14 @@ func (s *jobScheduler) executor() {
 		js := s.queue[0]
 		s.queue = s.queue[1:]
 		s.running = true
+		s.runningTime = js.time
 		s.mu.Unlock()
 
 		ok := s.run(js)
 
 		s.mu.Lock()
 		s.running = false
+		s.runningTime = 0
 		if ok {
 			s.lastProcessed = js.time
 		}
@@ -147,6 +172,15 @@ func (s *jobScheduler) executor() {
 // clean-up of what the graph no longer needs.
 func (s *jobScheduler) run(js *jobSet) bool {
 	ssc := s.ssc
+	if js.recompute {
+		if err := s.completeBatch(js.time); err != nil {
+			if !killed(ssc, err) {
+				ssc.fail(fmt.Errorf("recomputing completed batch %s from the checkpoint: %w", js.time, err))
+			}
+			return false
+		}
+		return true
+	}
 	info := js.info
 	info.ProcessingStartTime = ssc.clock.Now()
 	started := info.clone()
@@ -203,7 +237,7 @@ func (s *jobScheduler) completeBatch(t Time) error {
 		}
 	}
 	if ssc.checkpointDir != "" {
-		if err := ssc.writeCheckpoint(t); err != nil {
+		if err := ssc.writeCheckpoint(t, s.pending()); err != nil {
 			return err
 		}
 	}
@@ -286,7 +320,24 @@ func (s *jobScheduler) pending() []Time {
 	defer s.mu.Unlock()
 	var out []Time
 	for _, js := range s.queue {
-		out = append(out, js.time)
+		if !js.recompute {
+			out = append(out, js.time)
+		}
+	}
+	return out
+}
+
+// pendingLocked returns the batches generated and not completed: the one
+// running and the queued ones. s.mu is held.
+func (s *jobScheduler) pendingLocked() []Time {
+	var out []Time
+	if s.running {
+		out = append(out, s.runningTime)
+	}
+	for _, js := range s.queue {
+		if !js.recompute {
+			out = append(out, js.time)
+		}
 	}
 	return out
 }

@@ -238,6 +238,22 @@ type directInput struct {
 	eof       map[int32]bool
 	drained   chan struct{}
 	once      sync.Once
+	// replays holds, for recovered batches, the offsets they ended at.
+	replays map[Time]Offsets
+}
+
+func (in *directInput) replayBatch(t Time, raw json.RawMessage) error {
+	var offs Offsets
+	if err := json.Unmarshal(raw, &offs); err != nil {
+		return fmt.Errorf("direct stream offsets of batch %s: %w", t, err)
+	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.replays == nil {
+		in.replays = map[Time]Offsets{}
+	}
+	in.replays[t] = offs
+	return nil
 }
 
 // nextBatch reads each partition's records from its next offset on.
@@ -255,6 +271,8 @@ func (in *directInput) nextBatch(t Time, ssc *StreamingContext) ([][]engines.Rec
 			limit = l
 		}
 	}
+	replay, replaying := in.replays[t]
+	delete(in.replays, t)
 	parts := make([][]engines.Record, in.src.Partitions())
 	var total int64
 	ranges := ""
@@ -262,6 +280,10 @@ func (in *directInput) nextBatch(t Time, ssc *StreamingContext) ([][]engines.Rec
 	for p := range parts {
 		from := in.next[int32(p)]
 		off := from
+		if replaying {
+			// A recovered batch reads exactly its recorded range again.
+			limit = max(0, replay[int32(p)]-from)
+		}
 		for limit < 0 || off-from < limit {
 			want := len(buf)
 			if limit >= 0 {

@@ -235,7 +235,7 @@ func TestCountByWindowAndValue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	byValue, err := CountByValueAndWindow(words, 2*time.Second, time.Second, 0)
+	byValue, err := CountByValueAndWindow(words, 2*time.Second, time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,13 +41,18 @@ type receiverTracker struct {
 	allocated   map[Time]map[int][]*block
 	lastSeq     map[int]int64 // highest block seq allocated to a batch, per stream
 	seqAt       map[Time]map[int]int64
-	stoppedRecv map[int]bool
-	stoppedCh   chan struct{} // closed once every receiver has stopped
+	// replayBounds holds, for the batches a recovered checkpoint lists as
+	// completed, the last block of each stream they were allocated, so they
+	// are allocated the same blocks again from the write-ahead log.
+	replayBounds map[Time]map[int]int64
+	stoppedRecv  map[int]bool
+	reserved     map[int]bool  // receivers holding a core
+	stoppedCh    chan struct{} // closed once every receiver has stopped
 }
 
 func newReceiverTracker(ssc *StreamingContext) *receiverTracker {
 	return &receiverTracker{ssc: ssc, wals: map[int]*writeAheadLog{}, unallocated: map[int][]*block{}, allocated: map[Time]map[int][]*block{},
-		lastSeq: map[int]int64{}, seqAt: map[Time]map[int]int64{}, stoppedRecv: map[int]bool{}, stoppedCh: make(chan struct{})}
+		lastSeq: map[int]int64{}, seqAt: map[Time]map[int]int64{}, stoppedRecv: map[int]bool{}, reserved: map[int]bool{}, stoppedCh: make(chan struct{})}
 }
 
 func (t *receiverTracker) register(s supervisor) {
@@ -82,6 +87,17 @@ func (t *receiverTracker) start() error {
 			ssc.AddStreamingListener(&rateController{streamID: s.id(),
 				estimator: NewPIDRateEstimator(ssc.batch, set.pid[0], set.pid[1], set.pid[2], set.pid[3]),
 				publish:   s.setRate})
+		}
+	}
+	if c := ssc.cores; c != nil && len(t.sups) > 0 {
+		left := 0
+		for _, s := range t.sups {
+			left = c.reserve()
+			t.reserved[s.id()] = true
+		}
+		if left <= 0 {
+			ssc.logger.Warn("every core is held by a receiver, so no batch will be processed until a receiver stops: give the application more cores than receivers",
+				ConfMaster, ssc.set.master, "cores", c.Slots(), "receivers", len(t.sups))
 		}
 	}
 	for _, s := range t.sups {
@@ -148,13 +164,23 @@ func (t *receiverTracker) allocateBlocksToBatch(bt Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	m := map[int][]*block{}
+	bound, replaying := t.replayBounds[bt]
+	delete(t.replayBounds, bt)
 	for id, bs := range t.unallocated {
+		if replaying {
+			n := 0
+			for n < len(bs) && bs[n].seq <= bound[id] {
+				n++
+			}
+			bs, t.unallocated[id] = bs[:n], bs[n:]
+		} else {
+			delete(t.unallocated, id)
+		}
 		if len(bs) > 0 {
 			m[id] = bs
 			t.lastSeq[id] = bs[len(bs)-1].seq
 		}
 	}
-	t.unallocated = map[int][]*block{}
 	t.allocated[bt] = m
 	snap := make(map[int]int64, len(t.lastSeq))
 	for id, s := range t.lastSeq {
@@ -226,6 +252,10 @@ func (t *receiverTracker) receiverStopped(id int) {
 		return
 	}
 	t.stoppedRecv[id] = true
+	if t.reserved[id] {
+		delete(t.reserved, id)
+		t.ssc.cores.unreserve()
+	}
 	if len(t.stoppedRecv) == len(t.sups) {
 		close(t.stoppedCh)
 	}

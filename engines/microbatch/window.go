@@ -7,20 +7,82 @@ import (
 	"github.com/streambench/streambench/engines/microbatch/rdd"
 )
 
-// checkWindow checks a window and slide against the parent's slide and the
-// batch interval: both must be multiples of the parent's slide (itself a
-// multiple of the batch interval), as Spark requires.
-func checkWindow(d *streamBase, window, slide time.Duration) error {
-	if err := checkMultiple("window duration", window, "batch interval", d.ssc.batch); err != nil {
-		return err
+// The window operations all take the window length first and the slide
+// second, as Spark's do, and check them alike when the window is defined:
+//
+//   - both are positive whole milliseconds, multiples of the batch interval
+//     and of the parent's slide duration (a windowed parent slides less
+//     often than every batch);
+//   - the slide is at most the window, so that every element falls in at
+//     least one window;
+//   - a slide of 0 means the parent's slide duration, which for a stream
+//     that is not itself windowed is the batch interval: Spark's
+//     window(windowDuration) without a slide.
+//
+// A bad duration is a *DefinitionError naming the operation, the duration
+// and what it must be a multiple of, wrapping ErrInvalidDuration:
+//
+//	ReduceByKeyAndWindow: window 1.5s is not a multiple of the batch interval 1s
+//
+// The operations that shuffle take an optional partition count last
+// (numPartitions ...int, default spark.default.parallelism), except
+// ReduceByKeyAndWindowInv, which keeps Spark's positional numPartitions
+// (0 for the default) before its filter function.
+
+// windowError is a window operation's bad duration: its message is the
+// whole story, and it is an ErrInvalidDuration.
+type windowError struct{ msg string }
+
+func (e *windowError) Error() string { return e.msg }
+
+func (e *windowError) Unwrap() error { return ErrInvalidDuration }
+
+// windowArgs checks a window operation's durations against d and returns the
+// slide, defaulted when 0.
+func windowArgs(op string, d *streamBase, window, slide time.Duration) (time.Duration, error) {
+	if slide == 0 {
+		slide = d.slide
 	}
-	if err := checkMultiple("slide duration", slide, "batch interval", d.ssc.batch); err != nil {
-		return err
+	bad := func(format string, args ...any) error {
+		return &DefinitionError{Op: op, Err: &windowError{fmt.Sprintf(format, args...)}}
 	}
-	if err := checkMultiple("window duration", window, "parent's slide duration", d.slide); err != nil {
-		return err
+	for _, c := range []struct {
+		what string
+		v    time.Duration
+	}{{"window", window}, {"slide", slide}} {
+		switch {
+		case c.v <= 0:
+			return 0, bad("%s %v must be positive", c.what, c.v)
+		case c.v%time.Millisecond != 0:
+			return 0, bad("%s %v is not a whole number of milliseconds", c.what, c.v)
+		case c.v%d.ssc.batch != 0:
+			return 0, bad("%s %v is not a multiple of the batch interval %v", c.what, c.v, d.ssc.batch)
+		case c.v%d.slide != 0:
+			return 0, bad("%s %v is not a multiple of the slide duration %v of %s", c.what, c.v, d.slide, d)
+		}
 	}
-	return checkMultiple("slide duration", slide, "parent's slide duration", d.slide)
+	if slide > window {
+		return 0, bad("slide %v is longer than the window %v: elements between windows would be dropped", slide, window)
+	}
+	return slide, nil
+}
+
+// windowStart checks what every window operation checks first: the
+// parent's definition, the durations, the functions.
+func windowStart(op string, d *streamBase, window, slide time.Duration, funcs ...bool) (time.Duration, error) {
+	if d.err != nil {
+		return 0, d.err
+	}
+	slide, err := windowArgs(op, d, window, slide)
+	if err != nil {
+		return 0, err
+	}
+	for _, ok := range funcs {
+		if !ok {
+			return 0, &DefinitionError{Op: op, Err: fmt.Errorf("%w: nil function", ErrInvalidArgument)}
+		}
+	}
+	return slide, nil
 }
 
 // Window returns a DStream whose RDD at each slide is the union of d's RDDs
@@ -28,11 +90,9 @@ func checkWindow(d *streamBase, window, slide time.Duration) error {
 // slideDuration must be multiples of d's slide duration (and so of the batch
 // interval); anything else is an error here, when the window is defined.
 func (d *DStream[T]) Window(windowDuration, slideDuration time.Duration) (*DStream[T], error) {
-	if d.err != nil {
-		return nil, d.err
-	}
-	if err := checkWindow(&d.streamBase, windowDuration, slideDuration); err != nil {
-		return nil, &DefinitionError{Op: "window", Err: err}
+	slideDuration, err := windowStart("Window", &d.streamBase, windowDuration, slideDuration)
+	if err != nil {
+		return nil, err
 	}
 	d.persist = true
 	parentSlide := d.slide
@@ -55,6 +115,10 @@ func (d *DStream[T]) Window(windowDuration, slideDuration time.Duration) (*DStre
 // each slide adds the new batches' counts and subtracts the expired ones, so
 // like Spark it needs a checkpoint directory.
 func (d *DStream[T]) CountByWindow(windowDuration, slideDuration time.Duration) (*DStream[int64], error) {
+	slideDuration, err := windowStart("CountByWindow", &d.streamBase, windowDuration, slideDuration)
+	if err != nil {
+		return nil, err
+	}
 	ones := Map(d, func(T) int64 { return 1 })
 	return ReduceByWindowInv(ones, func(a, b int64) int64 { return a + b }, func(a, b int64) int64 { return a - b }, windowDuration, slideDuration)
 }
@@ -63,6 +127,10 @@ func (d *DStream[T]) CountByWindow(windowDuration, slideDuration time.Duration) 
 // batch is reduced, the window's batch results are unioned and reduced
 // again.
 func (d *DStream[T]) ReduceByWindow(f func(T, T) T, windowDuration, slideDuration time.Duration) (*DStream[T], error) {
+	slideDuration, err := windowStart("ReduceByWindow", &d.streamBase, windowDuration, slideDuration, f != nil)
+	if err != nil {
+		return nil, err
+	}
 	w, err := d.Reduce(f).Window(windowDuration, slideDuration)
 	if err != nil {
 		return nil, err
@@ -76,6 +144,10 @@ func (d *DStream[T]) ReduceByWindow(f func(T, T) T, windowDuration, slideDuratio
 // (A function rather than a method: Go methods cannot take the pair type it
 // builds.)
 func ReduceByWindowInv[T any](d *DStream[T], f, inv func(T, T) T, windowDuration, slideDuration time.Duration) (*DStream[T], error) {
+	slideDuration, err := windowStart("ReduceByWindowInv", &d.streamBase, windowDuration, slideDuration, f != nil, inv != nil)
+	if err != nil {
+		return nil, err
+	}
 	keyed := Map(d, func(v T) Pair[int, T] { return KV(0, v) })
 	w, err := ReduceByKeyAndWindowInv(keyed, f, inv, windowDuration, slideDuration, 1, nil)
 	if err != nil {
@@ -88,6 +160,13 @@ func ReduceByWindowInv[T any](d *DStream[T], f, inv func(T, T) T, windowDuration
 // with f: each batch is reduced by key, and at each slide the window's
 // reduced batches are unioned and reduced again. numPartitions is optional.
 func ReduceByKeyAndWindow[K comparable, V any](d *DStream[Pair[K, V]], f func(V, V) V, windowDuration, slideDuration time.Duration, numPartitions ...int) (*DStream[Pair[K, V]], error) {
+	slideDuration, err := windowStart("ReduceByKeyAndWindow", &d.streamBase, windowDuration, slideDuration, f != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := partitionsParam(numPartitions); err != nil {
+		return nil, &DefinitionError{Op: "ReduceByKeyAndWindow", Err: err}
+	}
 	w, err := ReduceByKey(d, f, numPartitions...).Window(windowDuration, slideDuration)
 	if err != nil {
 		return nil, err
@@ -105,21 +184,19 @@ func ReduceByKeyAndWindow[K comparable, V any](d *DStream[Pair[K, V]], f func(V,
 // parallelism. The previous window is read back every slide, so this needs a
 // checkpoint directory.
 func ReduceByKeyAndWindowInv[K comparable, V any](d *DStream[Pair[K, V]], f, inv func(V, V) V, windowDuration, slideDuration time.Duration, numPartitions int, filter func(Pair[K, V]) bool) (*DStream[Pair[K, V]], error) {
-	if d.err != nil {
-		return nil, d.err
+	slideDuration, err := windowStart("ReduceByKeyAndWindowInv", &d.streamBase, windowDuration, slideDuration, f != nil, inv != nil)
+	if err != nil {
+		return nil, err
 	}
-	if err := checkWindow(&d.streamBase, windowDuration, slideDuration); err != nil {
-		return nil, &DefinitionError{Op: "reduceByKeyAndWindow", Err: err}
-	}
-	if f == nil || inv == nil {
-		return nil, &DefinitionError{Op: "reduceByKeyAndWindow", Err: fmt.Errorf("%w: nil reduce or inverse function", ErrInvalidArgument)}
+	if numPartitions < 0 {
+		return nil, &DefinitionError{Op: "ReduceByKeyAndWindowInv", Err: fmt.Errorf("%w: %d partitions, need at least 1 (or 0 for the default)", ErrInvalidArgument, numPartitions)}
 	}
 	if numPartitions == 0 {
 		numPartitions = d.ssc.sc.DefaultParallelism()
 	}
 	part, err := rdd.NewHashPartitioner[K](numPartitions)
 	if err != nil {
-		return nil, &DefinitionError{Op: "reduceByKeyAndWindow", Err: fmt.Errorf("%w: %v", ErrInvalidArgument, err)}
+		return nil, &DefinitionError{Op: "ReduceByKeyAndWindowInv", Err: fmt.Errorf("%w: %v", ErrInvalidArgument, err)}
 	}
 	reduced := ReduceByKey(d, f, numPartitions)
 	reduced.persist = true
@@ -202,15 +279,34 @@ func mergeWindow[V any](prev []V, old, new [][]V, f, inv func(V, V) V) V {
 
 // CountByValueAndWindow counts each distinct element over a sliding window,
 // incrementally, dropping elements whose count falls to zero. It needs a
-// checkpoint directory. numPartitions 0 means the default parallelism.
-func CountByValueAndWindow[T comparable](d *DStream[T], windowDuration, slideDuration time.Duration, numPartitions int) (*DStream[Pair[T, int64]], error) {
+// checkpoint directory. numPartitions is optional.
+func CountByValueAndWindow[T comparable](d *DStream[T], windowDuration, slideDuration time.Duration, numPartitions ...int) (*DStream[Pair[T, int64]], error) {
+	slideDuration, err := windowStart("CountByValueAndWindow", &d.streamBase, windowDuration, slideDuration)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := partitionsParam(numPartitions); err != nil {
+		return nil, &DefinitionError{Op: "CountByValueAndWindow", Err: err}
+	}
+	n := 0
+	if len(numPartitions) == 1 {
+		n = numPartitions[0]
+	}
 	ones := Map(d, func(v T) Pair[T, int64] { return KV(v, int64(1)) })
 	return ReduceByKeyAndWindowInv(ones, func(a, b int64) int64 { return a + b }, func(a, b int64) int64 { return a - b },
-		windowDuration, slideDuration, numPartitions, func(p Pair[T, int64]) bool { return p.Value != 0 })
+		windowDuration, slideDuration, n, func(p Pair[T, int64]) bool { return p.Value != 0 })
 }
 
 // GroupByKeyAndWindow gathers the values of each key over a sliding window.
+// numPartitions is optional.
 func GroupByKeyAndWindow[K comparable, V any](d *DStream[Pair[K, V]], windowDuration, slideDuration time.Duration, numPartitions ...int) (*DStream[Pair[K, []V]], error) {
+	slideDuration, err := windowStart("GroupByKeyAndWindow", &d.streamBase, windowDuration, slideDuration)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := partitionsParam(numPartitions); err != nil {
+		return nil, &DefinitionError{Op: "GroupByKeyAndWindow", Err: err}
+	}
 	w, err := d.Window(windowDuration, slideDuration)
 	if err != nil {
 		return nil, err

@@ -7,9 +7,14 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/streambench/streambench/engines"
+	"github.com/streambench/streambench/engines/core"
+	"github.com/streambench/streambench/harness/resultfile"
 )
 
 // WorkerKiller is the ability of an engine running in this process to kill
@@ -100,6 +105,9 @@ func (fi *faultInjector) begin(ctx context.Context) {
 }
 
 func (fi *faultInjector) end() []*injection {
+	if fi == nil {
+		return nil
+	}
 	fi.stop()
 	<-fi.done
 	fi.mu.Lock()
@@ -282,3 +290,121 @@ func (fi *faultInjector) watch(ctx context.Context, watching []*injection) []*in
 // detectPoll is how often the injector reads the workers' heartbeats to
 // see a killed worker restarted: a tenth of the fast profile's heartbeat.
 const detectPoll = 50 * time.Millisecond
+
+// checkFaults refuses a fault schedule the run cannot take, before
+// anything runs: a fault after the run's end, a target the deployment does
+// not have, an engine that cannot kill its workers in this process.
+func checkFaults(cfg RunConfig, eng engines.Engine) error {
+	if len(cfg.Faults) == 0 {
+		return nil
+	}
+	bad := func(f Fault, format string, a ...any) error {
+		return &UsageError{Msg: fmt.Sprintf("--fault '%s': %s", f, fmt.Sprintf(format, a...))}
+	}
+	workers := 1
+	if cfg.Cluster.Enabled() {
+		workers = cfg.Cluster.Nodes
+	}
+	if w, ok := cfg.Conf[core.TopologyWorkers]; ok {
+		if n, err := strconv.Atoi(w); err == nil {
+			workers = n
+		}
+	}
+	for _, f := range cfg.Faults {
+		switch {
+		case cfg.Duration > 0 && f.At > cfg.Duration:
+			return bad(f, "at %v is after the run's end (--duration %v)", f.At, cfg.Duration)
+		case cfg.Cluster.Join != "":
+			return bad(f, "a run on a running cluster (--cluster) does not know its processes' pids; inject faults into a cluster the run starts (--nodes N)")
+		case !cfg.Cluster.Enabled() && f.Target != FaultWorker:
+			return bad(f, "a local run has no %s process: add --nodes N for a cluster run", f.Target)
+		case !cfg.Cluster.Enabled() && f.Action == FaultHang:
+			return bad(f, "hang stops a process (SIGSTOP): it applies to a cluster run (--nodes N); in local mode the workers share this process")
+		case f.Target == FaultWorker && f.Index >= workers:
+			return bad(f, "there is no worker %d: the topology has workers 0 to %d (topology.workers)", f.Index, workers-1)
+		case f.Target == FaultAgent && f.Index >= cfg.Cluster.Nodes:
+			return bad(f, "there is no agent %d: the cluster has agents 0 to %d (--nodes)", f.Index, cfg.Cluster.Nodes-1)
+		}
+		if !cfg.Cluster.Enabled() {
+			if _, ok := eng.(WorkerKiller); !ok {
+				way := "only core kills a worker in local mode"
+				if slices.Contains(clusterEngines, cfg.Engine) {
+					way = "run it on a cluster with --nodes N, where a worker is a process"
+				}
+				return bad(f, "engine %s cannot kill a worker in local mode: %s", cfg.Engine, way)
+			}
+		}
+	}
+	return nil
+}
+
+// startFaults starts the run's fault injector from the run's start, or
+// returns nil when the run has no faults. eng is the engine built for the
+// run (local mode), cr its cluster (cluster mode).
+func startFaults(ctx context.Context, cfg RunConfig, eng engines.Engine, cr *clusterRun, rec *Recorder, start int64) *faultInjector {
+	if len(cfg.Faults) == 0 {
+		return nil
+	}
+	fi := &faultInjector{faults: cfg.Faults, seed: cfg.Seed, clock: cfg.Clock, start: start, duration: cfg.Duration,
+		outputs: rec.count, workers: 1}
+	if cr != nil {
+		fi.cluster, fi.workers, fi.agents = clusterTargetsOf{cr}, cr.workers, cr.cfg.Nodes
+	} else if k, ok := eng.(WorkerKiller); ok {
+		fi.local = k
+		if w, ok := cfg.Conf[core.TopologyWorkers]; ok {
+			fi.workers, _ = strconv.Atoi(w)
+		}
+	}
+	fi.begin(ctx)
+	return fi
+}
+
+// recovery stops the injector and returns its log with the recovery
+// figures of every firing, measured on the run's timeline.
+func (fi *faultInjector) recovery(tl []resultfile.TimelinePoint) []resultfile.RecoveryFigures {
+	if fi == nil {
+		return nil
+	}
+	var out []resultfile.RecoveryFigures
+	secs := func(t int64) float64 { return float64(t-fi.start) / 1e9 }
+	after := func(t, from int64) *float64 {
+		if t == 0 {
+			return nil
+		}
+		s := float64(t-from) / 1e9
+		return &s
+	}
+	for _, inj := range fi.end() {
+		f := resultfile.RecoveryFigures{FaultS: secs(inj.at)}
+		if inj.err == nil {
+			f = recoveryFigures(tl, secs(inj.at))
+			f.FirstOutputS = after(inj.firstOutput, inj.at)
+			f.DetectionS = after(inj.detected, inj.at)
+		} else {
+			f.Error = inj.err.Error()
+		}
+		f.Fault, f.Target, f.PID, f.PlannedS = inj.fault.String(), inj.target, inj.pid, secs(inj.planned)
+		if inj.resumed != 0 {
+			r := secs(inj.resumed)
+			f.ResumedS = &r
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// clusterTargetsOf finds a cluster run's processes.
+type clusterTargetsOf struct{ cr *clusterRun }
+
+func (c clusterTargetsOf) workerPIDs(ctx context.Context) (map[int]int, error) {
+	return c.cr.local.WorkerPIDs(ctx, c.cr.topology)
+}
+func (c clusterTargetsOf) agentPID(i int) int { return c.cr.local.AgentPID(i) }
+func (c clusterTargetsOf) masterPID() int     { return c.cr.local.MasterPID() }
+
+// count returns the outputs written so far.
+func (r *Recorder) count() int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.outputs
+}

@@ -195,14 +195,7 @@ func (fi *faultInjector) fire(ctx context.Context, p firing) *injection {
 	f := fi.faults[p.entry]
 	inj := &injection{fault: f, planned: fi.start + int64(p.at), index: f.Index}
 	if f.Index == RandomIndex {
-		n := fi.workers
-		if f.Target == FaultAgent {
-			n = fi.agents
-		}
-		// Seeded per entry and firing, so a schedule's picks do not depend
-		// on what else it holds.
-		r := rand.New(rand.NewPCG(fi.seed, uint64(p.entry)<<32|uint64(p.n)))
-		inj.index = r.IntN(max(n, 1))
+		inj.index = fi.pick(p.entry, p.n)
 	}
 	inj.target = fmt.Sprintf("%s %d", f.Target, inj.index)
 	if f.Target == FaultMaster {
@@ -248,6 +241,19 @@ func (fi *faultInjector) fire(ctx context.Context, p firing) *injection {
 		inj.err = fmt.Errorf("signal pid %d: %w", inj.pid, err)
 	}
 	return inj
+}
+
+// pick returns the target of a random fault's firing n: seeded with the
+// run's seed, per entry and firing, so a schedule's picks are the same on
+// every run with its seed and do not depend on what else it holds.
+func (fi *faultInjector) pick(entry, n int) int {
+	f := fi.faults[entry]
+	targets := fi.workers
+	if f.Target == FaultAgent {
+		targets = fi.agents
+	}
+	r := rand.New(rand.NewPCG(fi.seed, uint64(entry)<<32|uint64(n)))
+	return r.IntN(max(targets, 1))
 }
 
 // resume sends SIGCONT to a hung process.

@@ -203,8 +203,10 @@ func (fi *faultInjector) fire(ctx context.Context, p firing) *injection {
 	}
 	if fi.local != nil {
 		inj.at = fi.clock.Now()
-		inj.outputsAt = fi.outputs()
 		inj.err = fi.local.KillWorker(inj.index)
+		// KillWorker returns once the worker's old executors have stopped:
+		// what the sink receives from now on comes after the fault.
+		inj.outputsAt = fi.outputs()
 		return inj
 	}
 	if fi.cluster == nil {

@@ -30,7 +30,9 @@ type RecoveryFigures struct {
 
 	// FirstOutputS is the time from the fault to the first output the
 	// sink received after it: measured by the harness as outputs arrive
-	// (to a few milliseconds), not at the timeline's resolution.
+	// (to a few milliseconds), not at the timeline's resolution. It is the
+	// run's output, from any worker: where other workers keep running,
+	// it is short however long the one hit takes to come back.
 	FirstOutputS *float64 `json:"first_output_s,omitempty"`
 	// DowntimeS is the longest stretch of whole timeline seconds with no
 	// output, from the fault's second to the run's end (or recovery):

@@ -39,6 +39,7 @@ cells:
 
 	for _, tc := range []struct{ yaml, want string }{
 		{"faults: kill", "cells[0].faults: want a list of faults"},
+		{`faults: ["kill worker 0 at 7s"]`, "faults: 'kill worker 0 at 7s' fires after the end of a probe (probe 6s)"},
 		{`faults: ["kill wrker 1 at 10s"]`, `s.yaml:7: cells[0].faults[0]: 'kill wrker 1 at 10s': unknown target "wrker" (worker, agent, master)`},
 	} {
 		_, err := ParseSuite("s.yaml", []byte("name: t\ncells:\n  - engine: core\n    workload: wordcount\n    guarantee: at-least-once\n    probe: 6s\n    "+tc.yaml+"\n"))

@@ -606,6 +606,11 @@ func (p *suiteParser) checkSettings(n *yaml.Node, key string, s *resultfile.Cell
 	if s.Warmup >= s.Probe {
 		return p.errf(n.Line, key, "warmup %v leaves nothing of probe %v to measure", s.Warmup, s.Probe)
 	}
+	for _, text := range s.Faults {
+		if f, err := ParseFault(text); err == nil && f.At > s.Probe.D() {
+			return p.errf(n.Line, key, "faults: '%s' fires after the end of a probe (probe %v): every measured run publishes for probe", text, s.Probe)
+		}
+	}
 	if s.Probe.D()-s.Warmup.D() < 2*time.Second {
 		return p.errf(n.Line, key, "probe %v after warmup %v measures under 2s: the lag trend needs at least two whole seconds", s.Probe, s.Warmup)
 	}

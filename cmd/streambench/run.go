@@ -524,9 +524,14 @@ func printRecovery(w io.Writer, rs []resultfile.RecoveryFigures) {
 		if r.ResumedS != nil {
 			fmt.Fprintf(w, "                resumed (SIGCONT) at %.3fs\n", *r.ResumedS)
 		}
-		fmt.Fprintf(w, "                first output after %s, downtime %gs, recovery %s (to %.0f%% of %s outputs/s), peak backlog %s, p99 while recovering %s",
-			secs(r.FirstOutputS, "none"), r.DowntimeS, secs(r.RecoveryS, fmt.Sprintf("not within the run (it takes %d steady seconds)", harness.RecoveryWindow)), 100*harness.RecoveryOutputShare,
-			count(r.BaselineOutputsPerSecond), count(float64(r.PeakBacklog)), micros(r.RecoveryLatencyP99))
+		recovery := fmt.Sprintf("recovery %s (%d seconds at %.0f%% of %s outputs/s)", secs(r.RecoveryS, ""), harness.RecoveryWindow,
+			100*harness.RecoveryOutputShare, count(r.BaselineOutputsPerSecond))
+		if r.RecoveryS == nil {
+			recovery = fmt.Sprintf("no recovery within the run (it takes %d seconds at %.0f%% of %s outputs/s)", harness.RecoveryWindow,
+				100*harness.RecoveryOutputShare, count(r.BaselineOutputsPerSecond))
+		}
+		fmt.Fprintf(w, "                first output after %s, downtime %gs, %s, peak backlog %s, p99 while recovering %s",
+			secs(r.FirstOutputS, "none"), r.DowntimeS, recovery, count(float64(r.PeakBacklog)), micros(r.RecoveryLatencyP99))
 		if r.DetectionS != nil {
 			fmt.Fprintf(w, ", restarted worker seen after %s", secs(r.DetectionS, ""))
 		}

@@ -525,6 +525,11 @@ func CellRunConfig(c *resultfile.CellRecord, rate float64, calibration bool) (Ru
 		Cluster: ClusterConfig{Nodes: c.Nodes, CoresPerNode: c.CoresPerNode, Timing: c.Timing},
 		Backlog: backlog, DrainTimeout: c.DrainTimeout.D(),
 	}
+	if !calibration {
+		if cfg.Faults, err = ParseFaults("cell "+c.ID+" faults:", c.Faults); err != nil {
+			return RunConfig{}, 0, err
+		}
+	}
 	cfg.Command = runCommand(c, cfg)
 	return cfg, publish, nil
 }
@@ -551,6 +556,9 @@ func runCommand(c *resultfile.CellRecord, cfg RunConfig) []string {
 	}
 	if cfg.Source.NATSClass != "" {
 		cmd = append(cmd, "--nats-class", cfg.Source.NATSClass)
+	}
+	for _, f := range cfg.Faults {
+		cmd = append(cmd, "--fault", f.String())
 	}
 	if c := cfg.Cluster; c.Enabled() {
 		cmd = append(cmd, "--nodes", strconv.Itoa(c.Nodes))

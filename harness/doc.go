@@ -29,6 +29,17 @@
 // a --config file all become one Conf, which the engine's configuration code
 // checks before anything runs (CheckEngineConf).
 //
+// Faults are data: a RunConfig's Faults (ParseFault: "kill worker 1 at
+// 10s", "hang agent random at 5s for 3s") are fired by an injector that
+// starts with the run, on the harness's clock, and logs when each fault
+// really fired. A cluster run's processes are hit by pid (SIGKILL; SIGSTOP
+// then SIGCONT for a hang, resumed however the run ends), a local run's
+// core workers through the engine's KillWorker (WorkerKiller). After the
+// run, each firing's recovery is computed from the per-second timeline
+// (downtime, recovery time to RecoveryOutputShare of the pre-fault median
+// over RecoveryWindow seconds, peak backlog, latency while recovering) and
+// stored in the result's Recovery; loss and duplicates stay the verifier's.
+//
 // Above single runs:
 //
 //   - a Suite (LoadSuite, ParseSuite; harness/suites holds the built-in

@@ -65,6 +65,9 @@ type RunConfig struct {
 	// profile to CPUProfile.worker-N (the harness's own process is the
 	// caller's to profile).
 	CPUProfile string
+	// Faults is the run's fault schedule (--fault), injected from its
+	// start; the result gets the recovery figures of every firing.
+	Faults []Fault
 }
 
 // Measurement is a finished run: its result and the histograms behind it,
@@ -208,7 +211,7 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 	if cfg.Started != nil {
 		cfg.Started()
 	}
-	src := ol.Log
+	built, src := eng, ol.Log
 	if cr != nil {
 		cl := newClusterLog(ol.Log, cr)
 		defer cl.close()
@@ -220,7 +223,9 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 	m := newMeter(start, warmup, drv, src, rec)
 
 	user0, sys0, cpuOK := processCPU()
+	faults := startFaults(ctx, cfg, built, cr, rec, start)
 	runErr := run(ctx, cfg, eng, src, rec, drv, m)
+	faults.end()
 	stoppedAt := cfg.Clock.Now()
 	user1, sys1, cpuOK1 := processCPU()
 
@@ -270,6 +275,7 @@ func Run(ctx context.Context, cfg RunConfig) (*Measurement, error) {
 		res.SendsDropped = d.Dropped()
 	}
 	figures(res, m, src, got)
+	res.Recovery = faults.recovery(res.Timeline)
 	if cr != nil {
 		cr.result(res)
 	}
@@ -346,6 +352,13 @@ func CheckRun(cfg RunConfig) error {
 	if !hasPipeline(inst, cfg.Engine) {
 		return &UsageError{Msg: fmt.Sprintf("workload %s has no pipeline for engine %s (it has: %s)",
 			cfg.Workload, cfg.Engine, strings.Join(inst.Engines(), ", "))}
+	}
+	if len(cfg.Faults) > 0 {
+		var eng engines.Engine
+		if cfg.Engine != CeilingEngine {
+			eng, _ = inst.Pipeline(cfg.Engine, engines.Options{Parallelism: cfg.Parallelism, Guarantee: cfg.Guarantee, Conf: cfg.Conf})
+		}
+		return checkFaults(cfg, eng)
 	}
 	return nil
 }

@@ -383,7 +383,7 @@ func kindName(n *yaml.Node) string {
 
 // settingKeys are the keys of resultfile.CellSettings, in the order the README lists
 // them.
-var settingKeys = append(append([]string{"guarantee", "seed", "partitions", "parallelism", "params", "source", "nats_class", "nodes", "cores_per_node", "timing", "engine_conf"},
+var settingKeys = append(append([]string{"guarantee", "seed", "partitions", "parallelism", "params", "source", "nats_class", "nodes", "cores_per_node", "timing", "faults", "engine_conf"},
 	engineFlagSpellings()...), "config_file", "latency_bound", "probe", "warmup", "calibrate", "start", "step", "precision",
 	"max_probes", "lag_slope", "latency_slope", "send_rate", "backlog", "drain_timeout", "loads", "load_probe")
 
@@ -523,6 +523,22 @@ func (p *suiteParser) setting(k, v *yaml.Node, prefix string, s *resultfile.Cell
 		s.Backlog, err = p.duration(v, key, 10*time.Millisecond, time.Minute, false)
 	case "drain_timeout":
 		s.DrainTimeout, err = p.duration(v, key, time.Second, time.Hour, false)
+	case "faults":
+		if v.Kind != yaml.SequenceNode {
+			return true, p.errf(v.Line, key, "want a list of faults, like [\"kill worker 0 at 10s\"]")
+		}
+		s.Faults = nil
+		for i, fv := range v.Content {
+			fk := fmt.Sprintf("%s[%d]", key, i)
+			text, ferr := p.str(fv, fk)
+			if ferr != nil {
+				return true, ferr
+			}
+			if _, ferr := ParseFault(text); ferr != nil {
+				return true, p.errf(fv.Line, fk, "'%s': %s", text, strings.TrimPrefix(ferr.Error(), ErrBadFault.Error()+": "))
+			}
+			s.Faults = append(s.Faults, text)
+		}
 	case "loads":
 		if v.Kind != yaml.SequenceNode {
 			return true, p.errf(v.Line, key, "want a list of fractions of the sustainable rate, like [0.25, 0.5, 0.75, 0.9]")
@@ -589,6 +605,11 @@ func (p *suiteParser) checkSettings(n *yaml.Node, key string, s *resultfile.Cell
 	}
 	if s.Warmup >= s.Probe {
 		return p.errf(n.Line, key, "warmup %v leaves nothing of probe %v to measure", s.Warmup, s.Probe)
+	}
+	for _, text := range s.Faults {
+		if f, err := ParseFault(text); err == nil && f.At > s.Probe.D() {
+			return p.errf(n.Line, key, "faults: '%s' fires after the end of a probe (probe %v): every measured run publishes for probe", text, s.Probe)
+		}
 	}
 	if s.Probe.D()-s.Warmup.D() < 2*time.Second {
 		return p.errf(n.Line, key, "probe %v after warmup %v measures under 2s: the lag trend needs at least two whole seconds", s.Probe, s.Warmup)

@@ -40,6 +40,7 @@ type runFlags struct {
 	tokenFile        string
 	configFile       string
 	conf             []string
+	faults           []string
 	// engineFlags holds the engines' spellings of their settings
 	// (--batch-interval), by flag name.
 	engineFlags map[string]*string
@@ -137,6 +138,7 @@ func parseRun(args []string, stdio Stdio) (*runFlags, harness.RunConfig, error) 
 	fs.StringVar(&f.cluster.Timing, "timing", "", "with --nodes: the cluster's heartbeat and timeout profile, default (Storm's: worker heartbeat 1s, worker timeout 30s) or fast (divided by ten, for tests)")
 	fs.StringVar(&f.configFile, "config", "", "file of engine settings in the engine's own format: storm.yaml for core and trident")
 	fs.StringArrayVar(&f.conf, "conf", nil, "engine setting key=value in the engine's own vocabulary, repeatable (topology.max.spout.pending=1000; see 'streambench list --engine NAME')")
+	fs.StringArrayVar(&f.faults, "fault", nil, "inject a fault, repeatable: '<kill|hang> <worker|agent|master> [<index>|random] at <time> [for <duration>] [every <period> [count <n>]]', as 'kill worker 1 at 10s'; times from the run's start; the result gets each fault's recovery figures. Local mode: kill worker (core); hang, agent and master need --nodes N")
 	f.engineFlags = map[string]*string{}
 	for _, ef := range harness.EngineFlags() {
 		f.engineFlags[ef.Name] = fs.String(ef.Name, "", ef.Usage())
@@ -258,6 +260,10 @@ func (f *runFlags) config(args []string) (harness.RunConfig, error) {
 	} else if f.tokenFile != "" {
 		return harness.RunConfig{}, bad("--token-file applies to a run on a running cluster: add --cluster NAME")
 	}
+	faults, err := harness.ParseFaults("--fault", f.faults)
+	if err != nil {
+		return harness.RunConfig{}, err
+	}
 	if (f.cluster.Nodes != 0 || f.cluster.Join != "") && !f.fs.Changed("source") {
 		f.source.Name = "jetstream" // a cluster's workers read a durable log
 	}
@@ -266,6 +272,7 @@ func (f *runFlags) config(args []string) (harness.RunConfig, error) {
 		Seed: f.seed, Partitions: partitions, Parallelism: f.parallelism, Guarantee: g,
 		Rate: rate, Records: f.records, Duration: f.duration, Warmup: f.warmup,
 		Conf: conf, Backlog: f.backlog, DrainTimeout: f.drainTimeout, Source: f.source, Cluster: f.cluster, CPUProfile: f.cpuProfile,
+		Faults:  faults,
 		Command: append([]string{"streambench", "run"}, args...),
 	}, nil
 }
@@ -442,6 +449,7 @@ func printSummary(w io.Writer, r *resultfile.Result, out string) {
 	if v.Note != "" {
 		fmt.Fprintf(w, "                (%s)\n", v.Note)
 	}
+	printRecovery(w, r.Recovery)
 	if r.Error != "" {
 		fmt.Fprintf(w, "  error         %s\n", r.Error)
 	}
@@ -488,4 +496,45 @@ func bytesize(b float64) string {
 		return fmt.Sprintf("%.1f MiB", b/(1<<20))
 	}
 	return fmt.Sprintf("%.1f KiB", b/(1<<10))
+}
+
+// printRecovery prints each injected fault and how the run came back from
+// it.
+func printRecovery(w io.Writer, rs []resultfile.RecoveryFigures) {
+	secs := func(p *float64, none string) string {
+		if p == nil {
+			return none
+		}
+		return fmt.Sprintf("%.3gs", *p)
+	}
+	for _, r := range rs {
+		pid := ""
+		if r.PID != 0 {
+			pid = fmt.Sprintf(", pid %d", r.PID)
+		}
+		warm := ""
+		if r.InWarmup {
+			warm = ", in the warm-up"
+		}
+		fmt.Fprintf(w, "  fault         %s: %s%s at %.3fs%s\n", r.Fault, r.Target, pid, r.FaultS, warm)
+		if r.Error != "" {
+			fmt.Fprintf(w, "                not injected: %s\n", r.Error)
+			continue
+		}
+		if r.ResumedS != nil {
+			fmt.Fprintf(w, "                resumed (SIGCONT) at %.3fs\n", *r.ResumedS)
+		}
+		recovery := fmt.Sprintf("recovery %s (%d seconds at %.0f%% of %s outputs/s)", secs(r.RecoveryS, ""), harness.RecoveryWindow,
+			100*harness.RecoveryOutputShare, count(r.BaselineOutputsPerSecond))
+		if r.RecoveryS == nil {
+			recovery = fmt.Sprintf("no recovery within the run (it takes %d seconds at %.0f%% of %s outputs/s)", harness.RecoveryWindow,
+				100*harness.RecoveryOutputShare, count(r.BaselineOutputsPerSecond))
+		}
+		fmt.Fprintf(w, "                first output after %s, downtime %gs, %s, peak backlog %s, p99 while recovering %s",
+			secs(r.FirstOutputS, "none"), r.DowntimeS, recovery, count(float64(r.PeakBacklog)), micros(r.RecoveryLatencyP99))
+		if r.DetectionS != nil {
+			fmt.Fprintf(w, ", restarted worker seen after %s", secs(r.DetectionS, ""))
+		}
+		fmt.Fprintln(w)
+	}
 }

@@ -42,6 +42,11 @@ type CellSettings struct {
 	Nodes        int    `yaml:"nodes" json:"nodes,omitempty"`
 	CoresPerNode int    `yaml:"cores_per_node" json:"cores_per_node,omitempty"`
 	Timing       string `yaml:"timing" json:"timing,omitempty"`
+	// Faults is the fault schedule of each of the cell's measured runs
+	// (not its max-rate calibration), in the grammar of `streambench run
+	// --fault` ("kill worker 1 at 10s"); each run's result then holds the
+	// recovery figures of every firing.
+	Faults []string `yaml:"faults" json:"faults,omitempty"`
 	// ConfigFile is the storm.yaml-style file the settings were read from
 	// (core, trident), recorded as given.
 	ConfigFile string `yaml:"config_file" json:"config_file,omitempty"`

@@ -74,6 +74,11 @@ type Result struct {
 	// Cluster describes a run on a cluster of processes: its nodes and
 	// what each did (absent in local mode).
 	Cluster *ClusterFigures `json:"cluster,omitempty"`
+	// Recovery has one entry per fault the harness injected (a run's
+	// --fault schedule), in the order they fired: when, what it hit, and
+	// how the run came back (see RecoveryFigures). Absent in runs without
+	// faults.
+	Recovery []RecoveryFigures `json:"recovery,omitempty"`
 	// HistogramLog names the .hlog file beside this one: per-second latency
 	// histograms, tagged "latency", in HdrHistogram's log format.
 	HistogramLog string `json:"histogram_log"`

@@ -366,25 +366,20 @@ func (cr *clusterRun) finished(prev, cur map[int]workerProgress) bool {
 	if len(cur) < cr.workers || len(prev) < cr.workers {
 		return false
 	}
-	var inflight, sent, done, outputs int64
+	var before, after []core.WorkerStatus
+	var outputs int64
 	for w, p := range cur {
 		q, ok := prev[w]
-		if !ok || p.Seq <= q.Seq || p.Status != q.Status || p.Outputs != q.Outputs {
+		if !ok || p.Seq <= q.Seq || p.Outputs != q.Outputs {
 			return false
 		}
-		st := p.Status
-		if !st.Exhausted || st.Pending != 0 {
-			return false
-		}
-		inflight += st.Inflight
-		sent += st.Sent
-		done += st.Done
+		before, after = append(before, q.Status), append(after, p.Status)
 		outputs += p.Outputs
 	}
 	cr.mu.Lock()
 	received := cr.received
 	cr.mu.Unlock()
-	return inflight == 0 && sent == done && received == outputs
+	return core.Terminated(before, after) && received == outputs
 }
 
 // engine wraps the engine built for the run's settings as the engine the

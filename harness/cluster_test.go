@@ -3,12 +3,10 @@ package harness
 import (
 	"context"
 	"fmt"
-	"net"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/streambench/streambench/cluster/transport"
+	"github.com/streambench/streambench/cluster/clustertest"
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/core"
 	"github.com/streambench/streambench/engines/enginetest"
@@ -52,7 +50,7 @@ func TestPipelinesAcrossWorkers(t *testing.T) {
 				for i := range layout {
 					workerOf[i] = i % workers
 				}
-				transports := tcpWorkers(t, workers)
+				transports := clustertest.TCPTransports(t, workers)
 				kv := enginetest.NewMemKV()
 				ctx, cancel := context.WithCancel(context.Background())
 				defer cancel()
@@ -90,7 +88,7 @@ func TestPipelinesAcrossWorkers(t *testing.T) {
 						}
 						cur[i] = st
 					}
-					if ready && fourCounters(prev, cur) {
+					if ready && core.Terminated(prev, cur) {
 						break
 					}
 					if ready {
@@ -115,60 +113,4 @@ func TestPipelinesAcrossWorkers(t *testing.T) {
 			})
 		}
 	}
-}
-
-// fourCounters is the termination check of two successive rounds of
-// statuses (see clusterRun.finished).
-func fourCounters(prev, cur []core.WorkerStatus) bool {
-	if prev == nil {
-		return false
-	}
-	var inflight, sent, done int64
-	for i, st := range cur {
-		if !st.Exhausted || st.Pending != 0 || st != prev[i] {
-			return false
-		}
-		inflight, sent, done = inflight+st.Inflight, sent+st.Sent, done+st.Done
-	}
-	return inflight == 0 && sent == done
-}
-
-// tcpWorkers returns, for each of n workers, a transport factory making
-// the cluster's TCP node on a listener opened here.
-func tcpWorkers(t *testing.T, n int) []func(core.WireCodec, map[int]*engines.Queue[core.Tuple], map[int]int) (engines.Transport[core.Tuple], error) {
-	lns := make([]net.Listener, n)
-	for i := range lns {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		lns[i] = ln
-	}
-	var mu sync.Mutex
-	var nodes []*transport.Node[core.Tuple]
-	t.Cleanup(func() {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, nd := range nodes {
-			nd.Close()
-		}
-	})
-	out := make([]func(core.WireCodec, map[int]*engines.Queue[core.Tuple], map[int]int) (engines.Transport[core.Tuple], error), n)
-	for i := range out {
-		out[i] = func(codec core.WireCodec, local map[int]*engines.Queue[core.Tuple], remote map[int]int) (engines.Transport[core.Tuple], error) {
-			addrs := map[int]string{}
-			for task, w := range remote {
-				addrs[task] = lns[w].Addr().String()
-			}
-			nd, err := transport.NewNode(transport.Config[core.Tuple]{ID: fmt.Sprint("worker-", i), Token: "test", Codec: codec,
-				Local: local, Remote: addrs, Listener: lns[i]})
-			if err == nil {
-				mu.Lock()
-				nodes = append(nodes, nd)
-				mu.Unlock()
-			}
-			return nd, err
-		}
-	}
-	return out
 }

@@ -106,7 +106,6 @@ func (j *Job) Run(ctx context.Context, src engines.Source, sink engines.Sink) er
 	if err != nil {
 		return fmt.Errorf("build topology %q: %w", j.name, err)
 	}
-	errc := make(chan error, 1)
 	cluster := NewLocalCluster(WithConfig(j.clusterConf), WithClock(j.clock))
 	defer cluster.Shutdown()
 	if err := cluster.SubmitTopology(j.name, j.conf, topology); err != nil {
@@ -116,18 +115,7 @@ func (j *Job) Run(ctx context.Context, src engines.Source, sink engines.Sink) er
 	if err != nil {
 		return err
 	}
-	tp.mu.Lock()
-	first := tp.firstErr
-	tp.onError = func(err error) {
-		select {
-		case errc <- err:
-		default:
-		}
-	}
-	tp.mu.Unlock()
-	if first != nil {
-		errc <- first
-	}
+	errc := tp.errors()
 	for _, t := range tp.taskList() {
 		if t.spout != nil && t.finite == nil {
 			cluster.KillTopologyWithOpts(j.name, KillOptions{})
@@ -235,4 +223,22 @@ func (tp *topology) finished() bool {
 		}
 	}
 	return tp.drained()
+}
+
+// errors returns a channel that receives the first error a task of the
+// topology reported (already, or from now on): what ends a Job's run.
+func (tp *topology) errors() <-chan error {
+	errc := make(chan error, 1)
+	tp.mu.Lock()
+	defer tp.mu.Unlock()
+	tp.onError = func(err error) {
+		select {
+		case errc <- err:
+		default:
+		}
+	}
+	if tp.firstErr != nil {
+		errc <- tp.firstErr
+	}
+	return errc
 }

@@ -196,19 +196,7 @@ func (j *Job) RunWorker(ctx context.Context, src engines.Source, sink engines.Si
 	if err != nil {
 		return err
 	}
-	errc := make(chan error, 1)
-	tp.mu.Lock()
-	first := tp.firstErr
-	tp.onError = func(err error) {
-		select {
-		case errc <- err:
-		default:
-		}
-	}
-	tp.mu.Unlock()
-	if first != nil {
-		errc <- first
-	}
+	errc := tp.errors()
 	j.mu.Lock()
 	j.worker = tp
 	j.mu.Unlock()
@@ -226,4 +214,23 @@ func (j *Job) RunWorker(ctx context.Context, src engines.Source, sink engines.Si
 	// worker process: what its queues hold is dropped.
 	cluster.KillTopologyWithOpts(j.name, KillOptions{})
 	return runErr
+}
+
+// Terminated applies the four-counter termination check to two successive
+// readings of every worker's status (prev, then cur, indexed alike): every
+// spout exhausted and no tree pending, nothing moved between the readings,
+// and summed over the workers nothing in flight and every hand-off sent
+// also processed. A first reading (prev nil) is never enough.
+func Terminated(prev, cur []WorkerStatus) bool {
+	if prev == nil || len(prev) != len(cur) {
+		return false
+	}
+	var inflight, sent, done int64
+	for i, st := range cur {
+		if !st.Exhausted || st.Pending != 0 || st != prev[i] {
+			return false
+		}
+		inflight, sent, done = inflight+st.Inflight, sent+st.Sent, done+st.Done
+	}
+	return inflight == 0 && sent == done
 }

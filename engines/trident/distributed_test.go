@@ -4,15 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/streambench/streambench/cluster/transport"
+	"github.com/streambench/streambench/cluster/clustertest"
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/core"
 	"github.com/streambench/streambench/engines/enginetest"
@@ -23,143 +21,6 @@ import (
 	"github.com/streambench/streambench/engines/trident/state"
 	"github.com/streambench/streambench/engines/trident/tuple"
 )
-
-// transportFunc makes a worker's transport (core.Placement.Transport).
-type transportFunc = func(core.WireCodec, map[int]*engines.Queue[core.Tuple], map[int]int) (engines.Transport[core.Tuple], error)
-
-// router joins the workers of a distributed topology inside one test
-// process: each worker's transport registers its tasks' queues, and a send
-// to a task of another worker waits until that worker has registered. It
-// stands in for the cluster's TCP transport, which has the same contract.
-type router struct {
-	mu     sync.Mutex
-	queues map[int]*engines.Queue[core.Tuple]
-	joined chan struct{} // closed and replaced on every registration
-}
-
-func newRouter() *router {
-	return &router{queues: map[int]*engines.Queue[core.Tuple]{}, joined: make(chan struct{})}
-}
-
-func (r *router) transport(_ core.WireCodec, local map[int]*engines.Queue[core.Tuple], _ map[int]int) (engines.Transport[core.Tuple], error) {
-	r.mu.Lock()
-	for id, q := range local {
-		r.queues[id] = q
-	}
-	close(r.joined)
-	r.joined = make(chan struct{})
-	r.mu.Unlock()
-	return &routed{r: r, done: make(chan struct{})}, nil
-}
-
-type routed struct {
-	r    *router
-	done chan struct{}
-	once sync.Once
-}
-
-func (t *routed) queue(ctx context.Context, dst int) (*engines.Queue[core.Tuple], error) {
-	for {
-		t.r.mu.Lock()
-		q, joined := t.r.queues[dst], t.r.joined
-		t.r.mu.Unlock()
-		if q != nil {
-			return q, nil
-		}
-		if ctx == nil {
-			return nil, nil
-		}
-		select {
-		case <-joined:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-t.done:
-			return nil, engines.ErrTransportClosed
-		}
-	}
-}
-
-func (t *routed) Send(ctx context.Context, dst int, batch []core.Tuple) error {
-	q, err := t.queue(ctx, dst)
-	if err != nil {
-		return err
-	}
-	return engines.NewLocalTransport([]*engines.Queue[core.Tuple]{q}).Send(ctx, 0, batch)
-}
-
-func (t *routed) TrySend(dst int, batch []core.Tuple) (bool, error) {
-	q, _ := t.queue(nil, dst)
-	if q == nil {
-		return false, nil
-	}
-	return engines.NewLocalTransport([]*engines.Queue[core.Tuple]{q}).TrySend(0, batch)
-}
-
-func (t *routed) Close() error {
-	t.once.Do(func() { close(t.done) })
-	return nil
-}
-
-// tcpTransports returns, for each of n workers, a transport factory that
-// makes the cluster's TCP node on a listener opened here, so every worker
-// knows every other's address before any starts, as an assignment gives
-// them. The tuples cross with core's tuple codec, Trident's values in it.
-func tcpTransports(t *testing.T, n int) []transportFunc {
-	lns := make([]net.Listener, n)
-	for i := range lns {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		lns[i] = ln
-	}
-	out := make([]transportFunc, n)
-	var mu sync.Mutex
-	var nodes []*transport.Node[core.Tuple]
-	t.Cleanup(func() {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, nd := range nodes {
-			nd.Close()
-		}
-	})
-	for i := range out {
-		out[i] = func(codec core.WireCodec, local map[int]*engines.Queue[core.Tuple], remote map[int]int) (engines.Transport[core.Tuple], error) {
-			addrs := map[int]string{}
-			for task, w := range remote {
-				addrs[task] = lns[w].Addr().String()
-			}
-			nd, err := transport.NewNode(transport.Config[core.Tuple]{ID: fmt.Sprint("worker-", i), Token: "test", Codec: codec,
-				Local: local, Remote: addrs, Listener: lns[i]})
-			if err == nil {
-				mu.Lock()
-				nodes = append(nodes, nd)
-				mu.Unlock()
-			}
-			return nd, err
-		}
-	}
-	return out
-}
-
-// terminated applies the four-counter check to two successive readings of
-// every worker's status: all spouts exhausted, no tree pending, nothing in
-// flight summed over the workers, and nothing moved between the readings.
-func terminated(prev, cur []core.WorkerStatus) bool {
-	if prev == nil {
-		return false
-	}
-	var inflight, sent, done int64
-	for i, st := range cur {
-		if !st.Exhausted || st.Pending != 0 || st != prev[i] {
-			return false
-		}
-		inflight += st.Inflight
-		sent += st.Sent
-		done += st.Done
-	}
-	return inflight == 0 && sent == done
-}
 
 // runWorkers runs jobs as the workers of one distributed topology, its
 // executors placed round-robin, its transaction metadata in kv (a
@@ -177,13 +38,13 @@ func runWorkers(t *testing.T, jobs []*trident.Job, src engines.Source, sink engi
 	for i := range layout {
 		workerOf[i] = i % workers
 	}
-	r := newRouter()
-	transports := make([]transportFunc, workers)
+	r := clustertest.NewRouter()
+	transports := make([]clustertest.TransportFunc, workers)
 	for w := range workers {
-		transports[w] = r.transport
+		transports[w] = r.Transport
 	}
 	if tcp {
-		transports = tcpTransports(t, workers)
+		transports = clustertest.TCPTransports(t, workers)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -211,7 +72,7 @@ func runWorkers(t *testing.T, jobs []*trident.Job, src engines.Source, sink engi
 			}
 			cur[w] = st
 		}
-		if ok && terminated(prev, cur) {
+		if ok && core.Terminated(prev, cur) {
 			break
 		}
 		if ok {
@@ -443,25 +304,25 @@ func TestRunWorkerNeedsSharedMetadata(t *testing.T) {
 	}
 	two := make([]int, len(layout))
 	two[len(two)-1] = 1
-	err = newJob().RunWorker(context.Background(), src, sink, core.Placement{Worker: 0, WorkerOf: two, Transport: newRouter().transport}, 1)
+	err = newJob().RunWorker(context.Background(), src, sink, core.Placement{Worker: 0, WorkerOf: two, Transport: clustertest.NewRouter().Transport}, 1)
 	if !errors.Is(err, trident.ErrNoSharedMetadata) {
 		t.Fatalf("two workers with in-memory metadata: %v, want ErrNoSharedMetadata", err)
 	}
 	// One worker keeps its metadata to itself, and the run ends as the
 	// four-counter check says.
 	job := newJob()
-	r := newRouter()
+	r := clustertest.NewRouter()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	errc := make(chan error, 1)
 	go func() {
-		errc <- job.RunWorker(ctx, src, sink, core.Placement{Worker: 0, WorkerOf: make([]int, len(layout)), Transport: r.transport}, 1)
+		errc <- job.RunWorker(ctx, src, sink, core.Placement{Worker: 0, WorkerOf: make([]int, len(layout)), Transport: r.Transport}, 1)
 	}()
 	var prev []core.WorkerStatus
 	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(2 * time.Millisecond) {
 		st, err := job.WorkerStatus()
 		if err == nil {
-			if terminated(prev, []core.WorkerStatus{st}) {
+			if core.Terminated(prev, []core.WorkerStatus{st}) {
 				break
 			}
 			prev = []core.WorkerStatus{st}
@@ -522,7 +383,7 @@ func TestDistributedFatalError(t *testing.T) {
 			coordinator = workerOf[i]
 		}
 	}
-	r := newRouter()
+	r := clustertest.NewRouter()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	errs := make([]chan error, workers)
@@ -530,7 +391,7 @@ func TestDistributedFatalError(t *testing.T) {
 	for w, job := range jobs {
 		errs[w] = make(chan error, 1)
 		go func() {
-			errs[w] <- job.RunWorkerInput(ctx, in, sink, core.Placement{Worker: w, WorkerOf: workerOf, Transport: r.transport}, 1)
+			errs[w] <- job.RunWorkerInput(ctx, in, sink, core.Placement{Worker: w, WorkerOf: workerOf, Transport: r.Transport}, 1)
 		}()
 	}
 	var status core.WorkerStatus

@@ -23,10 +23,18 @@ type callWatch struct {
 	seq atomic.Uint64
 	// What the watchdog last saw, and since when; reported is the seq
 	// already reported as stuck, so one stuck call is reported once.
-	seen     uint64
-	since    time.Time
-	reported uint64
+	seen      uint64
+	since     time.Time
+	sinceWall time.Time
+	reported  uint64
 }
+
+// stuckWallMin is how long, in real time, a call must also have been seen
+// under way before it is reported. The limit is on the topology's clock,
+// which a test may move a minute at a time: a NextTuple call of a few
+// microseconds under way across such a jump has not been stuck, and it
+// cannot still be under way this long after the watchdog first saw it.
+const stuckWallMin = 10 * time.Millisecond
 
 func (w *callWatch) enter() { w.seq.Add(1) }
 func (w *callWatch) leave() { w.seq.Add(1) }
@@ -47,10 +55,10 @@ func (tp *topology) checkStuck(now time.Time, limit time.Duration) {
 		w := &t.calls
 		seq := w.seq.Load()
 		if seq != w.seen || seq%2 == 0 {
-			w.seen, w.since = seq, now
+			w.seen, w.since, w.sinceWall = seq, now, time.Now()
 			continue
 		}
-		if d := now.Sub(w.since); d >= limit && w.reported != seq {
+		if d := now.Sub(w.since); d >= limit && time.Since(w.sinceWall) >= stuckWallMin && w.reported != seq {
 			w.reported = seq
 			call := "Execute"
 			if t.spout != nil {

@@ -34,7 +34,7 @@ func TestCoreReplaysJudgedOnce(t *testing.T) {
 	enginetest.NoGoroutinesLeft(t)
 	in := newTest(t, 3, 2, coreTestParams)
 	clock := core.NewManualClock(time.Unix(1e9, 0))
-	job, err := coreJob(in, engines.Options{Parallelism: 2, Guarantee: engines.AtLeastOnce, Conf: notStuck}, core.JobClock(clock))
+	job, err := coreJob(in, engines.Options{Parallelism: 2, Guarantee: engines.AtLeastOnce}, core.JobClock(clock))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,3 @@ func BenchmarkCore(b *testing.B) {
 	workloadtest.Benchmark(b, newTest(b, 1, 2, nil), "core", 2, 200000)
 }
 
-// notStuck turns off the stuck-task report: the test moves its clock a
-// whole message timeout at a time, so a NextTuple call under way across a
-// jump would read as a minute in user code.
-var notStuck = engines.Conf{core.TopologyExecutorStuckReportSecs: "null"}

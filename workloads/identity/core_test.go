@@ -17,7 +17,7 @@ func TestCoreAtLeastOnceUnderTimeouts(t *testing.T) {
 	enginetest.NoGoroutinesLeft(t)
 	in, _ := New(workloadtest.Config(3, 2, nil))
 	clock := core.NewManualClock(time.Unix(1e9, 0))
-	job, err := coreJob(engines.Options{Parallelism: 2, Guarantee: engines.AtLeastOnce, Conf: notStuck}, core.JobClock(clock))
+	job, err := coreJob(engines.Options{Parallelism: 2, Guarantee: engines.AtLeastOnce}, core.JobClock(clock))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,3 @@ func BenchmarkCore(b *testing.B) {
 	workloadtest.Benchmark(b, in, "core", 2, 200000)
 }
 
-// notStuck turns off the stuck-task report: the test moves its clock a
-// whole message timeout at a time, so a NextTuple call under way across a
-// jump would read as a minute in user code.
-var notStuck = engines.Conf{core.TopologyExecutorStuckReportSecs: "null"}

@@ -78,4 +78,3 @@ func TestCoreRefusesBadTransactions(t *testing.T) {
 func BenchmarkCore(b *testing.B) {
 	workloadtest.Benchmark(b, newTest(b, 1, 2, nil), "core", 2, 200000)
 }
-

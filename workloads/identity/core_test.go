@@ -43,4 +43,3 @@ func BenchmarkCore(b *testing.B) {
 	in, _ := New(workloadtest.Config(1, 2, nil))
 	workloadtest.Benchmark(b, in, "core", 2, 200000)
 }
-

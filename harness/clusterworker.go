@@ -42,7 +42,8 @@ type clusterJob struct {
 	NATSURL string `json:"nats_url"`
 	Stream  string `json:"stream"`
 	// Coordination is the key-value bucket beside the log where Trident
-	// keeps its transaction metadata, shared by every worker.
+	// keeps its transaction metadata and core's spouts their committed
+	// offsets, shared by every worker.
 	Coordination string `json:"coordination,omitempty"`
 	// SinkAddr is the harness's output listener; Progress the subject the
 	// workers report their progress on.

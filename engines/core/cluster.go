@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/streambench/streambench/engines"
 )
 
 // LocalCluster runs topologies in this process, as Storm's LocalCluster
@@ -20,6 +22,10 @@ type LocalCluster struct {
 	conf  Config // the cluster's storm.yaml
 	log   *slog.Logger
 	seed  *uint64
+	// coord is the coordination store given by WithCoordination, shared by
+	// every topology of the cluster; nil gives each submission a store of
+	// its own in memory.
+	coord engines.KV
 
 	mu         sync.Mutex
 	topologies map[string]*topology
@@ -43,6 +49,16 @@ func WithLogger(l *slog.Logger) ClusterOption { return func(c *LocalCluster) { c
 // WithSeed fixes the seed of the random root and edge ids and shuffles, for
 // reproducible runs; by default each topology gets a random one.
 func WithSeed(seed uint64) ClusterOption { return func(c *LocalCluster) { c.seed = &seed } }
+
+// WithCoordination gives the cluster's topologies kv as their
+// coordination store (TopologyContext.Coordination): the role ZooKeeper, and
+// Kafka's committed offsets, play for Storm. A topology's state there is
+// keyed by its name, so a topology submitted again under the same name, in
+// this process or another on the same store, takes up where the last one
+// left (a SourceSpout resumes from its committed offsets). By default each
+// submission gets an empty store in memory, kept while it runs, across
+// KillWorker, as Storm's local mode keeps ZooKeeper in process.
+func WithCoordination(kv engines.KV) ClusterOption { return func(c *LocalCluster) { c.coord = kv } }
 
 // NewLocalCluster returns a cluster with no topologies.
 func NewLocalCluster(opts ...ClusterOption) *LocalCluster {

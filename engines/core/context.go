@@ -1,6 +1,10 @@
 package core
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/streambench/streambench/engines"
+)
 
 // TopologyContext tells a task where it stands in its topology (Storm's
 // TopologyContext): its component, its task id, and the tasks and streams
@@ -9,10 +13,18 @@ type TopologyContext struct {
 	plan   *plan
 	comp   *compPlan
 	taskID int
+	coord  engines.KV
 }
 
 // TopologyName returns the name the topology was submitted under.
 func (c *TopologyContext) TopologyName() string { return c.plan.name }
+
+// Coordination returns the topology's coordination store, where a
+// SourceSpout commits its offsets (see WithCoordination). It lives as long
+// as the cluster's store: across a KillWorker, and in a distributed
+// topology across the worker processes, so a restarted task reads what its
+// last life wrote.
+func (c *TopologyContext) Coordination() engines.KV { return c.coord }
 
 // ThisComponentID returns the id of the task's component.
 func (c *TopologyContext) ThisComponentID() string { return c.comp.id }

@@ -94,6 +94,11 @@ var errJobRan = errors.New("core: a Job runs once")
 
 // Run implements engines.Engine.
 func (j *Job) Run(ctx context.Context, src engines.Source, sink engines.Sink) error {
+	return j.run(ctx, src, sink, nil)
+}
+
+// run is Run with the run's coordination store (nil: one in memory).
+func (j *Job) run(ctx context.Context, src engines.Source, sink engines.Sink, coord engines.KV) error {
 	j.mu.Lock()
 	if j.ran {
 		j.mu.Unlock()
@@ -106,7 +111,11 @@ func (j *Job) Run(ctx context.Context, src engines.Source, sink engines.Sink) er
 	if err != nil {
 		return fmt.Errorf("build topology %q: %w", j.name, err)
 	}
-	cluster := NewLocalCluster(WithConfig(j.clusterConf), WithClock(j.clock))
+	opts := []ClusterOption{WithConfig(j.clusterConf), WithClock(j.clock)}
+	if coord != nil {
+		opts = append(opts, WithCoordination(coord))
+	}
+	cluster := NewLocalCluster(opts...)
 	defer cluster.Shutdown()
 	if err := cluster.SubmitTopology(j.name, j.conf, topology); err != nil {
 		return err
@@ -175,10 +184,14 @@ func (j *Job) Run(ctx context.Context, src engines.Source, sink engines.Sink) er
 // spout is unreliable (at-most-once, Spec.Connectors); a socket that closes
 // before its partition's end line fails the run with an error naming the
 // address, since the records it would have carried are gone.
+//
+// The spouts commit their offsets of a log to in.Coordination when the run
+// gives one (see SourceSpout), so a run started again on the same store
+// resumes where the last one committed; otherwise to a store in memory.
 func (j *Job) RunInput(ctx context.Context, in engines.Input, sink engines.Sink) error {
 	switch in.Kind {
 	case engines.KindLog, "":
-		return j.Run(ctx, in.Log, sink)
+		return j.run(ctx, in.Log, sink, in.Coordination)
 	case engines.KindQueue:
 		return j.Run(ctx, engines.InputSource(in), sink)
 	case engines.KindFeed:

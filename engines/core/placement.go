@@ -176,6 +176,23 @@ func (j *Job) WorkerStatus() (WorkerStatus, error) {
 // judges the end by. seed fixes the random tuple and edge ids and shuffles
 // of this worker's tasks.
 func (j *Job) RunWorker(ctx context.Context, src engines.Source, sink engines.Sink, pl Placement, seed uint64) error {
+	return j.runWorker(ctx, src, sink, pl, seed, nil)
+}
+
+// RunWorkerInput is RunWorker over a log input whose Coordination, the
+// store every worker of the topology shares, keeps the spouts' committed
+// offsets: a worker process that is killed and started again resumes its
+// partitions there (see SourceSpout). Without one, each worker keeps its
+// offsets in its own memory, and a restarted worker reads its partitions
+// from the start.
+func (j *Job) RunWorkerInput(ctx context.Context, in engines.Input, sink engines.Sink, pl Placement, seed uint64) error {
+	if in.Kind != engines.KindLog && in.Kind != "" {
+		return fmt.Errorf("%w: a worker of a distributed core topology reads a log, not %s", engines.ErrSourceKind, in.Kind.Noun())
+	}
+	return j.runWorker(ctx, in.Log, sink, pl, seed, in.Coordination)
+}
+
+func (j *Job) runWorker(ctx context.Context, src engines.Source, sink engines.Sink, pl Placement, seed uint64, coord engines.KV) error {
 	j.mu.Lock()
 	if j.ran {
 		j.mu.Unlock()
@@ -187,7 +204,11 @@ func (j *Job) RunWorker(ctx context.Context, src engines.Source, sink engines.Si
 	if err != nil {
 		return fmt.Errorf("build topology %q: %w", j.name, err)
 	}
-	cluster := NewLocalCluster(WithConfig(j.clusterConf), WithClock(j.clock), WithSeed(seed^uint64(pl.Worker+1)*0x9e3779b97f4a7c15))
+	opts := []ClusterOption{WithConfig(j.clusterConf), WithClock(j.clock), WithSeed(seed ^ uint64(pl.Worker+1)*0x9e3779b97f4a7c15)}
+	if coord != nil {
+		opts = append(opts, WithCoordination(coord))
+	}
+	cluster := NewLocalCluster(opts...)
 	defer cluster.Shutdown()
 	if err := cluster.submit(j.name, j.conf, topology, &pl); err != nil {
 		return err

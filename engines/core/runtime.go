@@ -45,6 +45,8 @@ type topology struct {
 	// placement is nil in local mode; in a worker process of a cluster it
 	// says which executors this process runs.
 	placement *Placement
+	// coord is the topology's coordination store (see WithCoordination).
+	coord engines.KV
 
 	// life serializes the lifecycle operations that stop executors: kill
 	// and rebalance.
@@ -98,6 +100,10 @@ func newTopology(c *LocalCluster, p *plan, pl *Placement) (*topology, error) {
 		started:   c.clock.Now(),
 		status:    "ACTIVE",
 		placement: pl,
+		coord:     c.coord,
+	}
+	if tp.coord == nil {
+		tp.coord = engines.NewMemoryKV()
 	}
 	for _, cp := range p.comps {
 		for _, id := range cp.tasks {
@@ -130,7 +136,7 @@ func newTopology(c *LocalCluster, p *plan, pl *Placement) (*topology, error) {
 // id of a tree its predecessor left pending at an acker.
 func (tp *topology) newTask(cp *compPlan, id, incarnation int) *task {
 	t := &task{id: id, comp: cp, topo: tp, stats: newTaskStats(len(cp.streams)), incarnation: incarnation}
-	t.context = &TopologyContext{plan: tp.plan, comp: cp, taskID: id}
+	t.context = &TopologyContext{plan: tp.plan, comp: cp, taskID: id, coord: tp.coord}
 	t.rng = rng{s: seedFor(tp.plan.seed^bits.RotateLeft64(uint64(incarnation)*0xd1b54a32d192ed03, 29), id)}
 	switch {
 	case cp.isAcker:

@@ -2,10 +2,16 @@ package core
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
 
 	"github.com/streambench/streambench/engines"
 )
@@ -46,11 +52,26 @@ const spoutSlabSize = 1024
 // record of a key from the one spout task that owns its partition, in
 // offset order, with no shuffle in between. A record Key refuses is
 // reported as the task's error, which ends a Job's run, and not emitted.
+//
+// Over a log the task commits its offsets to the topology's coordination
+// store (TopologyContext.Coordination), as the Kafka spout commits to its
+// consumer group, and a task opened again (a restarted worker) starts each
+// partition at its committed offset. The commit follows the guarantee, as
+// storm-kafka-client's processing guarantees do: with acking off
+// (at-most-once) a fetch's offsets are committed before any of its records
+// is emitted, so a restart skips what was fetched and not processed but
+// never emits a record twice; with acking on (at-least-once) the task
+// commits every CommitPeriod the offset below which every record has been
+// acked, so a restart emits again what was acked after the last commit and
+// loses nothing.
 type SourceSpout struct {
 	BaseRichSpout
 	Source   engines.Source
 	KeyField string
 	Key      func(r *engines.Record) (string, error)
+	// CommitPeriod is how often an at-least-once task commits its acked
+	// offsets: KafkaSpoutConfig's offset.commit.period.ms, 30 s when zero.
+	CommitPeriod time.Duration
 
 	collector *SpoutOutputCollector
 	parts     []int
@@ -62,7 +83,19 @@ type SourceSpout struct {
 	unsorted  bool // a failed record was queued since replay was sorted
 	slab      []any
 	conn      spoutConnector // reads a queue; nil for a log
+
+	// Offset commits, over a log.
+	store      engines.KV
+	keys       []string        // each partition's key in store
+	atMostOnce bool            // commit on fetch, before emitting
+	acked      []offsetTracker // at-least-once: what has been acked
+	committed  []int64
+	lastCommit time.Time
+	partIndex  map[int]int // partition -> index in parts
 }
+
+// DefaultCommitPeriod is KafkaSpoutConfig's default offset.commit.period.ms.
+const DefaultCommitPeriod = 30 * time.Second
 
 var _ FiniteSpout = (*SourceSpout)(nil)
 
@@ -70,8 +103,9 @@ var _ FiniteSpout = (*SourceSpout)(nil)
 // is set.
 var errKeyWithoutField = errors.New("source spout: KeyField and Key must be set together")
 
-// Open assigns the task its partitions.
-func (s *SourceSpout) Open(_ Config, ctx *TopologyContext, c *SpoutOutputCollector) error {
+// Open assigns the task its partitions and, over a log, starts each at its
+// committed offset.
+func (s *SourceSpout) Open(conf Config, ctx *TopologyContext, c *SpoutOutputCollector) error {
 	if (s.KeyField == "") != (s.Key == nil) {
 		return errKeyWithoutField
 	}
@@ -88,13 +122,103 @@ func (s *SourceSpout) Open(_ Config, ctx *TopologyContext, c *SpoutOutputCollect
 			return err
 		}
 		s.conn = conn
+		return nil
 	}
+	return s.openOffsets(conf, ctx)
+}
+
+// openOffsets reads the owned partitions' committed offsets.
+func (s *SourceSpout) openOffsets(conf Config, ctx *TopologyContext) error {
+	s.store = ctx.Coordination()
+	if s.store == nil {
+		return nil
+	}
+	ackers, set := conf.Int(TopologyAckerExecutors)
+	s.atMostOnce = set && ackers == 0
+	s.keys = make([]string, len(s.parts))
+	s.committed = make([]int64, len(s.parts))
+	s.acked = make([]offsetTracker, len(s.parts))
+	s.partIndex = make(map[int]int, len(s.parts))
+	octx, cancel := context.WithTimeout(context.Background(), kvTimeout)
+	defer cancel()
+	for i, p := range s.parts {
+		s.partIndex[p] = i
+		s.keys[i] = offsetKey(ctx.TopologyName(), ctx.ThisComponentID(), p)
+		v, ok, err := s.store.Get(octx, s.keys[i])
+		if err != nil {
+			return fmt.Errorf("source spout: read the committed offset of partition %d: %w", p, err)
+		}
+		if ok {
+			off, err := strconv.ParseInt(string(v), 10, 64)
+			if err != nil || off < 0 {
+				return fmt.Errorf("source spout: the committed offset of partition %d is %q, not an offset; delete key %s of the coordination store to start the partition from the beginning", p, v, s.keys[i])
+			}
+			s.offsets[i] = off
+		}
+		s.committed[i] = s.offsets[i]
+		s.acked[i].base = s.offsets[i]
+	}
+	s.lastCommit = time.Now()
 	return nil
+}
+
+// kvTimeout bounds one read or write of the coordination store.
+const kvTimeout = 10 * time.Second
+
+// offsetKey is the coordination-store key of a spout's committed offset
+// of partition p: the Kafka consumer group's offset of the topic-partition.
+func offsetKey(topology, component string, p int) string {
+	return "spout-offsets." + keySafe(topology) + "." + keySafe(component) + "." + strconv.Itoa(p)
+}
+
+// keySafe maps s to the characters a store key may hold.
+func keySafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_' || r == '=') {
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+// commit writes partition i's offset to the store if it moved.
+func (s *SourceSpout) commit(i int, off int64) {
+	if off <= s.committed[i] {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), kvTimeout)
+	defer cancel()
+	if err := s.store.Put(ctx, s.keys[i], strconv.AppendInt(nil, off, 10)); err != nil {
+		s.collector.ReportError(fmt.Errorf("commit offset %d of partition %d: %w", off, s.parts[i], err))
+		return
+	}
+	s.committed[i] = off
+}
+
+// commitAcked commits, at least every CommitPeriod, the offsets below
+// which every record has been acked.
+func (s *SourceSpout) commitAcked(force bool) {
+	if s.store == nil || s.atMostOnce {
+		return
+	}
+	period := s.CommitPeriod
+	if period <= 0 {
+		period = DefaultCommitPeriod
+	}
+	if now := time.Now(); force || now.Sub(s.lastCommit) >= period {
+		s.lastCommit = now
+		for i := range s.parts {
+			s.commit(i, s.acked[i].base)
+		}
+	}
 }
 
 // NextTuple emits the earliest record waiting for replay, or else the next
 // fetched record, fetching a batch when none is left.
 func (s *SourceSpout) NextTuple() {
+	if s.store != nil && !s.atMostOnce {
+		s.commitAcked(false)
+	}
 	for {
 		r, id := s.nextRecord()
 		if r == nil {
@@ -167,6 +291,9 @@ func (s *SourceSpout) fetch() bool {
 		n, err := s.Source.Fetch(s.parts[i], s.offsets[i], buf)
 		if n > 0 {
 			s.offsets[i] += int64(n)
+			if s.atMostOnce && s.store != nil {
+				s.commit(i, s.offsets[i])
+			}
 			s.buf = buf[:n]
 			return true
 		}
@@ -183,6 +310,13 @@ func (s *SourceSpout) fetch() bool {
 func (s *SourceSpout) Ack(msgID any) {
 	if s.conn != nil {
 		s.conn.ack(msgID)
+		return
+	}
+	if s.acked != nil && !s.atMostOnce {
+		r := msgID.(*engines.Record)
+		if i, ok := s.partIndex[int(r.Partition)]; ok {
+			s.acked[i].ack(r.Offset)
+		}
 	}
 }
 
@@ -214,10 +348,65 @@ func (s *SourceSpout) Exhausted() bool {
 	return true
 }
 
-// Close stops a connector's readers.
+// Close stops a connector's readers, or commits the acked offsets (a
+// task killed with its worker commits nothing).
 func (s *SourceSpout) Close() {
 	if s.conn != nil {
 		s.conn.close()
+		return
+	}
+	s.commitAcked(true)
+}
+
+// offsetTracker follows which offsets of a partition have been acked, as
+// the Kafka spout's OffsetManager does: base is the lowest offset not yet
+// acked, and bit k of bits says whether base+k has been.
+type offsetTracker struct {
+	base int64
+	bits []uint64
+}
+
+// ack marks off acked and moves base past every acked offset at it.
+func (t *offsetTracker) ack(off int64) {
+	k := off - t.base
+	if k < 0 {
+		return // acked before, or below the committed offset
+	}
+	w := int(k / 64)
+	for len(t.bits) <= w {
+		t.bits = append(t.bits, 0)
+	}
+	t.bits[w] |= 1 << (k % 64)
+	if w > 0 || t.bits[0]&1 == 0 {
+		return
+	}
+	full := 0
+	for full < len(t.bits) && t.bits[full] == ^uint64(0) {
+		full++
+	}
+	if full > 0 {
+		t.base += int64(full) * 64
+		t.bits = append(t.bits[:0], t.bits[full:]...)
+	}
+	if len(t.bits) > 0 {
+		n := bits.TrailingZeros64(^t.bits[0])
+		if n > 0 {
+			t.base += int64(n)
+			t.shift(n)
+		}
+	}
+}
+
+// shift drops the n lowest bits (n < 64).
+func (t *offsetTracker) shift(n int) {
+	for i := range t.bits {
+		t.bits[i] >>= n
+		if i+1 < len(t.bits) {
+			t.bits[i] |= t.bits[i+1] << (64 - n)
+		}
+	}
+	if last := len(t.bits) - 1; last >= 0 && t.bits[last] == 0 {
+		t.bits = t.bits[:last]
 	}
 }
 

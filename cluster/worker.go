@@ -89,6 +89,13 @@ type WorkerEnv struct {
 	DataDir string
 	Logger  *slog.Logger
 	Timing  coord.Timing
+	// Incarnation is a number of this run of the function alone, in any
+	// process: of the process's id and start time and the run's count.
+	// An engine mixes it into its random ids (Storm's tuple and edge ids),
+	// so that a worker killed and started again, or restarted on a new
+	// assignment, never reissues an id of an earlier life that another
+	// worker may still hold pending.
+	Incarnation uint64
 
 	mu     sync.Mutex
 	status json.RawMessage
@@ -316,7 +323,8 @@ func RunWorker(ctx context.Context, opts WorkerOptions, fn WorkerFunc) error {
 	}()
 	defer func() { hbStop(); <-hbDone }()
 
-	for {
+	started := time.Now().UnixNano()
+	for run := uint64(0); ; run++ {
 		a, err := store.Assignment(ctx, opts.Topology)
 		if errors.Is(err, coord.ErrNotFound) {
 			log.Info("assignment deleted: stopping")
@@ -343,7 +351,8 @@ func RunWorker(ctx context.Context, opts WorkerOptions, fn WorkerFunc) error {
 			return nil
 		}
 		env := &WorkerEnv{NATSURL: opts.NATSURL, Conn: store.Conn(), Store: store, Submission: sub, Assignment: a, Self: self,
-			Listener: ln, Token: opts.Token, DataDir: dir, Logger: log.With("version", a.Version), Timing: opts.Timing}
+			Listener: ln, Token: opts.Token, DataDir: dir, Logger: log.With("version", a.Version), Timing: opts.Timing,
+			Incarnation: incarnation(os.Getpid(), started, run)}
 		cur.Lock()
 		cur.env, cur.version = env, a.Version
 		cur.Unlock()
@@ -365,6 +374,21 @@ func RunWorker(ctx context.Context, opts WorkerOptions, fn WorkerFunc) error {
 			return errors.New("worker function returned before its context ended")
 		}
 	}
+}
+
+// incarnation mixes a process's id and start time and a run's count into
+// one 64-bit number (SplitMix64's finalizer over each in turn).
+func incarnation(pid int, started int64, run uint64) uint64 {
+	h := uint64(0x9e3779b97f4a7c15)
+	for _, v := range []uint64{uint64(pid), uint64(started), run} {
+		h ^= v
+		h ^= h >> 30
+		h *= 0xbf58476d1ce4e5b9
+		h ^= h >> 27
+		h *= 0x94d049bb133111eb
+		h ^= h >> 31
+	}
+	return h
 }
 
 // runOnce runs fn until it returns or the assignment changes; on a change

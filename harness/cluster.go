@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -125,10 +126,31 @@ type clusterRun struct {
 	bucket   string                 // the coordination bucket the workers share
 
 	mu       sync.Mutex
-	progress map[int]workerProgress
+	progress map[int]workerProgress // the latest report of each worker's current life
+	// retired holds the last report of each earlier life of a worker (a
+	// process killed and started again, or restarted on a new
+	// assignment), and dead their incarnations, so that a late report of
+	// one is not taken for the current life's.
+	retired  map[int][]workerProgress
+	dead     map[uint64]bool
 	changed  chan struct{} // closed and replaced on every report
 	received int64         // outputs that reached the harness
+	quiet    quietState    // the end check once a worker has restarted
 }
+
+// quietState is where the end check of a run with a restarted worker
+// stands: since when the workers' reports and the outputs received have
+// not changed, and each worker's report sequence then.
+type quietState struct {
+	sig  string
+	from time.Time
+	seqs map[int]uint64
+}
+
+// quietAfterRestart is how long a run in which a worker restarted must
+// show no change at all before it is judged over (see finished): longer
+// than the transport's longest wait before re-dialling a peer.
+const quietAfterRestart = 3 * transport.DefaultMaxBackoff
 
 // startCluster starts the run's cluster and deploys the engine's topology
 // on it. eng is built for this purpose only, to lay out its executors;
@@ -154,7 +176,7 @@ func startCluster(ctx context.Context, cfg RunConfig, ol *openedLog, eng engines
 	token := hex.EncodeToString(tok[:])
 	name := "run-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	cr := &clusterRun{cfg: cfg.Cluster, topology: "topology", timing: timing, bucket: job.Coordination,
-		progress: map[int]workerProgress{}, changed: make(chan struct{})}
+		progress: map[int]workerProgress{}, retired: map[int][]workerProgress{}, dead: map[uint64]bool{}, changed: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			cr.stop()
@@ -254,6 +276,19 @@ func deploy(ctx context.Context, cfg RunConfig, w workloads.Workload, opts engin
 	if in := ol.Log.Input(); in.Coordination != nil {
 		bucket = stream + "-coordination"
 	}
+	// The timing profile's message timeout, unless the topology sets one.
+	timing := coord.DefaultTiming()
+	if cfg.Cluster.Timing != "" {
+		timing, _ = coord.TimingProfile(cfg.Cluster.Timing)
+	}
+	if _, set := opts.Conf[core.TopologyMessageTimeoutSecs]; !set {
+		conf := opts.Conf.Clone()
+		if conf == nil {
+			conf = engines.Conf{}
+		}
+		conf[core.TopologyMessageTimeoutSecs] = strconv.Itoa(max(1, int(timing.MessageTimeout/time.Second)))
+		opts.Conf = conf
+	}
 	job := clusterJob{Engine: cfg.Engine, Workload: cfg.Workload, Params: cfg.Params, Seed: cfg.Seed, Partitions: cfg.Partitions,
 		Parallelism: cfg.Parallelism, Guarantee: cfg.Guarantee, Conf: opts.Conf, EventStart: cfg.Clock.Now(), EventRate: eventRate,
 		NATSURL: url, Stream: stream, Coordination: bucket}
@@ -342,12 +377,33 @@ func (cr *clusterRun) report(m *nats.Msg) {
 		return // not a report of this run's workers
 	}
 	cr.mu.Lock()
-	if old, ok := cr.progress[p.Worker]; !ok || p.Seq > old.Seq || p.Seq == 1 {
-		cr.progress[p.Worker] = p
-		close(cr.changed)
-		cr.changed = make(chan struct{})
+	defer cr.mu.Unlock()
+	old, ok := cr.progress[p.Worker]
+	switch {
+	case cr.dead[p.Incarnation]:
+		return // a late report of an earlier life
+	case ok && p.Incarnation != old.Incarnation:
+		// The worker started again: its earlier life's counters end
+		// with its last report.
+		cr.dead[old.Incarnation] = true
+		cr.retired[p.Worker] = append(cr.retired[p.Worker], old)
+	case ok && p.Seq <= old.Seq:
+		return
 	}
-	cr.mu.Unlock()
+	cr.progress[p.Worker] = p
+	close(cr.changed)
+	cr.changed = make(chan struct{})
+}
+
+// restarts returns how many times the workers started again.
+func (cr *clusterRun) restarts() int {
+	cr.mu.Lock()
+	defer cr.mu.Unlock()
+	n := 0
+	for _, r := range cr.retired {
+		n += len(r)
+	}
+	return n
 }
 
 // snapshot returns the latest report of every worker.
@@ -362,9 +418,22 @@ func (cr *clusterRun) snapshot() (map[int]workerProgress, <-chan struct{}) {
 // exhausted, no tree is pending, nothing is in flight summed over the
 // workers, nothing moved between the rounds, and every output the
 // workers sent has reached the harness.
+//
+// Once a worker has started again, the sums cannot balance: the tuples
+// and outputs its dead life had sent or held are counted on one side
+// only. The run is then over when every spout is exhausted with no tree
+// pending and nothing at all has changed (no counter of any worker, no
+// output received) for quietAfterRestart, every worker having reported in
+// that time. At at-least-once a lost tree keeps its spout's tree pending
+// until its message timeout replays it, so nothing is missed; what an
+// at-most-once topology lost with the worker stays lost, as it would in
+// Storm, and the verifier counts it.
 func (cr *clusterRun) finished(prev, cur map[int]workerProgress) bool {
 	if len(cur) < cr.workers || len(prev) < cr.workers {
 		return false
+	}
+	if cr.restarts() > 0 {
+		return cr.quietFor(cur, time.Now())
 	}
 	var before, after []core.WorkerStatus
 	var outputs int64
@@ -380,6 +449,43 @@ func (cr *clusterRun) finished(prev, cur map[int]workerProgress) bool {
 	received := cr.received
 	cr.mu.Unlock()
 	return core.Terminated(before, after) && received == outputs
+}
+
+// quietFor is the end check of a run in which a worker restarted (see
+// finished), at time now.
+func (cr *clusterRun) quietFor(cur map[int]workerProgress, now time.Time) bool {
+	for _, p := range cur {
+		if !p.Status.Exhausted || p.Status.Pending != 0 {
+			cr.quiet = quietState{}
+			return false
+		}
+	}
+	cr.mu.Lock()
+	received := cr.received
+	cr.mu.Unlock()
+	var sig strings.Builder
+	for _, w := range slices.Sorted(maps.Keys(cur)) {
+		p := cur[w]
+		fmt.Fprintf(&sig, "%d %d %+v %d %d;", w, p.Incarnation, p.Status, p.Outputs, p.Read)
+	}
+	fmt.Fprintf(&sig, "received %d", received)
+	if sig.String() != cr.quiet.sig {
+		seqs := make(map[int]uint64, len(cur))
+		for w, p := range cur {
+			seqs[w] = p.Seq
+		}
+		cr.quiet = quietState{sig: sig.String(), from: now, seqs: seqs}
+		return false
+	}
+	if now.Sub(cr.quiet.from) < quietAfterRestart {
+		return false
+	}
+	for w, p := range cur {
+		if p.Seq <= cr.quiet.seqs[w] {
+			return false // a worker has not reported since: hung, perhaps
+		}
+	}
+	return true
 }
 
 // engine wraps the engine built for the run's settings as the engine the
@@ -483,21 +589,40 @@ func complete(prev, cur map[int]workerProgress) bool {
 }
 
 // figures returns the per-node figures of the latest reports.
+//
+// A worker's earlier lives count where they ran: their records and outputs
+// are added to their node's, and the CPU time of each process once (a
+// process's CPU time covers every life it ran).
 func (cr *clusterRun) figures() *resultfile.ClusterFigures {
 	cur, _ := cr.snapshot()
-	f := &resultfile.ClusterFigures{Timing: cr.timing.Profile, Workers: cr.workers}
+	cr.mu.Lock()
+	retired := maps.Clone(cr.retired)
+	cr.mu.Unlock()
+	f := &resultfile.ClusterFigures{Timing: cr.timing.Profile, Workers: cr.workers, Restarts: cr.restarts()}
 	byNode := map[string]*resultfile.NodeFigures{}
+	node := func(name string) *resultfile.NodeFigures {
+		n := byNode[name]
+		if n == nil {
+			n = &resultfile.NodeFigures{Node: name}
+			byNode[name] = n
+		}
+		return n
+	}
 	for _, w := range slices.Sorted(maps.Keys(cur)) {
 		p := cur[w]
-		n := byNode[p.Node]
-		if n == nil {
-			n = &resultfile.NodeFigures{Node: p.Node}
-			byNode[p.Node] = n
+		node(p.Node).Workers++
+		cpu := map[int]workerProgress{} // the last report of each process
+		for _, q := range append(slices.Clone(retired[w]), p) {
+			n := node(q.Node)
+			n.RecordsRead += q.Read
+			n.Outputs += q.Outputs
+			if c, ok := cpu[q.PID]; !ok || q.CPUSeconds > c.CPUSeconds {
+				cpu[q.PID] = q
+			}
 		}
-		n.Workers++
-		n.CPUSeconds += p.CPUSeconds
-		n.RecordsRead += p.Read
-		n.Outputs += p.Outputs
+		for _, q := range cpu {
+			node(q.Node).CPUSeconds += q.CPUSeconds
+		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(byNode)) {
 		f.Nodes = append(f.Nodes, *byNode[k])
@@ -512,8 +637,14 @@ func (cr *clusterRun) figures() *resultfile.ClusterFigures {
 // data, so the workers' own counts would count a record twice).
 func (cr *clusterRun) readOffsets(partitions int) ([]int64, int64) {
 	cur, _ := cr.snapshot()
+	cr.mu.Lock()
+	all := slices.Collect(maps.Values(cur))
+	for _, r := range cr.retired {
+		all = append(all, r...)
+	}
+	cr.mu.Unlock()
 	out := make([]int64, partitions)
-	for _, p := range cur {
+	for _, p := range all {
 		for i, o := range p.ReadOffsets {
 			if i < partitions {
 				out[i] = max(out[i], o)

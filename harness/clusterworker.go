@@ -78,8 +78,13 @@ func (j *clusterJob) check() error {
 // read the log (the run's backlog), how many outputs it sent to the
 // harness, and the CPU time its process has used.
 type workerProgress struct {
-	Worker      int               `json:"worker"`
-	Node        string            `json:"node"`
+	Worker int    `json:"worker"`
+	Node   string `json:"node"`
+	// Incarnation tells this life of the worker from its earlier ones
+	// (cluster.WorkerEnv.Incarnation), PID its process; Seq counts the
+	// life's reports.
+	Incarnation uint64            `json:"incarnation"`
+	PID         int               `json:"pid"`
 	Seq         uint64            `json:"seq"`
 	Status      core.WorkerStatus `json:"status"`
 	Read        int64             `json:"read"`
@@ -104,6 +109,10 @@ type workerSetup struct {
 	// heartbeat carries it).
 	SetStatus func(json.RawMessage)
 	Logger    *slog.Logger
+	// Incarnation is this life's own number (cluster.WorkerEnv), mixed
+	// into the topology's seed so that a restarted worker never reissues
+	// the tuple ids of an earlier life.
+	Incarnation uint64
 }
 
 // progressEvery is how often a worker reports its progress.
@@ -172,17 +181,20 @@ func runClusterWorker(ctx context.Context, ws workerSetup) error {
 				}
 				in.Coordination = kv
 			}
-			return iw.RunWorkerInput(ctx, in, sink, pl, job.Seed)
+			return iw.RunWorkerInput(ctx, in, sink, pl, job.Seed^ws.Incarnation)
 		}
 	} else {
 		run = func(ctx context.Context, src engines.Source, sink engines.Sink, pl core.Placement) error {
-			return cw.RunWorker(ctx, src, sink, pl, job.Seed)
+			return cw.RunWorker(ctx, src, sink, pl, job.Seed^ws.Incarnation)
 		}
 	}
 
 	id := fmt.Sprintf("worker-%d", ws.Worker)
+	// Confirmed sends: a bolt acks its inputs once their outputs are in
+	// the harness's queue, not merely written to a socket that a killed
+	// worker takes down with it.
 	sinkNode, err := transport.NewNode(transport.Config[engines.Output]{ID: id + "-sink", Token: ws.Token,
-		Codec: transport.OutputCodec{}, Remote: map[int]string{0: job.SinkAddr}, Logger: log})
+		Codec: transport.OutputCodec{}, Remote: map[int]string{0: job.SinkAddr}, Logger: log, Confirm: true})
 	if err != nil {
 		return err
 	}
@@ -246,7 +258,7 @@ func runClusterWorker(ctx context.Context, ws workerSetup) error {
 				continue // not running yet
 			}
 			seq++
-			b, _ := json.Marshal(workerProgress{Worker: ws.Worker, Node: ws.Node, Seq: seq, Status: st,
+			b, _ := json.Marshal(workerProgress{Worker: ws.Worker, Node: ws.Node, Incarnation: ws.Incarnation, PID: os.Getpid(), Seq: seq, Status: st,
 				Read: src.Read(), ReadOffsets: src.ReadOffsets(), Outputs: sink.sent.Load(), CPUSeconds: processCPUSeconds()})
 			if err := nc.Publish(job.Progress, b); err != nil {
 				log.Warn("progress report not sent", "error", err)
@@ -330,5 +342,6 @@ func clusterWorker(ctx context.Context, env *cluster.WorkerEnv) error {
 		}
 	}
 	return runClusterWorker(ctx, workerSetup{Job: job, Worker: env.Self.Worker, Node: env.Self.Node, WorkerOf: workerOf,
-		Addrs: env.Peers(), Listener: env.Listener, Token: env.Token, SetStatus: env.SetStatus, Logger: env.Logger})
+		Addrs: env.Peers(), Listener: env.Listener, Token: env.Token, SetStatus: env.SetStatus, Logger: env.Logger,
+		Incarnation: env.Incarnation})
 }

@@ -46,6 +46,11 @@ type Timing struct {
 	// NimbusMonitor is nimbus.monitor.freq.secs: the master's sweep
 	// interval; it also sweeps on every watched change.
 	NimbusMonitor time.Duration
+	// MessageTimeout is topology.message.timeout.secs, the one topology
+	// setting of the profile: how long a tuple tree may take before its
+	// spout replays it (Storm), and a Trident batch before it is retried.
+	// A run gives it to the topology unless the topology sets its own.
+	MessageTimeout time.Duration
 }
 
 // Profiles are the names TimingProfile knows.
@@ -53,7 +58,8 @@ var Profiles = []string{"default", "fast"}
 
 // FastDivisor is how much faster than Storm's defaults the fast profile
 // runs: a dead worker is relaunched within ~0.3 s, a hung one after 3 s, a
-// dead node's workers move after ~6 s.
+// dead node's workers move after ~6 s, and a lost tuple tree is replayed
+// after 3 s.
 const FastDivisor = 10
 
 // DefaultTiming returns Storm's defaults.
@@ -69,6 +75,7 @@ func DefaultTiming() Timing {
 		NimbusSupervisorTimeout:       60 * time.Second,
 		NimbusTaskTimeout:             30 * time.Second,
 		NimbusMonitor:                 10 * time.Second,
+		MessageTimeout:                30 * time.Second,
 	}
 }
 
@@ -110,6 +117,7 @@ func (t *Timing) fields() []timingField {
 		{"nimbus.supervisor.timeout.secs", &t.NimbusSupervisorTimeout},
 		{"nimbus.task.timeout.secs", &t.NimbusTaskTimeout},
 		{"nimbus.monitor.freq.secs", &t.NimbusMonitor},
+		{"topology.message.timeout.secs", &t.MessageTimeout},
 	}
 }
 

@@ -12,6 +12,7 @@ func TestTiming(t *testing.T) {
 		"worker.heartbeat.frequency.secs": 1, "supervisor.monitor.frequency.secs": 3, "supervisor.worker.timeout.secs": 30,
 		"supervisor.worker.start.timeout.secs": 120, "supervisor.worker.shutdown.sleep.secs": 3, "supervisor.heartbeat.frequency.secs": 5,
 		"nimbus.supervisor.timeout.secs": 60, "nimbus.task.timeout.secs": 30, "nimbus.monitor.freq.secs": 10,
+		"topology.message.timeout.secs": 30,
 	}
 	got := d.Settings()
 	for k, v := range want {

@@ -66,6 +66,14 @@ type Config[M any] struct {
 	// this node before its Send waits: the credit the receiver grants each
 	// connection per task. Zero means DefaultWindow.
 	Window int
+	// Confirm makes Send return only once the receiver has taken the
+	// batch into the task's queue (its credit has come back), and send a
+	// batch again on the next connection when the one it was written to
+	// breaks before that: a sender that acknowledges its input after Send
+	// (a sink writer's acks) then loses nothing when the receiver or the
+	// connection fails, and the receiver may get a batch twice. TrySend
+	// does not wait for the receiver.
+	Confirm bool
 	// MaxFrameSize bounds a frame this node reads or writes; zero means
 	// DefaultMaxFrameSize.
 	MaxFrameSize int
@@ -436,11 +444,14 @@ func (in *inbound[M]) read(br *bufio.Reader) error {
 }
 
 // deliver moves one task's staged batches into its queue and returns their
-// credit. Credits go back in groups of half the window, a frame for several
-// batches: the sender keeps at least half its window meanwhile, and once it
-// has none left the rest of the group is on its way, so the group fills.
-// Batches staged before the connection closed are still delivered: they
-// arrived whole, and their sender counts them as sent.
+// credit. Credits go back in groups of up to half the window, a frame for
+// several batches: the sender keeps at least half its window meanwhile,
+// and once it has none left the rest of the group is on its way, so the
+// group fills. A group is cut short when nothing more is staged, so a
+// sender that waits for its batch (Confirm) or a trickle of batches is not
+// kept waiting for batches that are not coming. Batches staged before the
+// connection closed are still delivered: they arrived whole, and their
+// sender counts them as sent.
 func (in *inbound[M]) deliver(task uint32, ch <-chan []M) {
 	defer in.n.wg.Done()
 	group := (in.n.cfg.Window + 1) / 2
@@ -450,7 +461,7 @@ func (in *inbound[M]) deliver(task uint32, ch <-chan []M) {
 		if err := in.n.local.Send(in.n.ctx, int(task), batch); err != nil {
 			return
 		}
-		if pending++; pending < group {
+		if pending++; pending < group && len(ch) > 0 {
 			continue
 		}
 		credit = appendCredit(credit[:0], task, pending)

@@ -489,3 +489,65 @@ func TestBadReceiverAnswers(t *testing.T) {
 		})
 	}
 }
+
+// TestConfirm checks Config.Confirm: Send returns only once the batch is
+// in the receiver's queue, and a batch whose receiver went away before it
+// was queued is sent again to the receiver that takes its place.
+func TestConfirm(t *testing.T) {
+	enginetest.NoGoroutinesLeft(t)
+	ln := listen(t)
+	addr := ln.Addr().String()
+	q := engines.NewQueue[int](1)
+	b := newNode(t, Config[int]{ID: "b", Listener: ln, Local: map[int]*engines.Queue[int]{0: q}})
+	a := newNode(t, Config[int]{ID: "a", Remote: map[int]string{0: addr}, Confirm: true, MaxBackoff: 20 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	sendAsync := func(v int) <-chan error {
+		done := make(chan error, 1)
+		go func() { done <- a.Send(ctx, 0, []int{v}) }()
+		return done
+	}
+
+	// Queued when Send returns.
+	if err := <-sendAsync(1); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case got := <-q.C():
+		if got[0] != 1 {
+			t.Fatalf("received %v", got)
+		}
+	default:
+		t.Fatal("Send returned before its batch was in the queue")
+	}
+
+	// The queue is full: the next batch waits in the receiver's staging,
+	// and its Send with it.
+	if err := <-sendAsync(2); err != nil {
+		t.Fatal(err)
+	}
+	done := sendAsync(3)
+	enginetest.WaitFor(t, "batch 3 staged at the receiver", func() bool {
+		return q.Len() == 1 // batch 2 queued; 3 cannot be
+	})
+	// The receiver goes away with batch 3 staged and not queued; one on
+	// the same address takes its place, and gets batch 3.
+	b.Close()
+	ln2, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q2 := engines.NewQueue[int](4)
+	newNode(t, Config[int]{ID: "b2", Listener: ln2, Local: map[int]*engines.Queue[int]{0: q2}})
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case got := <-q2.C():
+		if got[0] != 3 {
+			t.Fatalf("the new receiver got %v, want [3]", got)
+		}
+	default:
+		t.Fatal("Send of batch 3 returned before the new receiver had it")
+	}
+}

@@ -25,10 +25,15 @@ type peer[M any] struct {
 	started bool
 	conn    net.Conn       // nil until the peer is Ready, and after a break
 	credits map[uint32]int // per task the peer runs: batches it has room for
-	changed chan struct{}  // closed (and replaced) when conn or credits change
-	dialing bool           // a connection attempt is under way
-	refused error          // the peer's last Reject, until a Hello succeeds
-	wmu     sync.Mutex     // serialises frame writes on conn
+	// written and returned count, per task, the batches written to conn
+	// and the credits conn has returned since its Ready: batch k of a
+	// task is in the peer's queue once returned reaches k (Confirm).
+	written  map[uint32]uint64
+	returned map[uint32]uint64
+	changed  chan struct{} // closed (and replaced) when conn or credits change
+	dialing  bool          // a connection attempt is under way
+	refused  error         // the peer's last Reject, until a Hello succeeds
+	wmu      sync.Mutex    // serialises frame writes on conn
 }
 
 func newPeer[M any](n *Node[M], addr string) *peer[M] {
@@ -84,10 +89,32 @@ func (p *peer[M]) send(ctx context.Context, dst int, batch []M, wait bool) (bool
 				p.credits[uint32(dst)] = c - 1
 				p.mu.Unlock()
 				p.wmu.Lock()
+				// The batch's number on conn, taken in the order of the
+				// writes, which is the order the credits come back in.
+				p.mu.Lock()
+				seq := p.written[uint32(dst)] + 1
+				if p.conn == conn {
+					p.written[uint32(dst)] = seq
+				}
+				p.mu.Unlock()
 				err := n.writeFrame(conn, frame)
 				p.wmu.Unlock()
-				if err == nil {
+				if err == nil && (!n.cfg.Confirm || !wait) {
 					return true, nil
+				}
+				if err == nil {
+					if p.confirmed(ctx, conn, dst, seq) {
+						return true, nil
+					}
+					if err := ctx.Err(); err != nil {
+						return false, err
+					}
+					if n.ctx.Err() != nil {
+						return false, engines.ErrTransportClosed
+					}
+					// The connection broke before the peer had the batch
+					// in its queue: send it again on the next one.
+					continue
 				}
 				// Not written whole: the receiver drops the cut frame with
 				// the connection, so sending it again cannot duplicate it.
@@ -118,6 +145,31 @@ func (p *peer[M]) send(ctx context.Context, dst int, batch []M, wait bool) (bool
 			return false, ctx.Err()
 		case <-n.ctx.Done():
 			return false, engines.ErrTransportClosed
+		}
+	}
+}
+
+// confirmed waits until batch seq of task dst written to conn is in the
+// peer's queue (true), or conn breaks or ctx or the node ends (false).
+func (p *peer[M]) confirmed(ctx context.Context, conn net.Conn, dst int, seq uint64) bool {
+	for {
+		p.mu.Lock()
+		if p.conn != conn {
+			p.mu.Unlock()
+			return false
+		}
+		if p.returned[uint32(dst)] >= seq {
+			p.mu.Unlock()
+			return true
+		}
+		changed := p.changed
+		p.mu.Unlock()
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return false
+		case <-p.n.ctx.Done():
+			return false
 		}
 	}
 }
@@ -167,6 +219,7 @@ func (p *peer[M]) run() {
 		backoff = n.cfg.MinBackoff
 		p.mu.Lock()
 		p.conn, p.credits, p.refused, p.dialing = conn, credits, nil, false
+		p.written, p.returned = map[uint32]uint64{}, map[uint32]uint64{}
 		p.notify()
 		p.mu.Unlock()
 		stop := context.AfterFunc(n.ctx, func() { conn.Close() })
@@ -248,6 +301,7 @@ func (p *peer[M]) readCredits(conn net.Conn, r io.Reader) error {
 		p.mu.Lock()
 		if p.conn == conn {
 			p.credits[f.Task] += c
+			p.returned[f.Task] += uint64(c)
 			p.notify()
 		}
 		p.mu.Unlock()

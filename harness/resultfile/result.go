@@ -98,10 +98,15 @@ type Result struct {
 type ClusterFigures struct {
 	// Joined names the running cluster the run was submitted to; empty
 	// when the run started its own processes on this machine.
-	Joined  string        `json:"joined,omitempty"`
-	Timing  string        `json:"timing"`
-	Workers int           `json:"workers"`
-	Nodes   []NodeFigures `json:"nodes"`
+	Joined  string `json:"joined,omitempty"`
+	Timing  string `json:"timing"`
+	Workers int    `json:"workers"`
+	// Restarts counts the times a worker started again during the run (a
+	// killed process relaunched by its agent, a worker moved or
+	// restarted on a new assignment); its earlier lives' records,
+	// outputs and CPU time stay in its node's figures.
+	Restarts int           `json:"restarts,omitempty"`
+	Nodes    []NodeFigures `json:"nodes"`
 }
 
 // NodeFigures are one node's part of a cluster run, from its workers'

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"maps"
 	"net"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -23,6 +24,7 @@ import (
 	"github.com/streambench/streambench/cluster/transport"
 	"github.com/streambench/streambench/engines"
 	"github.com/streambench/streambench/engines/core"
+	"github.com/streambench/streambench/engines/trident"
 	"github.com/streambench/streambench/harness/resultfile"
 	"github.com/streambench/streambench/workloads"
 )
@@ -124,6 +126,7 @@ type clusterRun struct {
 	timing   coord.Timing
 	agents   []coord.AgentHeartbeat // of a joined cluster
 	bucket   string                 // the coordination bucket the workers share
+	stateDir string                 // Trident's map state, removed at the end
 
 	mu       sync.Mutex
 	progress map[int]workerProgress // the latest report of each worker's current life
@@ -289,6 +292,37 @@ func deploy(ctx context.Context, cfg RunConfig, w workloads.Workload, opts engin
 		conf[core.TopologyMessageTimeoutSecs] = strconv.Itoa(max(1, int(timing.MessageTimeout/time.Second)))
 		opts.Conf = conf
 	}
+	// Trident's map state on a disk every node of this machine reaches,
+	// so that a worker started again, on its node or another, finds its
+	// partitions' values and txids (a joined cluster's hosts need a
+	// shared one, given with --conf trident.state.dir=DIR).
+	var stateDir string
+	if _, set := opts.Conf[trident.TridentStateDir]; cfg.Engine == "trident" && !set && cfg.Cluster.Join == "" {
+		dir, err := os.MkdirTemp("", "streambench-trident-state-")
+		if err != nil {
+			return nil, err
+		}
+		stateDir = dir
+		conf := opts.Conf.Clone()
+		if conf == nil {
+			conf = engines.Conf{}
+		}
+		conf[trident.TridentStateDir] = dir
+		opts.Conf = conf
+	}
+	cr, err := deployJob(ctx, cfg, w, opts, eventRate, ol, url, stream, bucket)
+	if err != nil {
+		if stateDir != "" {
+			os.RemoveAll(stateDir)
+		}
+		return nil, err
+	}
+	cr.stateDir = stateDir
+	return cr, nil
+}
+
+// deployJob is deploy once the topology's configuration is settled.
+func deployJob(ctx context.Context, cfg RunConfig, w workloads.Workload, opts engines.Options, eventRate float64, ol *openedLog, url, stream, bucket string) (*clusterRun, error) {
 	job := clusterJob{Engine: cfg.Engine, Workload: cfg.Workload, Params: cfg.Params, Seed: cfg.Seed, Partitions: cfg.Partitions,
 		Parallelism: cfg.Parallelism, Guarantee: cfg.Guarantee, Conf: opts.Conf, EventStart: cfg.Clock.Now(), EventRate: eventRate,
 		NATSURL: url, Stream: stream, Coordination: bucket}
@@ -677,6 +711,9 @@ func (cr *clusterRun) stop() {
 	}
 	if cr.sinkNode != nil {
 		cr.sinkNode.Close()
+	}
+	if cr.stateDir != "" {
+		os.RemoveAll(cr.stateDir)
 	}
 }
 

@@ -2,6 +2,7 @@ package trident
 
 import (
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/streambench/streambench/engines/trident/operation"
@@ -324,7 +325,17 @@ func (p *persistProc) prepare(pc *procContext) error {
 	return prepareOp(p.updater, pc)
 }
 
-func (p *persistProc) cleanup() { cleanupOp(p.updater) }
+func (p *persistProc) cleanup() {
+	cleanupOp(p.updater)
+	closeState(p.st)
+}
+
+// closeState closes a state that holds a file or a connection.
+func closeState(st state.State) {
+	if c, ok := st.(io.Closer); ok {
+		c.Close()
+	}
+}
 
 func (p *persistProc) startBatch(b *batch) { b.slots[p.pc.slot] = make([]tuple.Tuple, 0, p.last) }
 func (p *persistProc) execute(b *batch, _ int, t tuple.Tuple) {
@@ -387,7 +398,10 @@ func (p *queryProc) prepare(pc *procContext) error {
 	return prepareOp(p.fn, pc)
 }
 
-func (p *queryProc) cleanup()            { cleanupOp(p.fn) }
+func (p *queryProc) cleanup() {
+	cleanupOp(p.fn)
+	closeState(p.st)
+}
 func (p *queryProc) startBatch(b *batch) { b.slots[p.pc.slot] = &queryState{} }
 func (p *queryProc) execute(b *batch, _ int, t tuple.Tuple) {
 	qs := b.slots[p.pc.slot].(*queryState)

@@ -24,6 +24,11 @@ const (
 	// TridentStateKind is the kind of exactly-once state: transactional (with a
 	// transactional spout) or opaque (with an opaque spout).
 	TridentStateKind = "trident.state"
+	// TridentStateDir is where a pipeline's map states keep their
+	// partitions, a bbolt file each (state.BoltMapFactory); empty keeps
+	// them in memory, as Storm's MemoryMapState. A cluster run sets it to
+	// a directory every node reaches.
+	TridentStateDir = "trident.state.dir"
 )
 
 // Defaults where the settings leave a key unset.
@@ -95,6 +100,8 @@ func specKeys() []engines.Key {
 			Doc: "most records the batch spout puts in one batch"},
 		engines.Key{Name: TridentStateKind, Default: "transactional",
 			Doc: "exactly-once state: transactional or opaque (at-most-once uses non-transactional state)"},
+		engines.Key{Name: TridentStateDir, Default: "",
+			Doc: "directory of durable map state, a bbolt file per partition, reachable from every worker; empty keeps map state in memory"},
 	)
 	slices.SortFunc(keys, func(a, b engines.Key) int { return strings.Compare(a.Name, b.Name) })
 	return keys
@@ -117,6 +124,7 @@ type jobConf struct {
 	batchSize int
 	kind      spout.Kind
 	state     state.Type
+	stateDir  string
 }
 
 // parseJobConf parses settings for a pipeline at guarantee g.
@@ -145,6 +153,8 @@ func parseJobConf(conf engines.Conf, g engines.Guarantee) (jobConf, error) {
 			jc.batchSize = n
 		case TridentStateKind:
 			stateName = v
+		case TridentStateDir:
+			jc.stateDir = v
 		default:
 			storm[k] = v
 		}
@@ -202,14 +212,31 @@ type Plan struct {
 	StateType state.Type
 	// Parallelism is the run's parallelism.
 	Parallelism int
+	// StateDir, when set, is where MapState keeps its partitions
+	// (trident.state.dir).
+	StateDir string
+	states   *int // map states made, naming the next one's files
 }
 
 // SpoutParallelism is the spout's parallelism: one task per partition at
 // most, as a Kafka spout has.
 func (pl Plan) SpoutParallelism() int { return min(pl.Parallelism, pl.Source.Partitions()) }
 
-// MapState returns a new in-memory map state factory of the plan's type.
-func (pl Plan) MapState() state.Factory { return state.NewMemoryMapStateFactory(pl.StateType) }
+// MapState returns a new map state factory of the plan's type: in memory,
+// or with StateDir set durable, a bbolt file per partition named after the
+// order of the pipeline's MapState calls ("map-0", "map-1", ...), which is
+// the same in every worker that builds the topology.
+func (pl Plan) MapState() state.Factory {
+	if pl.StateDir == "" {
+		return state.NewMemoryMapStateFactory(pl.StateType)
+	}
+	n := 0
+	if pl.states != nil {
+		n = *pl.states
+		*pl.states++
+	}
+	return &state.BoltMapFactory{Type: pl.StateType, Dir: pl.StateDir, Name: "map-" + strconv.Itoa(n)}
+}
 
 // SinkState returns the plan's sink as a state of the plan's type.
 func (pl Plan) SinkState() state.Factory { return &SinkStateFactory{Sink: pl.Sink, Type: pl.StateType} }
@@ -231,11 +258,15 @@ func JobFor(name string, opts engines.Options, build func(Plan) (*TridentTopolog
 		if err != nil {
 			return nil, err
 		}
-		return build(Plan{Source: src, Sink: sink, Spout: sp, StateType: jc.state, Parallelism: opts.Parallelism})
+		return build(Plan{Source: src, Sink: sink, Spout: sp, StateType: jc.state, Parallelism: opts.Parallelism,
+			StateDir: jc.stateDir, states: new(int)})
 	})
 	if err != nil {
 		return nil, err
 	}
 	j.extra = engines.Settings{TridentSpoutBatchSize: jc.batchSize, TridentStateKind: jc.state.String()}
+	if jc.stateDir != "" {
+		j.extra[TridentStateDir] = jc.stateDir
+	}
 	return j, nil
 }

@@ -226,11 +226,13 @@ type projectProc struct {
 
 func (p *projectProc) execute(b *batch, _ int, t tuple.Tuple) { p.pc.emit(b, t.Select(p.idx)) }
 
-// extremeProc keeps the best tuple of a batch (MinBy, MaxBy, Min, Max).
+// extremeProc keeps the best tuple of a partition's batch (MinBy, MaxBy,
+// Min, Max), as Storm's ComparisonAggregator.
 type extremeProc struct {
 	baseProc
-	better func(a, b tuple.Tuple) bool
-	out    *tuple.Schema
+	replace func(best, t tuple.Tuple) bool
+	skip    func(t tuple.Tuple) bool
+	out     *tuple.Schema
 }
 
 type extremeState struct {
@@ -240,8 +242,11 @@ type extremeState struct {
 
 func (p *extremeProc) startBatch(b *batch) { b.slots[p.pc.slot] = &extremeState{} }
 func (p *extremeProc) execute(b *batch, _ int, t tuple.Tuple) {
+	if p.skip != nil && p.skip(t) {
+		return
+	}
 	st := b.slots[p.pc.slot].(*extremeState)
-	if !st.ok || p.better(t, st.best) {
+	if !st.ok || p.replace(st.best, t) {
 		st.best, st.ok = t, true
 	}
 }

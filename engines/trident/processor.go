@@ -433,62 +433,6 @@ func (p *queryProc) Emit(vals tuple.Values) {
 // ReportError implements operation.TridentCollector.
 func (p *queryProc) ReportError(err error) { p.pc.reportError(err) }
 
-// joinSpec describes an inner join of two streams within a batch.
-type joinSpec struct {
-	key1, key2, rest1, rest2 []int
-	out                      *tuple.Schema
-}
-
-type joinProc struct {
-	baseProc
-	spec *joinSpec
-}
-
-type joinState struct {
-	left  map[string][]tuple.Tuple
-	order []string
-	right map[string][]tuple.Tuple
-}
-
-func (p *joinProc) startBatch(b *batch) {
-	b.slots[p.pc.slot] = &joinState{left: make(map[string][]tuple.Tuple), right: make(map[string][]tuple.Tuple)}
-}
-
-func (p *joinProc) execute(b *batch, parent int, t tuple.Tuple) {
-	js := b.slots[p.pc.slot].(*joinState)
-	idx := p.spec.key1
-	side := js.left
-	if parent == 1 {
-		idx, side = p.spec.key2, js.right
-	}
-	k, err := state.EncodeKey(t.Select(idx))
-	if err != nil {
-		panic(fmt.Errorf("join key: %w", err))
-	}
-	if parent == 0 {
-		if _, seen := js.left[k]; !seen {
-			js.order = append(js.order, k)
-		}
-	}
-	side[k] = append(side[k], t)
-}
-
-func (p *joinProc) finishBatch(b *batch) error {
-	js := b.slots[p.pc.slot].(*joinState)
-	for _, k := range js.order {
-		for _, l := range js.left[k] {
-			for _, r := range js.right[k] {
-				out := make(tuple.Values, 0, len(p.spec.out.Fields()))
-				out = append(out, l.Select(p.spec.key1)...)
-				out = append(out, l.Select(p.spec.rest1)...)
-				out = append(out, r.Select(p.spec.rest2)...)
-				p.pc.emit(b, out)
-			}
-		}
-	}
-	return nil
-}
-
 func errNotSnapshottable(s state.State) error {
 	return fmt.Errorf("persistentAggregate on an ungrouped stream needs a Snapshottable state, got %T", s)
 }

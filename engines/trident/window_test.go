@@ -27,10 +27,10 @@ func TestCountWindows(t *testing.T) {
 		want   []string
 	}{
 		{"tumbling 4", func(s *trident.Stream) *trident.Stream {
-			return s.TumblingWindow(4, tuple.NewFields("n"), builtin.Sum{}, tuple.NewFields("sum"))
+			return s.TumblingWindow(4, nil, tuple.NewFields("n"), builtin.Sum{}, tuple.NewFields("sum"))
 		}, []string{"[10]", "[26]"}}, // 1..4, 5..8; 9 and 10 never fill a window
 		{"sliding 4 by 2", func(s *trident.Stream) *trident.Stream {
-			return s.SlidingWindow(4, 2, tuple.NewFields("n"), builtin.Sum{}, tuple.NewFields("sum"))
+			return s.SlidingWindow(4, 2, nil, tuple.NewFields("n"), builtin.Sum{}, tuple.NewFields("sum"))
 		}, []string{"[10]", "[18]", "[26]", "[34]"}}, // 1..4, 3..6, 5..8, 7..10
 	}
 	for _, tc := range tests {
@@ -65,10 +65,10 @@ func TestDurationWindows(t *testing.T) {
 	}{
 		// Tuples arrive at 1003 s, 1006 s, ..., 1030 s.
 		{"tumbling 10s", func(s *trident.Stream) *trident.Stream {
-			return s.TumblingDurationWindow(10*time.Second, tuple.NewFields("n"), builtin.Sum{}, tuple.NewFields("sum"))
+			return s.TumblingDurationWindow(10*time.Second, nil, tuple.NewFields("n"), builtin.Sum{}, tuple.NewFields("sum"))
 		}, []string{"[15]", "[24]", "[6]"}},
 		{"sliding 10s by 5s", func(s *trident.Stream) *trident.Stream {
-			return s.SlidingDurationWindow(10*time.Second, 5*time.Second, tuple.NewFields("n"), builtin.Sum{}, tuple.NewFields("sum"))
+			return s.SlidingDurationWindow(10*time.Second, 5*time.Second, nil, tuple.NewFields("n"), builtin.Sum{}, tuple.NewFields("sum"))
 		}, []string{"[15]", "[1]", "[24]", "[26]", "[6]", "[9]"}},
 	}
 	for _, tc := range tests {
@@ -97,7 +97,7 @@ func TestWindowRefuses(t *testing.T) {
 		{}, {Count: 3, SlideCount: 4}, {Count: -1}, {Duration: time.Second, SlideDuration: 2 * time.Second},
 	} {
 		topo := trident.NewTridentTopology()
-		topo.NewStream("n", spout.NewBatchSpoutExecutor(numbers(1, 1))).Window(cfg, f("n"), builtin.Sum{}, f("s"))
+		topo.NewStream("n", spout.NewBatchSpoutExecutor(numbers(1, 1))).Window(cfg, nil, f("n"), builtin.Sum{}, f("s"))
 		if _, err := topo.Build(); err == nil {
 			t.Errorf("window %+v accepted", cfg)
 		}

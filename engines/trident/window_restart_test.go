@@ -1,0 +1,218 @@
+package trident_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/streambench/streambench/engines"
+	"github.com/streambench/streambench/engines/core"
+	"github.com/streambench/streambench/engines/enginetest"
+	"github.com/streambench/streambench/engines/trident"
+	"github.com/streambench/streambench/engines/trident/operation"
+	"github.com/streambench/streambench/engines/trident/spout"
+	"github.com/streambench/streambench/engines/trident/state"
+	"github.com/streambench/streambench/engines/trident/tuple"
+	"github.com/streambench/streambench/engines/trident/txstate"
+	"github.com/streambench/streambench/engines/trident/windowing"
+)
+
+// windowSpan is an Aggregator emitting a window's [first n, last n, count,
+// sum], in arrival order: one row names one window.
+type windowSpan struct{}
+
+type span struct{ first, last, count, sum int64 }
+
+func (windowSpan) Init(any, operation.TridentCollector) any { return &span{first: -1} }
+func (windowSpan) Aggregate(st any, t tuple.Tuple, _ operation.TridentCollector) any {
+	s := st.(*span)
+	n := t.GetLong(0)
+	if s.first < 0 {
+		s.first = n
+	}
+	s.last, s.count, s.sum = n, s.count+1, s.sum+n
+	return s
+}
+func (windowSpan) Complete(st any, c operation.TridentCollector) {
+	s := st.(*span)
+	c.Emit(tuple.Values{s.first, s.last, s.count, s.sum})
+}
+
+// windowStores are the durable stores a restart test runs over: each
+// gives the topology's metadata and its window store, over state kept in
+// dir (or kv) between runs.
+var windowStores = []struct {
+	name string
+	open func(t *testing.T, dir string, kv *enginetest.MemKV) (txstate.TransactionalState, windowing.WindowsStoreFactory, func())
+}{
+	{"bbolt", func(t *testing.T, dir string, _ *enginetest.MemKV) (txstate.TransactionalState, windowing.WindowsStoreFactory, func()) {
+		meta, err := txstate.OpenBolt(filepath.Join(dir, "tx.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		db, err := state.OpenBoltDB(filepath.Join(dir, "windows.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return meta, windowing.NewBoltWindowsStoreFactory(db.DB(), "windows"), func() { db.Close(); meta.Close() }
+	}},
+	{"coordination store", func(t *testing.T, _ string, kv *enginetest.MemKV) (txstate.TransactionalState, windowing.WindowsStoreFactory, func()) {
+		meta, err := txstate.OpenStore(context.Background(), kv, "run1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return meta, &windowing.KVWindowsStoreFactory{KV: kv, Prefix: "run1/windows/"}, func() {}
+	}},
+}
+
+// TestWindowRestart stops a windowed topology in the middle of its input,
+// and so of a window, and starts it again over the same metadata and window
+// store: it emits the windows an uninterrupted run emits. A restart over an
+// empty window store does not, so the store is what carries the windows.
+func TestWindowRestart(t *testing.T) {
+	const records = 400
+	// Times run one second apart, each shuffled by up to 4 s; the lag of
+	// 5 s lets every tuple in.
+	windows := []struct {
+		name string
+		cfg  trident.WindowConfig
+	}{
+		{"sliding count", trident.SlidingCountWindow(25, 10)},
+		{"sliding event time", trident.SlidingDurationWindow(20*time.Second, 5*time.Second).WithTimestampField("ts").WithLag(5 * time.Second)},
+	}
+	parse := operation.FunctionFunc(func(t tuple.Tuple, c operation.TridentCollector) {
+		n, _ := strconv.ParseInt(t.GetString(0), 10, 64)
+		c.Emit(tuple.Values{n, (n + (n*7)%5) * 1000})
+	})
+	toOutput := operation.FunctionFunc(func(t tuple.Tuple, c operation.TridentCollector) {
+		c.Emit(tuple.Values{engines.Output{Key: fmt.Sprint([]any(t.Values())), Value: 1}})
+	})
+	for _, w := range windows {
+		for _, st := range windowStores {
+			t.Run(w.name+" over "+st.name, func(t *testing.T) {
+				// The source is read from the offsets in the metadata, so
+				// every scenario reads it from the start.
+				src := enginetest.NewMemSource(1)
+				for i := range records {
+					src.AppendValues(0, strconv.Itoa(i+1))
+				}
+				src.CloseAll()
+				// run runs the topology over dir and kv until stop cancels it
+				// or the source drains, and returns the window rows it wrote.
+				run := func(dir string, kv *enginetest.MemKV, windowStore func(windowing.WindowsStoreFactory) windowing.WindowsStoreFactory, stop *stopAfter) (map[string]int, trident.JobMetrics, error) {
+					meta, factory, closeAll := st.open(t, dir, kv)
+					defer closeAll()
+					if windowStore != nil {
+						factory = windowStore(factory)
+					}
+					job, err := trident.NewJob("windows", core.Config{trident.TopologyTridentBatchEmitIntervalMillis: 0},
+						func(src engines.Source, sink engines.Sink) (*trident.TridentTopology, error) {
+							sp, err := spout.NewSourceSpout(src, spout.Transactional, 7)
+							if err != nil {
+								return nil, err
+							}
+							topo := trident.NewTridentTopology()
+							// Both runs build the same topology: the window's
+							// records are keyed by its place in it.
+							topo.NewStream("numbers", sp).Each(tuple.NewFields("value"), parse, tuple.NewFields("n", "ts")).
+								Peek(stop).
+								Window(w.cfg, factory, tuple.NewFields("n"), windowSpan{}, tuple.NewFields("first", "last", "count", "sum")).
+								Each(nil, toOutput, trident.OutFields).
+								PartitionPersist(&trident.SinkStateFactory{Sink: sink, Type: state.Transactional}, trident.OutFields, trident.WriteOutputs{}, nil)
+							return topo, nil
+						}, trident.WithTransactionalState(meta))
+					if err != nil {
+						t.Fatal(err)
+					}
+					ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+					defer cancel()
+					if stop == nil {
+						stop = &stopAfter{} // never
+					}
+					stop.cancel = cancel
+					sink := &enginetest.CollectSink{}
+					err = job.Run(ctx, src, sink)
+					rows := map[string]int{}
+					for _, o := range sink.Outputs() {
+						rows[o.Key]++
+					}
+					m, _ := job.Metrics().(trident.JobMetrics)
+					return rows, m, err
+				}
+				whole, _, err := run(t.TempDir(), enginetest.NewMemKV(), nil, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for row, n := range whole {
+					if n != 1 {
+						t.Errorf("uninterrupted run: window %s emitted %d times", row, n)
+					}
+				}
+				if len(whole) < 20 {
+					t.Fatalf("uninterrupted run emitted %d windows; the test needs more", len(whole))
+				}
+
+				restart := func(windowStore func(windowing.WindowsStoreFactory) windowing.WindowsStoreFactory) (map[string]int, bool) {
+					dir, kv := t.TempDir(), enginetest.NewMemKV()
+					first, m, err := run(dir, kv, windowStore, &stopAfter{n: 150})
+					if !errors.Is(err, context.Canceled) {
+						t.Fatalf("first run: %v, want context.Canceled", err)
+					}
+					if m.BatchesCommitted == 0 || len(first) == 0 {
+						t.Fatalf("the first run committed %d batches, %d windows; stop it later", m.BatchesCommitted, len(first))
+					}
+					second, _, err := run(dir, kv, windowStore, nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for row, n := range second {
+						first[row] += n
+					}
+					return first, equalKeys(first, whole)
+				}
+				got, same := restart(nil)
+				if !same {
+					t.Errorf("stopped and restarted, the windows differ from an uninterrupted run's:\n%s", diffKeys(got, whole))
+				}
+				// The control: the same restart with the windows in memory
+				// loses the windows the stop cut.
+				if _, same := restart(func(windowing.WindowsStoreFactory) windowing.WindowsStoreFactory {
+					return windowing.InMemoryWindowsStoreFactory{}
+				}); same {
+					t.Error("a restart with the windows in memory emitted the same windows; the test does not see the store")
+				}
+			})
+		}
+	}
+}
+
+func equalKeys(a, b map[string]int) bool {
+	for k := range a {
+		if _, ok := b[k]; !ok {
+			return false
+		}
+	}
+	return len(a) == len(b)
+}
+
+func diffKeys(got, want map[string]int) string {
+	var missing, extra []string
+	for k := range want {
+		if _, ok := got[k]; !ok {
+			missing = append(missing, k)
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			extra = append(extra, k)
+		}
+	}
+	slices.Sort(missing)
+	slices.Sort(extra)
+	return fmt.Sprintf("missing %v\nextra %v", missing, extra)
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/streambench/streambench/engines/core"
 	"github.com/streambench/streambench/engines/enginetest"
 	"github.com/streambench/streambench/engines/trident"
+	"github.com/streambench/streambench/engines/trident/builtin"
 	"github.com/streambench/streambench/engines/trident/operation"
 	"github.com/streambench/streambench/engines/trident/spout"
 	"github.com/streambench/streambench/engines/trident/state"
@@ -215,4 +216,31 @@ func diffKeys(got, want map[string]int) string {
 	slices.Sort(missing)
 	slices.Sort(extra)
 	return fmt.Sprintf("missing %v\nextra %v", missing, extra)
+}
+
+// TestWindowStoreForgets: a window keeps records only for the batches its
+// windows or a replay may still need, so its store does not grow with the
+// stream.
+func TestWindowStoreForgets(t *testing.T) {
+	kv := enginetest.NewMemKV()
+	var out collected
+	runTopology(t, nil, func() (*trident.TridentTopology, error) {
+		topo := trident.NewTridentTopology()
+		topo.NewStream("n", spout.NewBatchSpoutExecutor(numbers(1000, 4))).
+			TumblingWindow(10, &windowing.KVWindowsStoreFactory{KV: kv, Prefix: "w/"}, tuple.NewFields("n"), builtin.Sum{}, tuple.NewFields("sum")).
+			Peek(&out)
+		return topo, nil
+	})
+	if got := len(out.sorted()); got != 100 {
+		t.Fatalf("%d windows, want 100", got)
+	}
+	// 250 batches; records of the last 64 txids, and of the batches with
+	// tuples still in the open window, stay.
+	keys, err := kv.Keys(context.Background(), "w/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) < 60 || len(keys) > 70 {
+		t.Errorf("%d records left in the window store, want about 65", len(keys))
+	}
 }

@@ -183,9 +183,9 @@ type windowProc struct {
 
 	store   windowing.WindowsStore
 	prefix  string
-	records map[int64]bool   // txids with a record in the store
-	unsaved []windowRecord   // records a failed write left behind
-	seen    map[int64]bool   // txids whose tuples are in the window
+	records map[int64]bool // txids with a record in the store
+	unsaved []windowRecord // records a failed write left behind
+	seen    map[int64]bool // txids whose tuples are in the window
 	fired   map[int64][]tuple.Values
 	collect []tuple.Values
 

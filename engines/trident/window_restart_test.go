@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -242,5 +243,39 @@ func TestWindowStoreForgets(t *testing.T) {
 	}
 	if len(keys) < 60 || len(keys) > 70 {
 		t.Errorf("%d records left in the window store, want about 65", len(keys))
+	}
+}
+
+type failingFactory struct{}
+
+func (failingFactory) Create(map[string]any) (windowing.WindowsStore, error) {
+	return nil, errors.New("disk on fire")
+}
+
+// TestWindowStoreFailures: a store that cannot be made, or that holds a
+// record the window cannot read, fails the run with the reason.
+func TestWindowStoreFailures(t *testing.T) {
+	corrupt := enginetest.NewMemKV()
+	// The window is the topology's second node, partition 0, txid 1.
+	if err := corrupt.Put(context.Background(), "w/wb|w1|0|00000000000000000001", []byte{0xff}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		factory windowing.WindowsStoreFactory
+		want    string
+	}{
+		{"factory fails", failingFactory{}, "disk on fire"},
+		{"unreadable record", &windowing.KVWindowsStoreFactory{KV: corrupt, Prefix: "w/"}, "Remove the store's records"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			topo := trident.NewTridentTopology()
+			topo.NewStream("n", spout.NewBatchSpoutExecutor(numbers(10, 2))).
+				TumblingWindow(3, tc.factory, tuple.NewFields("n"), builtin.Sum{}, tuple.NewFields("sum"))
+			err := runToEnd(topo)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("run: %v, want an error with %q", err, tc.want)
+			}
+		})
 	}
 }

@@ -35,6 +35,9 @@ type procContext struct {
 	emitTuple     func(b *batch, t tuple.Tuple)
 	reportError   func(err error)
 	clock         func() time.Time
+	// maxPending is topology.max.spout.pending, the batches in flight:
+	// a txid that many below one starting has committed.
+	maxPending int
 }
 
 // batch is one attempt of one batch as a bolt task sees it.

@@ -163,9 +163,14 @@ func (s *Stream) Window(cfg WindowConfig, factory windowing.WindowsStoreFactory,
 	return out
 }
 
-// windowReplayHorizon is how many txids back a batch may still be
-// replayed: a window remembers what it fired for that long.
+// windowReplayHorizon is how many txids back a window remembers what a
+// batch fired, for its replay: at least topology.max.spout.pending, since a
+// batch starts only once fewer are in flight, so the txid that many below
+// it has committed and is never replayed again. Storm instead removes a
+// batch's triggers from the store once it committed.
 const windowReplayHorizon = 64
+
+func (p *windowProc) horizon() int64 { return int64(max(windowReplayHorizon, p.pc.maxPending)) }
 
 // windowProc keeps a partition's window: the tuples that a window may
 // still hold, each with its time, and where the triggers stand.
@@ -307,7 +312,7 @@ func (p *windowProc) finishBatch(b *batch) error {
 	}
 	p.fired[wb.txid] = p.collect
 	for t := range p.fired {
-		if t < wb.txid-windowReplayHorizon {
+		if t < wb.txid-p.horizon() {
 			delete(p.fired, t)
 			delete(p.seen, t)
 		}

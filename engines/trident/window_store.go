@@ -137,7 +137,7 @@ func (p *windowProc) save(rec windowRecord) error {
 	}
 	var drop []string
 	for txid := range p.records {
-		if !live[txid] && txid < rec.txid-windowReplayHorizon {
+		if !live[txid] && txid < rec.txid-p.horizon() {
 			drop = append(drop, p.key(txid))
 			delete(p.records, txid)
 		}

@@ -310,6 +310,9 @@ func (p *windowProc) finishBatch(b *batch) error {
 		}
 		p.fireDue(b, now)
 	}
+	// The window's state moves on before anything is emitted: an emit
+	// runs the operations after the window, and a failure there fails the
+	// batch, whose replay then emits what the window fired.
 	p.fired[wb.txid] = p.collect
 	for t := range p.fired {
 		if t < wb.txid-p.horizon() {
@@ -317,10 +320,15 @@ func (p *windowProc) finishBatch(b *batch) error {
 			delete(p.seen, t)
 		}
 	}
-	if p.store == nil {
-		return nil
+	if p.store != nil {
+		if err := p.save(windowRecord{txid: wb.txid, state: p.windowState, batch: added, fired: p.collect}); err != nil {
+			return err
+		}
 	}
-	return p.save(windowRecord{txid: wb.txid, state: p.windowState, batch: added, fired: p.collect})
+	for _, v := range p.collect {
+		p.pc.emit(b, v)
+	}
+	return nil
 }
 
 // addEventTime adds a batch's tuples that are not late, and moves the
@@ -427,10 +435,11 @@ func (p *windowProc) forget() {
 	p.tuples = kept
 }
 
-// fire runs a fresh aggregator over a window's tuples and emits its output.
+// fire runs a fresh aggregator over a window's tuples and collects its
+// output, for finishBatch to emit.
 func (p *windowProc) fire(b *batch, in []windowed) {
 	agg := p.mk()
-	c := &windowCollector{p: p, b: b}
+	c := &windowCollector{p: p}
 	st := agg.init(b.tx, c)
 	for _, w := range in {
 		st = agg.aggregate(st, w.t, c)
@@ -438,18 +447,13 @@ func (p *windowProc) fire(b *batch, in []windowed) {
 	agg.complete(st, c)
 }
 
-type windowCollector struct {
-	p *windowProc
-	b *batch
-}
+type windowCollector struct{ p *windowProc }
 
 func (c *windowCollector) Emit(v tuple.Values) {
 	if len(v) != len(c.p.out.Fields()) {
 		panic(fmt.Errorf("window aggregator emitted %d values for fields %v", len(v), c.p.out.Fields()))
 	}
-	v = append(tuple.Values(nil), v...) // kept for replays
-	c.p.collect = append(c.p.collect, v)
-	c.p.pc.emit(c.b, v)
+	c.p.collect = append(c.p.collect, append(tuple.Values(nil), v...)) // the aggregator may reuse v
 }
 
 func (c *windowCollector) ReportError(err error) { c.p.pc.reportError(err) }

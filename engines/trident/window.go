@@ -423,11 +423,12 @@ func (p *windowProc) forget() {
 	if p.lastEnd.IsZero() {
 		return
 	}
-	next := p.lastEnd.Add(p.cfg.SlideDuration)
-	start := next.Add(-p.cfg.Duration)
+	// The next window starts here; it and the later ones hold every
+	// tuple from it on.
+	start := p.lastEnd.Add(p.cfg.SlideDuration - p.cfg.Duration)
 	kept := p.tuples[:0]
 	for _, w := range p.tuples {
-		if p.holds(start, next, w.at) || w.at.After(next) {
+		if w.at.After(start) || p.tsIdx < 0 && w.at.Equal(start) {
 			kept = append(kept, w)
 		}
 	}

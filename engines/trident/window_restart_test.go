@@ -45,6 +45,16 @@ func (windowSpan) Complete(st any, c operation.TridentCollector) {
 	c.Emit(tuple.Values{s.first, s.last, s.count, s.sum})
 }
 
+// arrive sets the clock to n seconds as tuple n goes by, unless it is
+// past that (a replayed tuple).
+type arrive struct{ c *core.ManualClock }
+
+func (a arrive) Accept(t tuple.Tuple) {
+	if d := time.Unix(t.GetLongByField("n"), 0).Sub(a.c.Now()); d > 0 {
+		a.c.Advance(d)
+	}
+}
+
 // windowStores are the durable stores a restart test runs over: each
 // gives the topology's metadata and its window store, over state kept in
 // dir (or kv) between runs.
@@ -86,6 +96,8 @@ func TestWindowRestart(t *testing.T) {
 	}{
 		{"sliding count", trident.SlidingCountWindow(25, 10)},
 		{"sliding event time", trident.SlidingDurationWindow(20*time.Second, 5*time.Second).WithTimestampField("ts").WithLag(5 * time.Second)},
+		// Tuple n reaches the window at n seconds of the topology's clock.
+		{"sliding processing time", trident.SlidingDurationWindow(20*time.Second, 5*time.Second)},
 	}
 	parse := operation.FunctionFunc(func(t tuple.Tuple, c operation.TridentCollector) {
 		n, _ := strconv.ParseInt(t.GetString(0), 10, 64)
@@ -106,13 +118,16 @@ func TestWindowRestart(t *testing.T) {
 				src.CloseAll()
 				// run runs the topology over dir and kv until stop cancels it
 				// or the source drains, and returns the window rows it wrote.
-				run := func(dir string, kv *enginetest.MemKV, windowStore func(windowing.WindowsStoreFactory) windowing.WindowsStoreFactory, stop *stopAfter) (map[string]int, trident.JobMetrics, error) {
+				run := func(dir string, kv *enginetest.MemKV, clock *core.ManualClock, windowStore func(windowing.WindowsStoreFactory) windowing.WindowsStoreFactory, stop *stopAfter) (map[string]int, trident.JobMetrics, error) {
 					meta, factory, closeAll := st.open(t, dir, kv)
 					defer closeAll()
 					if windowStore != nil {
 						factory = windowStore(factory)
 					}
-					job, err := trident.NewJob("windows", core.Config{trident.TopologyTridentBatchEmitIntervalMillis: 0},
+					// The clock drives the message timeouts too: a long one
+					// keeps the 400 s the tuples span from expiring a batch.
+					conf := core.Config{trident.TopologyTridentBatchEmitIntervalMillis: 0, core.TopologyMessageTimeoutSecs: 3600}
+					job, err := trident.NewJob("windows", conf,
 						func(src engines.Source, sink engines.Sink) (*trident.TridentTopology, error) {
 							sp, err := spout.NewSourceSpout(src, spout.Transactional, 7)
 							if err != nil {
@@ -123,11 +138,12 @@ func TestWindowRestart(t *testing.T) {
 							// records are keyed by its place in it.
 							topo.NewStream("numbers", sp).Each(tuple.NewFields("value"), parse, tuple.NewFields("n", "ts")).
 								Peek(stop).
+								Peek(arrive{clock}).
 								Window(w.cfg, factory, tuple.NewFields("n"), windowSpan{}, tuple.NewFields("first", "last", "count", "sum")).
 								Each(nil, toOutput, trident.OutFields).
 								PartitionPersist(&trident.SinkStateFactory{Sink: sink, Type: state.Transactional}, trident.OutFields, trident.WriteOutputs{}, nil)
 							return topo, nil
-						}, trident.WithTransactionalState(meta))
+						}, trident.WithTransactionalState(meta), trident.WithClock(clock))
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -146,7 +162,7 @@ func TestWindowRestart(t *testing.T) {
 					m, _ := job.Metrics().(trident.JobMetrics)
 					return rows, m, err
 				}
-				whole, _, err := run(t.TempDir(), enginetest.NewMemKV(), nil, nil)
+				whole, _, err := run(t.TempDir(), enginetest.NewMemKV(), core.NewManualClock(time.Unix(0, 0)), nil, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -161,14 +177,16 @@ func TestWindowRestart(t *testing.T) {
 
 				restart := func(windowStore func(windowing.WindowsStoreFactory) windowing.WindowsStoreFactory) (map[string]int, bool) {
 					dir, kv := t.TempDir(), enginetest.NewMemKV()
-					first, m, err := run(dir, kv, windowStore, &stopAfter{n: 150})
+					// Each run's clock starts again: a tuple that the first
+					// run's window never took reaches the second's at its time.
+					first, m, err := run(dir, kv, core.NewManualClock(time.Unix(0, 0)), windowStore, &stopAfter{n: 150})
 					if !errors.Is(err, context.Canceled) {
 						t.Fatalf("first run: %v, want context.Canceled", err)
 					}
 					if m.BatchesCommitted == 0 || len(first) == 0 {
 						t.Fatalf("the first run committed %d batches, %d windows; stop it later", m.BatchesCommitted, len(first))
 					}
-					second, _, err := run(dir, kv, windowStore, nil)
+					second, _, err := run(dir, kv, core.NewManualClock(time.Unix(0, 0)), windowStore, nil)
 					if err != nil {
 						t.Fatal(err)
 					}

@@ -61,16 +61,27 @@ func (k tick) Accept(tuple.Tuple) { k.c.Advance(k.step) }
 func TestDurationWindows(t *testing.T) {
 	tests := []struct {
 		name   string
+		batch  int
+		step   time.Duration
 		window func(s *trident.Stream) *trident.Stream
 		want   []string
 	}{
 		// Tuples arrive at 1003 s, 1006 s, ..., 1030 s.
-		{"tumbling 10s", func(s *trident.Stream) *trident.Stream {
+		{"tumbling 10s", 1, 3 * time.Second, func(s *trident.Stream) *trident.Stream {
 			return s.TumblingDurationWindow(10*time.Second, nil, tuple.NewFields("n"), builtin.Sum{}, tuple.NewFields("sum"))
 		}, []string{"[15]", "[24]", "[6]"}},
-		{"sliding 10s by 5s", func(s *trident.Stream) *trident.Stream {
+		{"sliding 10s by 5s", 1, 3 * time.Second, func(s *trident.Stream) *trident.Stream {
 			return s.SlidingDurationWindow(10*time.Second, 5*time.Second, nil, tuple.NewFields("n"), builtin.Sum{}, tuple.NewFields("sum"))
 		}, []string{"[15]", "[1]", "[24]", "[26]", "[6]", "[9]"}},
+		// Tuples arrive on the windows' edges, at 1005 s, 1010 s, ...,
+		// 1050 s, in batches of three: a batch fires several windows, and a
+		// tuple at a window's end belongs to the next.
+		{"tumbling 10s on the edges", 3, 5 * time.Second, func(s *trident.Stream) *trident.Stream {
+			return s.TumblingDurationWindow(10*time.Second, nil, tuple.NewFields("n"), builtin.Sum{}, tuple.NewFields("sum"))
+		}, []string{"[1]", "[5]", "[9]", "[13]", "[17]"}},
+		{"sliding 10s by 5s on the edges", 3, 5 * time.Second, func(s *trident.Stream) *trident.Stream {
+			return s.SlidingDurationWindow(10*time.Second, 5*time.Second, nil, tuple.NewFields("n"), builtin.Sum{}, tuple.NewFields("sum"))
+		}, []string{"[1]", "[3]", "[5]", "[7]", "[9]", "[11]", "[13]", "[15]", "[17]"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -81,12 +92,12 @@ func TestDurationWindows(t *testing.T) {
 			// batch.
 			runTopologyWith(t, core.Config{core.TopologyMessageTimeoutSecs: 600}, []trident.JobOption{trident.WithClock(clock)}, func() (*trident.TridentTopology, error) {
 				topo := trident.NewTridentTopology()
-				s := topo.NewStream("n", spout.NewBatchSpoutExecutor(numbers(10, 1))).Peek(tick{clock, 3 * time.Second})
+				s := topo.NewStream("n", spout.NewBatchSpoutExecutor(numbers(10, tc.batch))).Peek(tick{clock, tc.step})
 				tc.window(s).Peek(&out)
 				return topo, nil
 			})
-			if got := out.sorted(); !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("windows %v, want %v", got, tc.want)
+			if got, want := out.sorted(), sortedConcat(tc.want); !reflect.DeepEqual(got, want) {
+				t.Errorf("windows %v, want %v", got, want)
 			}
 		})
 	}

@@ -15,8 +15,10 @@ import (
 // PartitionAggregate, StateQuery, PartitionPersist) run where the tuples
 // are; repartitioning ones (Shuffle, PartitionBy, Global, BatchGlobal,
 // Broadcast, Partition) move them; aggregations (Aggregate, GroupBy then
-// Aggregate or PersistentAggregate) combine a batch or keep state across
-// batches. Streams are immutable: each operation returns a new one.
+// Aggregate or PersistentAggregate, MinBy, MaxBy, Min, Max) combine a
+// batch or keep state across batches; windows (Window and its shorthands)
+// aggregate across batches. Streams are immutable: each operation returns
+// a new one.
 type Stream struct {
 	topo *TridentTopology
 	node *node

@@ -87,7 +87,7 @@ func (b *tridentBolt) Prepare(conf core.Config, ctx *core.TopologyContext, c *co
 			b.procs[i] = nd.newProc()
 		}
 		i := i
-		pc := &procContext{slot: i, conf: m, partitionIdx: idx, numPartitions: n, clock: b.shared.clock,
+		pc := &procContext{slot: i, conf: m, partitionIdx: idx, numPartitions: n, clock: b.shared.clock, maxPending: b.shared.tconf.maxPending,
 			emit:        func(bt *batch, vals tuple.Values) { b.emit(i, vals) },
 			emitTuple:   func(bt *batch, t tuple.Tuple) { b.emitTuple(i, t) },
 			reportError: func(err error) { b.collector.ReportError(err); b.shared.report(b.spec.id, err) }}

@@ -20,6 +20,7 @@ import (
 	"github.com/streambench/streambench/engines/trident/spout"
 	"github.com/streambench/streambench/engines/trident/state"
 	"github.com/streambench/streambench/engines/trident/tuple"
+	"github.com/streambench/streambench/engines/trident/windowing"
 )
 
 // runWorkers runs jobs as the workers of one distributed topology, its
@@ -234,6 +235,10 @@ func TestDistributedWindow(t *testing.T) {
 				c.Emit(tuple.Values{engines.Output{Key: strconv.FormatInt(sum, 10), Value: sum}})
 			})
 			sink := &enginetest.CollectSink{}
+			// The windows keep their tuples in the coordination store the
+			// workers share, beside the transaction metadata.
+			kv := enginetest.NewMemKV()
+			windows := &windowing.KVWindowsStoreFactory{KV: kv, Prefix: "windows/"}
 			jobs := make([]*trident.Job, workers)
 			for w := range jobs {
 				job, err := trident.NewJob("windows", core.Config{trident.TopologyTridentBatchEmitIntervalMillis: 0},
@@ -248,7 +253,7 @@ func TestDistributedWindow(t *testing.T) {
 						topo := trident.NewTridentTopology()
 						topo.NewStream("numbers", sp).ParallelismHint(partitions).
 							Each(tuple.NewFields("value"), parse, tuple.NewFields("n")).
-							TumblingWindow(window, tuple.NewFields("n"), builtin.Sum{}, tuple.NewFields("sum")).
+							TumblingWindow(window, windows, tuple.NewFields("n"), builtin.Sum{}, tuple.NewFields("sum")).
 							Each(tuple.NewFields("sum"), toOutput, trident.OutFields).
 							Shuffle().
 							PartitionPersist(&trident.SinkStateFactory{Sink: sink, Type: state.Transactional}, trident.OutFields, trident.WriteOutputs{}, nil).
@@ -260,7 +265,10 @@ func TestDistributedWindow(t *testing.T) {
 				}
 				jobs[w] = job
 			}
-			runWorkers(t, jobs, src, sink, enginetest.NewMemKV(), tcp)
+			runWorkers(t, jobs, src, sink, kv, tcp)
+			if keys, _ := kv.Keys(context.Background(), "windows/"); len(keys) == 0 {
+				t.Error("the windows kept nothing in the coordination store")
+			}
 			var got []string
 			for _, o := range sink.Outputs() {
 				got = append(got, o.Key)

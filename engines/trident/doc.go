@@ -74,6 +74,59 @@
 // complete only when all of them said so, and then the coordinator starts
 // no new batch, and is exhausted once the batches started have committed.
 //
+// # Joins, Min and Max
+//
+// Join and MultiJoin join streams within each batch, as Storm's
+// TridentTopology.join: each stream is repartitioned on its join fields,
+// and the tuples of a batch with equal join values are combined into the
+// join values, then each stream's other fields. A JoinType per stream
+// (Storm's JoinType.mixed) says whether its side may be missing; an Outer
+// side with no tuple for a value takes part as nils:
+//
+//	topology.Join(orders, tuple.NewFields("id"), payments, tuple.NewFields("id"),
+//		tuple.NewFields("id", "item", "amount"), trident.Mixed(trident.Inner, trident.Outer)) // left outer
+//
+// MinBy, MaxBy (by a field's value, or by a comparator with MinByFunc and
+// MaxByFunc), Min and Max (by a comparator of tuples) keep one tuple per
+// partition and batch, as Storm's, which are partitionAggregates: put
+// Global before them for one per batch. Of tuples that tie, the last
+// wins; MinBy and MaxBy pass over tuples whose field is nil; a partition
+// without tuples in a batch emits nothing.
+//
+// # Windows
+//
+// Window (and TumblingWindow, SlidingWindow, TumblingDurationWindow,
+// SlidingDurationWindow) aggregates windows of a stream across batches,
+// per partition, as Storm's Stream.window: by tuple count or by duration,
+// tumbling or sliding (WindowConfig, TumblingCountWindow, ...). A window
+// fires in the batch in which it completes; a replayed batch adds nothing
+// again and emits what it fired the first time.
+//
+// The window's tuples and triggers live in a windowing.WindowsStore, one
+// per task, made by the WindowsStoreFactory given to Window: a record per
+// batch of the tuples it added, what it fired and where the triggers
+// stood, as Storm's WindowTridentProcessor keeps tuples and triggers in its
+// store by window, task and txid. A task prepared over records takes them
+// back, so a topology stopped in the middle of a window and started again
+// over a durable store (a bbolt bucket, or the coordination store the
+// workers of a distributed run share) emits the windows an uninterrupted
+// run emits, and its uncommitted batches replay with what they fired. With
+// no factory the window lives in memory only.
+//
+// Trident's windows are processing-time windows, timed by the topology's
+// clock as a tuple reaches the window. Storm offers event time only in its
+// core windowed bolts (withTimestampField, withLag); here a duration
+// window takes them too (WindowConfig.WithTimestampField, WithLag): a
+// tuple's time is its timestamp field, each partition's watermark is the
+// greatest time it has seen minus the lag, a window fires in the batch
+// whose watermark reaches its end, and a tuple older than the watermark
+// is dropped as late:
+//
+//	stream.Window(trident.SlidingDurationWindow(time.Minute, 10*time.Second).
+//		WithTimestampField("ts").WithLag(5*time.Second),
+//		windowing.NewBoltWindowsStoreFactory(db.DB(), "windows"),
+//		tuple.NewFields("amount"), builtin.Sum{}, tuple.NewFields("total"))
+//
 // # Running
 //
 // BuildConfig returns the engines/core topology and configuration to

@@ -36,6 +36,9 @@ type procContext struct {
 	emitTuple     func(b *batch, t tuple.Tuple)
 	reportError   func(err error)
 	clock         func() time.Time
+	// maxPending is topology.max.spout.pending, the batches in flight:
+	// a txid that many below one starting has committed.
+	maxPending int
 }
 
 // batch is one attempt of one batch as a bolt task sees it.
@@ -227,11 +230,13 @@ type projectProc struct {
 
 func (p *projectProc) execute(b *batch, _ int, t tuple.Tuple) { p.pc.emit(b, t.Select(p.idx)) }
 
-// extremeProc keeps the best tuple of a batch (MinBy, MaxBy, Min, Max).
+// extremeProc keeps the best tuple of a partition's batch (MinBy, MaxBy,
+// Min, Max), as Storm's ComparisonAggregator.
 type extremeProc struct {
 	baseProc
-	better func(a, b tuple.Tuple) bool
-	out    *tuple.Schema
+	replace func(best, t tuple.Tuple) bool
+	skip    func(t tuple.Tuple) bool
+	out     *tuple.Schema
 }
 
 type extremeState struct {
@@ -241,8 +246,11 @@ type extremeState struct {
 
 func (p *extremeProc) startBatch(b *batch) { b.slots[p.pc.slot] = &extremeState{} }
 func (p *extremeProc) execute(b *batch, _ int, t tuple.Tuple) {
+	if p.skip != nil && p.skip(t) {
+		return
+	}
 	st := b.slots[p.pc.slot].(*extremeState)
-	if !st.ok || p.better(t, st.best) {
+	if !st.ok || p.replace(st.best, t) {
 		st.best, st.ok = t, true
 	}
 }
@@ -441,62 +449,6 @@ func (p *queryProc) Emit(vals tuple.Values) {
 
 // ReportError implements operation.TridentCollector.
 func (p *queryProc) ReportError(err error) { p.pc.reportError(err) }
-
-// joinSpec describes an inner join of two streams within a batch.
-type joinSpec struct {
-	key1, key2, rest1, rest2 []int
-	out                      *tuple.Schema
-}
-
-type joinProc struct {
-	baseProc
-	spec *joinSpec
-}
-
-type joinState struct {
-	left  map[string][]tuple.Tuple
-	order []string
-	right map[string][]tuple.Tuple
-}
-
-func (p *joinProc) startBatch(b *batch) {
-	b.slots[p.pc.slot] = &joinState{left: make(map[string][]tuple.Tuple), right: make(map[string][]tuple.Tuple)}
-}
-
-func (p *joinProc) execute(b *batch, parent int, t tuple.Tuple) {
-	js := b.slots[p.pc.slot].(*joinState)
-	idx := p.spec.key1
-	side := js.left
-	if parent == 1 {
-		idx, side = p.spec.key2, js.right
-	}
-	k, err := state.EncodeKey(t.Select(idx))
-	if err != nil {
-		panic(fmt.Errorf("join key: %w", err))
-	}
-	if parent == 0 {
-		if _, seen := js.left[k]; !seen {
-			js.order = append(js.order, k)
-		}
-	}
-	side[k] = append(side[k], t)
-}
-
-func (p *joinProc) finishBatch(b *batch) error {
-	js := b.slots[p.pc.slot].(*joinState)
-	for _, k := range js.order {
-		for _, l := range js.left[k] {
-			for _, r := range js.right[k] {
-				out := make(tuple.Values, 0, len(p.spec.out.Fields()))
-				out = append(out, l.Select(p.spec.key1)...)
-				out = append(out, l.Select(p.spec.rest1)...)
-				out = append(out, r.Select(p.spec.rest2)...)
-				p.pc.emit(b, out)
-			}
-		}
-	}
-	return nil
-}
 
 func errNotSnapshottable(s state.State) error {
 	return fmt.Errorf("persistentAggregate on an ungrouped stream needs a Snapshottable state, got %T", s)

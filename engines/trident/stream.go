@@ -15,8 +15,10 @@ import (
 // PartitionAggregate, StateQuery, PartitionPersist) run where the tuples
 // are; repartitioning ones (Shuffle, PartitionBy, Global, BatchGlobal,
 // Broadcast, Partition) move them; aggregations (Aggregate, GroupBy then
-// Aggregate or PersistentAggregate) combine a batch or keep state across
-// batches. Streams are immutable: each operation returns a new one.
+// Aggregate or PersistentAggregate, MinBy, MaxBy, Min, Max) combine a
+// batch or keep state across batches; windows (Window and its shorthands)
+// aggregate across batches. Streams are immutable: each operation returns
+// a new one.
 type Stream struct {
 	topo *TridentTopology
 	node *node
@@ -276,36 +278,68 @@ func (s *Stream) GroupBy(fields tuple.Fields) *GroupedStream {
 	return &GroupedStream{s: s, fields: fields}
 }
 
-// MinBy emits, per batch, the tuple with the least value of field.
-func (s *Stream) MinBy(field string) *Stream { return s.extremeBy("MinBy", field, -1) }
+// MinBy emits, per partition and batch, the tuple with the least value of
+// field, as Storm's minBy: it is a partitionAggregate, so a stream spread
+// over several partitions gives one tuple per partition (Global first for
+// one per batch). Numbers compare by value and strings lexically. As in
+// Storm's ComparisonAggregator, of tuples that tie the last one wins,
+// tuples whose field is nil are passed over, and a partition with no
+// tuples in a batch emits nothing. The output has the stream's fields.
+func (s *Stream) MinBy(field string) *Stream { return s.MinByFunc(field, compareValues) }
 
-// MaxBy emits, per batch, the tuple with the greatest value of field.
-func (s *Stream) MaxBy(field string) *Stream { return s.extremeBy("MaxBy", field, 1) }
+// MaxBy is MinBy for the greatest value of field.
+func (s *Stream) MaxBy(field string) *Stream { return s.MaxByFunc(field, compareValues) }
 
-// Min emits, per batch, the least tuple by less.
-func (s *Stream) Min(less func(a, b tuple.Tuple) bool) *Stream {
-	return s.extreme("Min", func(a, b tuple.Tuple) bool { return less(a, b) })
+// MinByFunc is MinBy ordering the values of field by cmp (negative when a
+// is less than b), as Storm's minBy(field, Comparator).
+func (s *Stream) MinByFunc(field string, cmp func(a, b any) int) *Stream {
+	return s.extremeBy("MinByFunc", field, cmp, -1)
 }
 
-// Max emits, per batch, the greatest tuple by less.
-func (s *Stream) Max(less func(a, b tuple.Tuple) bool) *Stream {
-	return s.extreme("Max", func(a, b tuple.Tuple) bool { return less(b, a) })
+// MaxByFunc is MaxBy ordering the values of field by cmp, as Storm's
+// maxBy(field, Comparator).
+func (s *Stream) MaxByFunc(field string, cmp func(a, b any) int) *Stream {
+	return s.extremeBy("MaxByFunc", field, cmp, 1)
 }
 
-func (s *Stream) extremeBy(what, field string, sign int) *Stream {
+// Min emits, per partition and batch, the least tuple by cmp (negative
+// when a is less than b), as Storm's min(Comparator); ties and empty
+// partitions as in MinBy.
+func (s *Stream) Min(cmp func(a, b tuple.Tuple) int) *Stream {
+	if cmp == nil {
+		return s.failed("Min after %s: nil comparator", s.node.name)
+	}
+	return s.extreme("Min", func(best, t tuple.Tuple) bool { return cmp(best, t) >= 0 }, nil)
+}
+
+// Max emits, per partition and batch, the greatest tuple by cmp, as
+// Storm's max(Comparator); ties and empty partitions as in MinBy.
+func (s *Stream) Max(cmp func(a, b tuple.Tuple) int) *Stream {
+	if cmp == nil {
+		return s.failed("Max after %s: nil comparator", s.node.name)
+	}
+	return s.extreme("Max", func(best, t tuple.Tuple) bool { return cmp(best, t) <= 0 }, nil)
+}
+
+func (s *Stream) extremeBy(what, field string, cmp func(a, b any) int, sign int) *Stream {
 	i := s.node.schema.Index(field)
 	if i < 0 {
 		return s.failed("%s after %s: field %q is not declared (the stream has %v)", what, s.node.name, field, s.node.schema.Fields())
 	}
-	return s.extreme(what, func(a, b tuple.Tuple) bool { return sign*compareValues(a.Get(i), b.Get(i)) > 0 })
+	if cmp == nil {
+		return s.failed("%s after %s: nil comparator", what, s.node.name)
+	}
+	// Storm keeps the best unless it is strictly better than the new tuple.
+	return s.extreme(what,
+		func(best, t tuple.Tuple) bool { return sign*cmp(best.Get(i), t.Get(i)) <= 0 },
+		func(t tuple.Tuple) bool { return t.Get(i) == nil })
 }
 
-// extreme keeps, per partition then globally, the first tuple by better.
-func (s *Stream) extreme(what string, better func(a, b tuple.Tuple) bool) *Stream {
+// extreme keeps, per partition, the tuple replace last chose; skip names
+// the tuples passed over.
+func (s *Stream) extreme(what string, replace func(best, t tuple.Tuple) bool, skip func(t tuple.Tuple) bool) *Stream {
 	schema := s.node.schema
-	mk := func() processor { return &extremeProc{better: better, out: schema} }
-	partial := s.op(what, schema, mk)
-	return partial.Global().op(what, schema, mk)
+	return s.op(what, schema, func() processor { return &extremeProc{replace: replace, skip: skip, out: schema} })
 }
 
 // PartitionPersist applies updater to each partition's tuples of a batch,

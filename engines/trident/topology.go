@@ -136,48 +136,6 @@ func (t *TridentTopology) Merge(streams ...*Stream) *Stream {
 	return &Stream{topo: t, node: n}
 }
 
-// Join joins two streams within each batch, as Storm's TridentTopology.join:
-// both are repartitioned on their join fields, and every pair of tuples with
-// equal join values gives one output tuple of the join values, then s1's
-// other fields, then s2's, named by outFields.
-func (t *TridentTopology) Join(s1 *Stream, joinFields1 tuple.Fields, s2 *Stream, joinFields2 tuple.Fields, outFields tuple.Fields) *Stream {
-	bad := func(format string, args ...any) *Stream {
-		t.errorf("Join: "+format, args...)
-		return &Stream{topo: t, node: t.addNode(&node{kind: opNode, name: "join", schema: tuple.MustSchema(nil), newProc: passThrough})}
-	}
-	if s1 == nil || s2 == nil {
-		return bad("nil stream")
-	}
-	if len(joinFields1) == 0 || len(joinFields1) != len(joinFields2) {
-		return bad("join fields %v and %v must be non-empty and as many on both sides", joinFields1, joinFields2)
-	}
-	for i, side := range []struct {
-		s *Stream
-		f tuple.Fields
-	}{{s1, joinFields1}, {s2, joinFields2}} {
-		if miss := side.s.node.schema.Fields().Missing(side.f); len(miss) > 0 {
-			return bad("stream %d has no join field %q (it has %v)", i+1, miss[0], side.s.node.schema.Fields())
-		}
-	}
-	rest1 := without(s1.node.schema.Fields(), joinFields1)
-	rest2 := without(s2.node.schema.Fields(), joinFields2)
-	if want := len(joinFields1) + len(rest1) + len(rest2); len(outFields) != want {
-		return bad("output fields %v: want %d names (the %d join fields, then %v, then %v)", outFields, want, len(joinFields1), rest1, rest2)
-	}
-	schema, err := tuple.NewSchema(outFields)
-	if err != nil {
-		return bad("%v", err)
-	}
-	p1 := t.addNode(&node{kind: partitionNode, name: "join-left", parents: []*node{s1.node}, schema: s1.node.schema, grouping: grouping{kind: groupFields, fields: joinFields1}})
-	p2 := t.addNode(&node{kind: partitionNode, name: "join-right", parents: []*node{s2.node}, schema: s2.node.schema, grouping: grouping{kind: groupFields, fields: joinFields2}})
-	j := &joinSpec{
-		key1: mustIdx(s1.node.schema, joinFields1), key2: mustIdx(s2.node.schema, joinFields2),
-		rest1: mustIdx(s1.node.schema, rest1), rest2: mustIdx(s2.node.schema, rest2), out: schema,
-	}
-	n := t.addNode(&node{kind: opNode, name: "join", parents: []*node{p1, p2}, schema: schema, newProc: func() processor { return &joinProc{spec: j} }})
-	return &Stream{topo: t, node: n}
-}
-
 func without(f, drop tuple.Fields) tuple.Fields {
 	var out tuple.Fields
 	for _, n := range f {

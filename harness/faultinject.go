@@ -284,7 +284,10 @@ func (fi *faultInjector) watch(ctx context.Context, watching []*injection) []*in
 		if inj.firstOutput == 0 && outs > inj.outputsAt {
 			inj.firstOutput = now
 		}
-		detect := fi.cluster != nil && inj.fault.Target == FaultWorker && inj.fault.Action == FaultKill
+		// A killed worker's process is started again by its agent, as is
+		// a hung one once its heartbeat is older than the worker timeout:
+		// a new pid for the worker's index is the restart.
+		detect := fi.cluster != nil && inj.fault.Target == FaultWorker
 		if p := pids[inj.index]; detect && inj.detected == 0 && p != 0 && p != inj.pid {
 			inj.detected = now
 		}

@@ -54,6 +54,12 @@ func TestVersion(t *testing.T) {
 	}
 }
 
+// srcDir is the package's directory, where its testdata is: the tests
+// themselves run elsewhere (TestMain).
+var srcDir string
+
+func testdataDir(*testing.T) string { return filepath.Join(srcDir, "testdata") }
+
 // TestMain runs the tests in a directory of their own, so a run or bench
 // that writes to its default results/ leaves nothing in the tree; started
 // with childEnv set, the test binary is the streambench command instead.
@@ -62,6 +68,11 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
+	wd, err := os.Getwd()
+	if err != nil {
+		panic(err)
+	}
+	srcDir = wd
 	dir, err := os.MkdirTemp("", "streambench-cli-test")
 	if err != nil {
 		panic(err)

@@ -16,7 +16,9 @@
 //   - the deck's questions (is Storm capped at 10k records/s per node? is
 //     Spark Streaming 40x faster than Storm?), answered with the measured
 //     figures and their intervals;
-//   - a bar chart of sustainable throughput, the baseline as the ceiling;
+//   - a bar chart of sustainable throughput, a panel per workload on its
+//     own scale so every bar is legible, each bar labelled with its
+//     figure, the baseline as the ceiling;
 //   - when cells read through JetStream, "Through the broker": each beside
 //     the same cell on the generator (BrokerPairs), their ratio, and a bar
 //     chart with the broker's ceiling, the baseline through JetStream, as a
@@ -27,7 +29,9 @@
 //   - the delivery table (lost, duplicated, wrong against the guarantee),
 //     the per-second timeline of every run and the environment of each.
 //
-// Every figure carries the command that reproduces it. A result file, log
+// Every plot keeps its legend outside the data, in a band under it, and
+// breaks a title too long for its width into lines. Every figure carries
+// the command that reproduces it. A result file, log
 // or manifest that is corrupt, truncated or not streambench's makes Load
 // fail with an error naming the file; cells a bench did not measure are
 // listed with why.

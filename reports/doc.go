@@ -27,7 +27,19 @@
 //   - latency against offered load, and latency percentile spectra;
 //   - every probe of every search, so the sustainable rates can be audited;
 //   - the delivery table (lost, duplicated, wrong against the guarantee),
-//     the per-second timeline of every run and the environment of each.
+//     the per-second timeline of every run and the environment of each;
+//   - when some run had faults injected (`streambench run --fault`),
+//     "Recovery": the guarantee matrix, a row per engine and guarantee and
+//     a column per kind of fault ("kill worker", "kill agent", "kill
+//     master", "hang worker"), each cell whether the guarantee's claim
+//     held over the runs that injected it (ClaimOf: at-least-once loses
+//     nothing, exactly-once loses and duplicates nothing, at-most-once
+//     duplicates nothing and its loss is counted; no guarantee allows a
+//     wrong result), with what they lost and duplicated and a link to the
+//     verifier's examples of a failed claim; the recovery figures of every
+//     fault (resultfile.RecoveryFigures) beside the shell-quoted command
+//     that reproduces its run; and each run's timeline with its faults
+//     marked (RecoveryPlot).
 //
 // Every plot keeps its legend outside the data, in a band under it, and
 // breaks a title too long for its width into lines. Every figure carries

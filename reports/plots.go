@@ -519,7 +519,7 @@ func (s *shade) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, _ := p.Transforms(&c)
 	x1 := trX(s.upTo)
 	rect := vg.Rectangle{Min: c.Min, Max: vg.Point{X: x1, Y: c.Max.Y}}
-	c.SetColor(color.RGBA{R: 120, G: 120, B: 120, A: 40})
+	c.SetColor(color.NRGBA{R: 120, G: 120, B: 120, A: 40}) // not premultiplied: an RGBA above its alpha is no colour
 	c.Fill(rect.Path())
 }
 

@@ -145,6 +145,9 @@ func sharedBench(t testing.TB) string {
 			t.Fatal(err)
 		}
 		simulatedBench(t, dir, 0)
+		// Runs of `streambench run --fault` beside the bench's: the
+		// report's Recovery section.
+		writeFaultRuns(t, dir)
 		sharedPath = dir
 	})
 	if sharedPath == "" {
@@ -195,7 +198,7 @@ func golden(t *testing.T, name string, got []byte) {
 	// A golden file that froze a clipped or overlapping label would not
 	// be a test: every plot's text must lie inside it, clear of the rest.
 	for i, doc := range inlineSVG.FindAllString(string(got), -1) {
-		checkText(t, fmt.Sprintf("%s, plot %d", name, i+1), doc)
+		checkPlot(t, fmt.Sprintf("%s, plot %d", name, i+1), doc)
 	}
 	path := filepath.Join("testdata", name)
 	if *update {
@@ -280,6 +283,7 @@ func TestReportContent(t *testing.T) {
 		"The deck's Performance table, measured", "Storm", "10,000", "Spark Streaming", "400,000", "S4", "7,000", "commercial", "100,000",
 		"Is Spark Streaming 40x faster than Storm?", "Is Storm capped at 10k records/s per node?", "÷ baseline", "per core",
 		"Sustainable throughput", "Latency vs offered load", "Latency percentile spectra", "The searches", "Delivery", "Per-second timelines", "Environments",
+		"Recovery", "Guarantees under faults", "Recovery figures", "fault-trident-eo-kill-worker-s2.json", "--fault &#39;kill worker 1 at 4s&#39;",
 		"streambench bench --suite simulated.yaml --cells core-at-least-once/wordcount,baseline-at-most-once/wordcount --repeat 2",
 		"streambench run --engine core --workload wordcount --guarantee at-least-once --rate",
 		"engine trident is not in this checkout", "Simulated CPU @ 2.0GHz",
@@ -294,9 +298,10 @@ func TestReportContent(t *testing.T) {
 		}
 	}
 	// One plot per workload of load curves, one spectrum per measured
-	// cell, one timeline per run, and the bar chart.
+	// cell, one timeline per run, the bar chart, and a recovery timeline
+	// per run with faults.
 	plots := strings.Count(html, `<figure class="plot"`)
-	if want := 1 + 2 + 7 + len(d.Runs); plots != want {
+	if want := 1 + 2 + 7 + len(d.Runs) + len(faultRuns); plots != want {
 		t.Errorf("%d plots, want %d", plots, want)
 	}
 	// The measured figures are near the simulated capacities.
@@ -911,7 +916,7 @@ func TestReportScaling(t *testing.T) {
 		t.Errorf("the broker section lists a cluster cell")
 	}
 	plot := inlineSVG.FindString(sec)
-	checkText(t, "the scaling plot", plot)
+	checkPlot(t, "the scaling plot", plot)
 	golden(t, "scaling.golden.svg", []byte(plot))
 }
 

@@ -117,18 +117,25 @@ func textProblems(doc string) ([]string, error) {
 	return out, nil
 }
 
-// checkText fails the test for every text of an SVG that is clipped or
-// overlaps another.
-func checkText(t *testing.T, name, doc string) {
+// checkPlot fails the test for every text of an SVG that is clipped or
+// overlaps another, and every colour a browser cannot read.
+func checkPlot(t *testing.T, name, doc string) {
 	t.Helper()
 	problems, err := textProblems(doc)
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
+	for _, m := range colourRE.FindAllStringSubmatch(doc, -1) {
+		if len(m[2]) != 6 {
+			problems = append(problems, fmt.Sprintf("%s colour #%s is not #RRGGBB (a color.RGBA whose channels exceed its alpha?)", m[1], m[2]))
+		}
+	}
 	for _, p := range problems {
 		t.Errorf("%s: %s", name, p)
 	}
 }
+
+var colourRE = regexp.MustCompile(`(fill|stroke):#([0-9A-Fa-f]*)`)
 
 // TestTextProblemsSees makes sure the check finds what it looks for: a
 // title wider than its plot, a text past the edge, two labels on

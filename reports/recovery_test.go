@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -172,12 +174,75 @@ func TestClaimOf(t *testing.T) {
 	}
 }
 
+// TestShellJoin: a real shell reads a joined command back as its words.
 func TestShellJoin(t *testing.T) {
-	got := shellJoin([]string{"streambench", "run", "--fault", "kill worker 1 at 10s", "--name", "it's", "--x=a,b", ""})
+	args := []string{"streambench", "run", "--fault", "kill worker 1 at 10s", "--name", "it's", "--x=a,b", "", "$HOME", "a\\b", "*", "tab\there"}
+	got := shellJoin(args[:8])
 	want := `streambench run --fault 'kill worker 1 at 10s' --name 'it'\''s' --x=a,b ''`
 	if got != want {
 		t.Errorf("shellJoin = %s, want %s", got, want)
 	}
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh to read the command back")
+	}
+	// The shell reads the joined words as its own command line.
+	out, err := exec.Command(sh, "-c", `set -- `+shellJoin(args)+`; for a in "$@"; do printf '%s\0' "$a"; done`).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00"); !slices.Equal(back, args) {
+		t.Errorf("sh read %q back, want %q", back, args)
+	}
+}
+
+// FuzzShellJoin: whatever the words, splitting the joined command the way
+// a POSIX shell does gives them back.
+func FuzzShellJoin(f *testing.F) {
+	f.Add("streambench\x00run\x00--fault\x00kill worker 1 at 10s")
+	f.Add("it's\x00\x00'\x00a b'c")
+	f.Fuzz(func(t *testing.T, s string) {
+		args := strings.Split(s, "\x00")
+		if back := shellWords(shellJoin(args)); !slices.Equal(back, args) {
+			t.Errorf("shellJoin(%q) = %s, read back as %q", args, shellJoin(args), back)
+		}
+	})
+}
+
+// shellWords splits a line as a POSIX shell splits words made of plain
+// characters, single-quoted strings and backslash escapes.
+func shellWords(line string) []string {
+	var out []string
+	var w strings.Builder
+	inWord, quoted := false, false
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case quoted && c == '\'':
+			quoted = false
+		case quoted:
+			w.WriteByte(c)
+		case c == '\'':
+			quoted, inWord = true, true
+		case c == '\\' && i+1 < len(line):
+			i++
+			w.WriteByte(line[i])
+			inWord = true
+		case c == ' ':
+			if inWord {
+				out = append(out, w.String())
+				w.Reset()
+				inWord = false
+			}
+		default:
+			w.WriteByte(c)
+			inWord = true
+		}
+	}
+	if inWord {
+		out = append(out, w.String())
+	}
+	return out
 }
 
 // TestReportRecovery: the fixture's runs make a Recovery section with a

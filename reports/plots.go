@@ -458,16 +458,21 @@ func TimelinePlot(r *Run) (string, error) {
 		if len(xys) == 0 {
 			return nil
 		}
-		l, err := plotter.NewLine(xys)
-		if err != nil {
-			return err
+		// A second without outputs has no latency: the line breaks there.
+		for j, seg := range runs(xys) {
+			l, err := plotter.NewLine(seg)
+			if err != nil {
+				return err
+			}
+			l.Color = colour(i)
+			if dashed {
+				l.Dashes = []vg.Length{vg.Points(3), vg.Points(2)}
+			}
+			p.Add(l)
+			if j == 0 {
+				legends[p].add(name, l)
+			}
 		}
-		l.Color = colour(i)
-		if dashed {
-			l.Dashes = []vg.Length{vg.Points(3), vg.Points(2)}
-		}
-		p.Add(l)
-		legends[p].add(name, l)
 		return nil
 	}
 	for _, err := range []error{

@@ -583,6 +583,11 @@ func brokerReport(t *testing.T, suite string) (*Data, string) {
 	if err := Write(&buf, d); err != nil {
 		t.Fatal(err)
 	}
+	// Cells read through JetStream have the longest names: none of
+	// their plots may clip or overlap a label.
+	for i, doc := range inlineSVG.FindAllString(buf.String(), -1) {
+		checkPlot(t, fmt.Sprintf("broker report, plot %d", i+1), doc)
+	}
 	return d, buf.String()
 }
 

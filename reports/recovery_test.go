@@ -311,7 +311,7 @@ func TestReportRecovery(t *testing.T) {
 		}
 	}
 
-	_, plain := sharedReportWithoutFaults(t)
+	_, plain := reportWithoutFaults(t)
 	if strings.Contains(plain, `id="recovery"`) {
 		t.Error("a report without faults has a Recovery section")
 	}
@@ -345,8 +345,8 @@ func recoveryGrid(t *testing.T, sec string) map[string]string {
 	return out
 }
 
-// sharedReportWithoutFaults is a report of a bench with no faults.
-func sharedReportWithoutFaults(t *testing.T) (*Data, string) {
+// reportWithoutFaults is a report of a bench with no faults.
+func reportWithoutFaults(t *testing.T) (*Data, string) {
 	t.Helper()
 	dir := t.TempDir()
 	sim := &harness.Simulation{Capacity: func(string, string) float64 { return 50_000 }, Seed: 3,

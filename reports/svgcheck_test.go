@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -185,4 +186,64 @@ func TestRoundCount(t *testing.T) {
 			t.Errorf("roundCount(%v) = %q, want %q", tc.v, got, tc.want)
 		}
 	}
+}
+
+// TestThroughputPanels: workloads twenty times apart each get a panel on
+// their own scale, so an engine at half its baseline draws a bar of the
+// same height on both (on one shared axis the light workload's bar would
+// be a twentieth as tall), with every text inside the plot, whatever the
+// number of workloads.
+func TestThroughputPanels(t *testing.T) {
+	rates := map[string]float64{"identity": 20e6, "grep": 12e6, "wordcount": 1e6, "ads": 1.1e6, "joins": 3e5}
+	order := []string{"identity", "grep", "wordcount", "ads", "joins"}
+	for n := 1; n <= len(order); n++ {
+		t.Run(fmt.Sprintf("%d workloads", n), func(t *testing.T) {
+			var cells []*Cell
+			for _, w := range order[:n] {
+				for _, e := range []struct {
+					name string
+					of   float64
+				}{{"baseline-at-most-once", 1}, {"core-at-least-once", 0.5}, {"trident-exactly-once", 0.25}} {
+					r := rates[w] * e.of
+					cells = append(cells, &Cell{ID: e.name + "/" + w, Engine: strings.SplitN(e.name, "-", 2)[0], Workload: w,
+						Sustainable: []float64{r * 0.98, r * 1.02}, Nodes: 1, Cores: 2})
+				}
+			}
+			doc, err := ThroughputPlot(cells)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkPlot(t, "throughput", doc)
+			// core-at-least-once is the first engine cell: the first colour;
+			// its first rectangle is its legend swatch, drawn before the
+			// panels.
+			heights := barHeights(doc, "#0072B2")
+			if len(heights) != n+1 {
+				t.Fatalf("%d rectangles of core-at-least-once, want %d bars and the swatch", len(heights), n)
+			}
+			heights = heights[1:]
+			for i, h := range heights {
+				if math.Abs(h-heights[0]) > 0.05*heights[0] || h < 20 {
+					t.Errorf("core-at-least-once on %s is %.1fpt tall, on %s %.1fpt: at half its baseline on each, the bars should match",
+						order[i], h, order[0], heights[0])
+				}
+			}
+		})
+	}
+}
+
+var barRE = regexp.MustCompile(`<path d="M[0-9.]+,([0-9.]+)L[0-9.]+,([0-9.]+)L[0-9.]+,[0-9.]+L[0-9.]+,[0-9.]+Z" style="fill:(#[0-9A-F]{6})"`)
+
+// barHeights lists the heights of the filled rectangles of a colour.
+func barHeights(doc, colour string) []float64 {
+	var out []float64
+	for _, m := range barRE.FindAllStringSubmatch(doc, -1) {
+		if m[3] != colour {
+			continue
+		}
+		lo, _ := strconv.ParseFloat(m[1], 64)
+		hi, _ := strconv.ParseFloat(m[2], 64)
+		out = append(out, math.Abs(hi-lo))
+	}
+	return out
 }

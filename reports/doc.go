@@ -22,8 +22,8 @@
 //   - when cells read through JetStream, "Through the broker": each beside
 //     the same cell on the generator (BrokerPairs), their ratio, and a bar
 //     chart with the broker's ceiling, the baseline through JetStream, as a
-//     labelled line (BrokerPlot); every other figure of a JetStream cell is
-//     labelled as including the broker;
+//     dashed line, its figure in the legend (BrokerPlot); every other
+//     figure of a JetStream cell is labelled as including the broker;
 //   - latency against offered load, and latency percentile spectra;
 //   - every probe of every search, so the sustainable rates can be audited;
 //   - the delivery table (lost, duplicated, wrong against the guarantee),

@@ -548,10 +548,11 @@ func cellName(c *Cell) string {
 // BrokerPlot is the bar chart of what each engine cell sustains on the
 // generator (the engine alone) and through JetStream (including the
 // broker), side by side, per node, whiskers the 95% intervals over
-// repetitions. The broker's own ceiling, the baseline read through
-// JetStream, is a labelled dashed line across the chart: no engine read
-// through the broker can sustain more. A side the bench did not measure has
-// no bar. It returns "" when no cell was read through JetStream.
+// repetitions, each bar labelled with its figure. The broker's own
+// ceiling, the baseline read through JetStream, is a dashed line across
+// the chart, its figure in the legend: no engine read through the broker
+// can sustain more. A side the bench did not measure has no bar. It
+// returns "" when no cell was read through JetStream.
 func BrokerPlot(cells []*Cell) (string, error) {
 	pairs := BrokerPairs(cells)
 	ceilings := BrokerCeilings(cells)

@@ -607,9 +607,9 @@ func section(html, id string) string {
 
 // TestReportBroker: a bench with cells read through JetStream has a
 // "Through the broker" section pairing each with the same cell on the
-// generator, their ratio and the broker's ceiling drawn as a labelled line;
-// a bench without has none; a JetStream cell without its generator pair is
-// shown with that side not measured.
+// generator, their ratio and the broker's ceiling drawn as a dashed line,
+// its figure in the legend; a bench without has none; a JetStream cell
+// without its generator pair is shown with that side not measured.
 func TestReportBroker(t *testing.T) {
 	for _, tc := range []struct {
 		name  string

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -42,11 +43,21 @@ type plotBox struct {
 	Texts  int     `json:"texts"`
 }
 
+// recoveryLayout is the Recovery section as the browser laid it out.
+type recoveryLayout struct {
+	Present     bool       `json:"present"`
+	Rows        [][]string `json:"rows"`
+	BrokenLinks []string   `json:"brokenLinks"`
+	Plots       int        `json:"plots"`
+	Overflow    []string   `json:"overflow"`
+}
+
 // TestReportInBrowser opens reports in headless Chromium, the simulated
 // bench's and one with cells through JetStream: the pages log no console
 // error, every plot is laid out with a non-empty box and drawn (paths and
 // text), the broker page's "Through the broker" section has its table and
-// plot, and screenshots are saved.
+// plot, the Recovery section's guarantee matrix has the fixture's pass and
+// fail cells with working links to examples, and screenshots are saved.
 func TestReportInBrowser(t *testing.T) {
 	browser := chromiumPath()
 	if browser == "" {
@@ -67,10 +78,18 @@ func TestReportInBrowser(t *testing.T) {
 		// brokerRows is how many rows the page's broker section has at
 		// least (0: the page has no broker section).
 		brokerRows int
+		// claims are the states of the Recovery section's guarantee
+		// matrix, row by row (nil: the page has no Recovery section).
+		claims [][]string
 	}{
-		{"report.html", html, map[string]string{"report-top.png": "", "report-throughput.png": `figure[data-plot="throughput"]`}, 0},
-		{"broker.html", []byte(brokerHTML), map[string]string{"report-broker.png": `figure[data-plot="broker"]`}, 3},
-		{"scaling.html", []byte(scalingHTML), map[string]string{"report-scaling.png": `figure[data-plot="scaling"]`}, 1},
+		{"report.html", html, map[string]string{"report-top.png": "", "report-throughput.png": `figure[data-plot="throughput"]`,
+			"report-recovery.png": `table.recovery-grid`}, 0, [][]string{
+			{"core", "at-most-once", "pass", "none", "none", "none"},
+			{"core", "at-least-once", "pass", "pass", "pass", "fail"},
+			{"trident", "exactly-once", "fail", "none", "none", "none"},
+		}},
+		{"broker.html", []byte(brokerHTML), map[string]string{"report-broker.png": `figure[data-plot="broker"]`}, 3, nil},
+		{"scaling.html", []byte(scalingHTML), map[string]string{"report-scaling.png": `figure[data-plot="scaling"]`}, 1, nil},
 	}
 	dir := t.TempDir()
 
@@ -193,6 +212,58 @@ func TestReportInBrowser(t *testing.T) {
 			t.Errorf("%s: the broker section has heading %d, %d rows, %d plots; want 1, %d or more, 1", pg.name, section[0], section[1], section[2], pg.brokerRows)
 		case pg.brokerRows == 0 && section[0] != 0:
 			t.Errorf("%s: a broker section in a bench without JetStream cells", pg.name)
+		}
+
+		// The Recovery section: the guarantee matrix as the browser laid
+		// it out (engine, guarantee, then each cell's state), every
+		// failed cell with a link to examples that are on the page, a
+		// timeline per run with faults, and nothing wider than the page.
+		rec, err := chromedp.Run(step, chromedp.Evaluate[recoveryLayout](`(() => {
+		const h = document.getElementById('recovery');
+		if (!h) return {present: false};
+		const out = {present: true, rows: [], brokenLinks: [], plots: 0, overflow: []};
+		const grid = document.querySelector('table.recovery-grid');
+		if (grid) for (const tr of Array.from(grid.querySelectorAll('tr')).slice(1)) {
+			const tds = Array.from(tr.querySelectorAll('td'));
+			const row = tds.slice(0, 2).map(td => td.textContent.trim());
+			for (const td of tds.slice(2)) {
+				row.push(td.dataset.state);
+				if (td.dataset.state === 'fail' && !td.querySelector('a[href^="#recovery-examples-"]')) out.brokenLinks.push('a failed cell without examples: ' + td.textContent);
+				for (const a of td.querySelectorAll('a')) {
+					const target = document.getElementById(a.getAttribute('href').slice(1));
+					if (!target || target.getBoundingClientRect().height === 0) out.brokenLinks.push(a.getAttribute('href'));
+				}
+			}
+			out.rows.push(row);
+		}
+		const page = document.body.getBoundingClientRect().right;
+		for (let e = h.nextElementSibling; e && e.tagName !== 'H2'; e = e.nextElementSibling) {
+			if (e.matches('figure.plot')) out.plots++;
+			if (e.getBoundingClientRect().right > page + 1) out.overflow.push(e.tagName + '.' + e.className);
+		}
+		return out;
+	})()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case pg.claims == nil && rec.Present:
+			t.Errorf("%s: a Recovery section in a bench without faults", pg.name)
+		case pg.claims != nil && !rec.Present:
+			t.Errorf("%s: no Recovery section", pg.name)
+		case pg.claims != nil:
+			if !reflect.DeepEqual(rec.Rows, pg.claims) {
+				t.Errorf("%s: the guarantee matrix reads %q, want %q", pg.name, rec.Rows, pg.claims)
+			}
+			if rec.Plots != len(faultRuns) {
+				t.Errorf("%s: %d recovery timelines, want %d", pg.name, rec.Plots, len(faultRuns))
+			}
+			for _, l := range rec.BrokenLinks {
+				t.Errorf("%s: broken examples link: %s", pg.name, l)
+			}
+			for _, o := range rec.Overflow {
+				t.Errorf("%s: the Recovery section's %s is wider than the page", pg.name, o)
+			}
 		}
 
 		if _, err := chromedp.Run(step, chromedp.Evaluate[bool](`document.querySelectorAll('details').forEach(d => d.open = false), true`)); err != nil {

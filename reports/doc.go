@@ -16,18 +16,34 @@
 //   - the deck's questions (is Storm capped at 10k records/s per node? is
 //     Spark Streaming 40x faster than Storm?), answered with the measured
 //     figures and their intervals;
-//   - a bar chart of sustainable throughput, the baseline as the ceiling;
+//   - a bar chart of sustainable throughput, a panel per workload on its
+//     own scale so every bar is legible, each bar labelled with its
+//     figure, the baseline as the ceiling;
 //   - when cells read through JetStream, "Through the broker": each beside
 //     the same cell on the generator (BrokerPairs), their ratio, and a bar
 //     chart with the broker's ceiling, the baseline through JetStream, as a
-//     labelled line (BrokerPlot); every other figure of a JetStream cell is
-//     labelled as including the broker;
+//     dashed line, its figure in the legend (BrokerPlot); every other
+//     figure of a JetStream cell is labelled as including the broker;
 //   - latency against offered load, and latency percentile spectra;
 //   - every probe of every search, so the sustainable rates can be audited;
 //   - the delivery table (lost, duplicated, wrong against the guarantee),
-//     the per-second timeline of every run and the environment of each.
+//     the per-second timeline of every run and the environment of each;
+//   - when some run had faults injected (`streambench run --fault`),
+//     "Recovery": the guarantee matrix, a row per engine and guarantee and
+//     a column per kind of fault ("kill worker", "kill agent", "kill
+//     master", "hang worker"), each cell whether the guarantee's claim
+//     held over the runs that injected it (ClaimOf: at-least-once loses
+//     nothing, exactly-once loses and duplicates nothing, at-most-once
+//     duplicates nothing and its loss is counted; no guarantee allows a
+//     wrong result), with what they lost and duplicated and a link to the
+//     verifier's examples of a failed claim; the recovery figures of every
+//     fault (resultfile.RecoveryFigures) beside the shell-quoted command
+//     that reproduces its run; and each run's timeline with its faults
+//     marked (RecoveryPlot).
 //
-// Every figure carries the command that reproduces it. A result file, log
+// Every plot keeps its legend outside the data, in a band under it, and
+// breaks a title too long for its width into lines. Every figure carries
+// the command that reproduces it. A result file, log
 // or manifest that is corrupt, truncated or not streambench's makes Load
 // fail with an error naming the file; cells a bench did not measure are
 // listed with why.

@@ -49,6 +49,7 @@ type view struct {
 	Spectra         []figure
 	Searches        []searchView
 	Delivery        []deliveryRow
+	Recovery        *recoveryView
 	Timelines       []timelineGroup
 	Envs            []envRow
 	Runs            int
@@ -210,6 +211,9 @@ func build(d *Data) (*view, error) {
 	v.searches(d)
 	v.environments(d)
 	v.delivery(d)
+	if err := v.recovery(d); err != nil {
+		return nil, err
+	}
 	for _, c := range d.Cells {
 		g := timelineGroup{ID: c.ID, Source: brokerTag(c)}
 		for _, r := range c.Runs {

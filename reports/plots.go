@@ -1,18 +1,17 @@
 package reports
 
 import (
-	"bytes"
 	"fmt"
 	"image/color"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/streambench/streambench/harness/resultfile"
 )
@@ -42,41 +41,11 @@ const (
 	plotHeight = 9 * vg.Centimeter
 )
 
-// svg renders plots stacked in rows into an SVG document without its XML
-// declaration, ready to inline in HTML.
-func svg(width, height vg.Length, plots ...*plot.Plot) (string, error) {
-	c := vgsvg.New(width, height)
-	dc := draw.New(c)
-	if len(plots) == 1 {
-		plots[0].Draw(dc)
-	} else {
-		rows := make([][]*plot.Plot, len(plots))
-		for i, p := range plots {
-			rows[i] = []*plot.Plot{p}
-		}
-		canvases := plot.Align(rows, draw.Tiles{Rows: len(plots), Cols: 1, PadY: vg.Millimeter}, dc)
-		for i, p := range plots {
-			p.Draw(canvases[i][0])
-		}
-	}
-	var buf bytes.Buffer
-	if _, err := c.WriteTo(&buf); err != nil {
-		return "", err
-	}
-	s := buf.String()
-	if i := strings.Index(s, "<svg"); i >= 0 {
-		s = s[i:]
-	}
-	return s, nil
-}
-
 func newPlot(title, x, y string) *plot.Plot {
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = x
 	p.Y.Label.Text = y
-	p.Legend.Top = true
-	p.Legend.Left = true
 	return p
 }
 
@@ -104,6 +73,28 @@ func shortCount(v float64) string {
 	return trimZero(fmt.Sprintf("%.1f", v))
 }
 
+// roundCount writes a count to three significant figures with k or M
+// ("951k", "1.09M", "20.1M"): a bar's label, read at a glance.
+func roundCount(v float64) string {
+	a := math.Abs(v)
+	unit, div := "", 1.0
+	switch {
+	case a >= 999.5e3:
+		unit, div = "M", 1e6
+	case a >= 999.5:
+		unit, div = "k", 1e3
+	}
+	x := v / div
+	prec := 0
+	switch a := math.Abs(x); {
+	case a < 9.995:
+		prec = 2
+	case a < 99.95:
+		prec = 1
+	}
+	return trimZero(strconv.FormatFloat(x, 'f', prec, 64)) + unit
+}
+
 func trimZero(s string) string {
 	if strings.Contains(s, ".") {
 		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
@@ -115,14 +106,22 @@ func trimZero(s string) string {
 type latencyTicks struct{}
 
 func (latencyTicks) Ticks(lo, hi float64) []plot.Tick {
+	// Over more than three decades 1-2-5 labels would crowd: label the
+	// powers of ten and leave 2 and 5 as unlabelled ticks.
+	steps := []float64{1, 2, 5}
+	crowded := math.Log10(hi/lo) > 3.5
 	var ticks []plot.Tick
 	for e := math.Floor(math.Log10(lo)); e <= math.Ceil(math.Log10(hi)); e++ {
-		for _, m := range []float64{1, 2, 5} {
+		for _, m := range steps {
 			v := m * math.Pow(10, e)
 			if v < lo/1.001 || v > hi*1.001 {
 				continue
 			}
-			ticks = append(ticks, plot.Tick{Value: v, Label: msLabel(v)})
+			t := plot.Tick{Value: v, Label: msLabel(v)}
+			if crowded && m != 1 {
+				t.Label = ""
+			}
+			ticks = append(ticks, t)
 		}
 	}
 	if len(ticks) < 2 {
@@ -154,12 +153,15 @@ func logRange(a *plot.Axis) {
 }
 
 // ThroughputPlot is the bar chart of sustainable throughput per engine
-// cell and workload, per node, with the baseline's figure on each
-// workload drawn across its group as the ceiling: what the machine does
-// with no framework. Whiskers are the 95% intervals over repetitions. A
-// cell read through JetStream is a bar labelled as including the broker
-// (a baseline through JetStream too: BrokerPlot draws it as the broker's
-// ceiling); the machine's ceiling is the baseline on the generator.
+// cell, a panel per workload, each on its own linear axis from 0, so a
+// workload a thousand times lighter than another is as legible; an engine
+// cell keeps its colour across the panels. Each bar is labelled with its
+// figure, per node; whiskers are the 95% intervals over repetitions. The
+// baseline's figure on a workload, what the machine does with no
+// framework, is drawn across its panel as the ceiling. A cell read through
+// JetStream is a bar labelled as including the broker (a baseline through
+// JetStream too: BrokerPlot draws it as the broker's ceiling); the
+// machine's ceiling is the baseline on the generator.
 func ThroughputPlot(cells []*Cell) (string, error) {
 	var measured []*Cell
 	for _, c := range cells {
@@ -191,77 +193,103 @@ func ThroughputPlot(cells []*Cell) (string, error) {
 	if len(engineCells) == 0 && len(ceiling) == 0 {
 		return "", nil
 	}
-	p := newPlot("Sustainable throughput per node (baseline dashed: the ceiling)", "workload", "records/s per node")
-	p.Y.Tick.Marker = countTicks{}
-	p.Y.Min = 0
-	p.NominalX(workloads...)
-	n := max(len(engineCells), 1)
-	width := vg.Length(float64(plotWidth) * 0.7 / float64(len(workloads)*n+1))
-	for i, name := range engineCells {
-		vals := make(plotter.Values, len(workloads))
-		var errs plotter.YErrors
-		var xys plotter.XYs
-		for j, w := range workloads {
-			if c := byKey[[2]string{name, w}]; c != nil {
-				e := EstimateOf(c.PerNode())
-				vals[j] = e.Mean
-				if e.HasCI {
-					xys = append(xys, plotter.XY{X: float64(j), Y: e.Mean})
-					errs = append(errs, struct{ Low, High float64 }{e.Mean - e.Lo, e.Hi - e.Mean})
-				}
+	shared := &legend{}
+	inLegend := map[string]bool{}
+	var ceilingLine *plotter.Line
+	var panels []panel
+	for _, w := range workloads {
+		p := newPlot(w, "", "records/s per node")
+		p.Y.Tick.Marker = countTicks{}
+		p.X.Tick.Marker = plot.ConstantTicks(nil)
+		top := 0.0
+		x, n := 0, 0
+		for _, name := range engineCells {
+			if byKey[[2]string{name, w}] != nil {
+				n++
 			}
 		}
-		bars, err := plotter.NewBarChart(vals, width)
-		if err != nil {
-			return "", err
-		}
-		bars.Color = colour(i)
-		bars.LineStyle.Width = 0
-		bars.Offset = vg.Length(float64(i)-float64(n-1)/2) * width
-		p.Add(bars)
-		p.Legend.Add(name, bars)
-		if len(xys) > 0 {
-			eb, err := plotter.NewYErrorBars(struct {
-				plotter.XYs
-				plotter.YErrors
-			}{xys, errs})
+		for i, name := range engineCells {
+			c := byKey[[2]string{name, w}]
+			if c == nil {
+				continue
+			}
+			e := EstimateOf(c.PerNode())
+			bars, err := plotter.NewBarChart(plotter.Values{e.Mean}, 1)
 			if err != nil {
 				return "", err
 			}
-			eb.Color = black
-			// Error bars sit at the group's centre; shift them onto the bar.
-			shifted := &offsetPlotter{Plotter: eb, dx: bars.Offset}
-			p.Add(shifted)
+			bars.XMin = float64(x)
+			bars.Color = colour(i)
+			bars.LineStyle.Width = 0
+			bars.Width = min(barWidth, (plotWidth/2-15*vg.Millimeter)*3/4/vg.Length(n))
+			p.Add(bars)
+			if !inLegend[name] {
+				shared.add(name, bars)
+				inLegend[name] = true
+			}
+			labelY := e.Mean
+			if e.HasCI {
+				eb, err := plotter.NewYErrorBars(struct {
+					plotter.XYs
+					plotter.YErrors
+				}{plotter.XYs{{X: float64(x), Y: e.Mean}}, plotter.YErrors{{Low: e.Mean - max(e.Lo, 0), High: e.Hi - e.Mean}}})
+				if err != nil {
+					return "", err
+				}
+				eb.Color = black
+				p.Add(eb)
+				labelY = math.Max(labelY, e.Hi)
+			}
+			top = math.Max(top, labelY)
+			if err := barLabel(p, float64(x), labelY, 0, roundCount(e.Mean)); err != nil {
+				return "", err
+			}
+			x++
 		}
+		lo, hi := -0.6, math.Max(float64(x), 1)-0.4
+		if e, ok := ceiling[w]; ok {
+			line, err := plotter.NewLine(plotter.XYs{{X: lo, Y: e.Mean}, {X: hi, Y: e.Mean}})
+			if err != nil {
+				return "", err
+			}
+			line.Color = black
+			line.Width = vg.Points(1.5)
+			line.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
+			p.Add(line)
+			ceilingLine = line
+			top = math.Max(top, e.Mean)
+			p.Title.Text = fmt.Sprintf("%s (ceiling %s/s)", w, roundCount(e.Mean))
+		}
+		headroom(&p.Y, top)
+		p.X.Min, p.X.Max = lo, hi
+		panels = append(panels, panel{p: p})
 	}
-	// Headroom over the highest bar, whisker or ceiling for the legend.
-	top := 0.0
-	for _, c := range measured {
-		e := EstimateOf(c.PerNode())
-		top = math.Max(top, math.Max(e.Hi, e.Mean))
+	if ceilingLine != nil {
+		shared.add("baseline on the generator: the ceiling", ceilingLine)
 	}
-	p.Y.Max = 1.35 * top
-	first := true
-	for j, w := range workloads {
-		e, ok := ceiling[w]
-		if !ok {
-			continue
-		}
-		half := 0.45
-		line, err := plotter.NewLine(plotter.XYs{{X: float64(j) - half, Y: e.Mean}, {X: float64(j) + half, Y: e.Mean}})
-		if err != nil {
-			return "", err
-		}
-		line.Color = black
-		line.Width = vg.Points(1.5)
-		line.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
-		p.Add(line)
-		if first {
-			p.Legend.Add("baseline (ceiling)", line)
-			first = false
-		}
+	cols := 2
+	if len(panels) == 1 {
+		cols = 1
 	}
-	return svg(plotWidth, plotHeight, p)
+	return drawFigure(plotWidth, plotHeight*2/3, cols, panels, shared)
+}
+
+// barWidth is the width of a bar in a throughput panel.
+const barWidth = 18 * vg.Millimeter / 2
+
+// barLabel writes a bar's figure just above its top (or its whisker), dx
+// to the side of x for a bar offset in its group.
+func barLabel(p *plot.Plot, x, y float64, dx vg.Length, text string) error {
+	l, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: x, Y: y}}, Labels: []string{text}})
+	if err != nil {
+		return err
+	}
+	l.TextStyle[0].XAlign = draw.XCenter
+	l.TextStyle[0].YAlign = draw.YBottom
+	l.TextStyle[0].Font.Size = vg.Points(8)
+	l.Offset = vg.Point{X: dx, Y: vg.Points(2)}
+	p.Add(l)
+	return nil
 }
 
 // offsetPlotter draws a plotter shifted sideways on the canvas, to put a
@@ -294,6 +322,7 @@ func LatencyLoadPlot(workload string, cells []*Cell) (string, error) {
 	p.X.Tick.Marker = countTicks{}
 	p.Y.Scale = plot.LogScale{}
 	p.Y.Tick.Marker = latencyTicks{}
+	leg := &legend{}
 	i := 0
 	for _, c := range cells {
 		if c.Workload != workload {
@@ -325,14 +354,14 @@ func LatencyLoadPlot(workload string, cells []*Cell) (string, error) {
 		if t := brokerTag(c); t != "" {
 			name += " — " + t
 		}
-		p.Legend.Add(name, l99, s99)
+		leg.add(name, l99, s99)
 		i++
 	}
 	if i == 0 {
 		return "", nil
 	}
 	logRange(&p.Y)
-	return svg(plotWidth, plotHeight, p)
+	return single(p, leg)
 }
 
 // msOf turns microseconds into milliseconds for a log axis (never 0).
@@ -355,6 +384,7 @@ func SpectrumPlot(title string, runs []*Run, label func(*Run) string) (string, e
 		{Value: 0, Label: "0%"}, {Value: 1, Label: "90%"}, {Value: 2, Label: "99%"}, {Value: 3, Label: "99.9%"},
 		{Value: 4, Label: "99.99%"}, {Value: 5, Label: "99.999%"},
 	}
+	leg := &legend{}
 	drawn := 0
 	for i, r := range runs {
 		h := resultfile.NewHistogram()
@@ -380,14 +410,14 @@ func SpectrumPlot(title string, runs []*Run, label func(*Run) string) (string, e
 		line.Color = colour(i)
 		line.Width = vg.Points(1.5)
 		p.Add(line)
-		p.Legend.Add(label(r), line)
+		leg.add(label(r), line)
 		drawn++
 	}
 	if drawn == 0 {
 		return "", nil
 	}
 	logRange(&p.Y)
-	return svg(plotWidth, plotHeight, p)
+	return single(p, leg)
 }
 
 // TimelinePlot is a run's per-second timeline: records published and read
@@ -423,20 +453,26 @@ func TimelinePlot(r *Run) (string, error) {
 	if len(in) == 0 {
 		return "", nil
 	}
+	legends := map[*plot.Plot]*legend{top: {}, bottom: {}}
 	add := func(p *plot.Plot, name string, xys plotter.XYs, i int, dashed bool) error {
 		if len(xys) == 0 {
 			return nil
 		}
-		l, err := plotter.NewLine(xys)
-		if err != nil {
-			return err
+		// A second without outputs has no latency: the line breaks there.
+		for j, seg := range runs(xys) {
+			l, err := plotter.NewLine(seg)
+			if err != nil {
+				return err
+			}
+			l.Color = colour(i)
+			if dashed {
+				l.Dashes = []vg.Length{vg.Points(3), vg.Points(2)}
+			}
+			p.Add(l)
+			if j == 0 {
+				legends[p].add(name, l)
+			}
 		}
-		l.Color = colour(i)
-		if dashed {
-			l.Dashes = []vg.Length{vg.Points(3), vg.Points(2)}
-		}
-		p.Add(l)
-		p.Legend.Add(name, l)
 		return nil
 	}
 	for _, err := range []error{
@@ -451,32 +487,34 @@ func TimelinePlot(r *Run) (string, error) {
 		}
 	}
 	top.Y.Min = 0
-	top.Legend.Left = false
-	bottom.Legend.Left = false
+	top.Y.Max *= 1.08
 	if len(p50) > 0 {
 		logRange(&bottom.Y)
 	}
-	plots, height := []*plot.Plot{top, bottom}, plotHeight
+	plots := []*plot.Plot{top, bottom}
 	if len(heap) > 0 {
 		bottom.X.Label.Text = ""
 		mem := newPlot("", "second of the run", "memory (MiB)")
+		legends[mem] = &legend{}
 		for _, err := range []error{add(mem, "RSS", rss, 0, true), add(mem, "heap in use", heap, 3, false)} {
 			if err != nil {
 				return "", err
 			}
 		}
 		mem.Y.Min = 0
-		mem.Legend.Left = false
-		plots, height = append(plots, mem), plotHeight*3/2
+		mem.Y.Max *= 1.08
+		plots = append(plots, mem)
 	}
 	xmax := float64(len(res.Timeline))
-	for _, p := range plots {
+	panels := make([]panel, len(plots))
+	for i, p := range plots {
 		p.X.Min, p.X.Max = 0, xmax
 		if warm > 0 {
 			p.Add(&shade{upTo: warm})
 		}
+		panels[i] = panel{p: p, legend: legends[p]}
 	}
-	return svg(plotWidth, height, plots...)
+	return drawFigure(plotWidth, plotHeight/2, 1, panels, nil)
 }
 
 // shade greys the warm-up seconds of a timeline.
@@ -486,7 +524,7 @@ func (s *shade) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, _ := p.Transforms(&c)
 	x1 := trX(s.upTo)
 	rect := vg.Rectangle{Min: c.Min, Max: vg.Point{X: x1, Y: c.Max.Y}}
-	c.SetColor(color.RGBA{R: 120, G: 120, B: 120, A: 40})
+	c.SetColor(color.NRGBA{R: 120, G: 120, B: 120, A: 40}) // not premultiplied: an RGBA above its alpha is no colour
 	c.Fill(rect.Path())
 }
 
@@ -510,10 +548,11 @@ func cellName(c *Cell) string {
 // BrokerPlot is the bar chart of what each engine cell sustains on the
 // generator (the engine alone) and through JetStream (including the
 // broker), side by side, per node, whiskers the 95% intervals over
-// repetitions. The broker's own ceiling, the baseline read through
-// JetStream, is a labelled dashed line across the chart: no engine read
-// through the broker can sustain more. A side the bench did not measure has
-// no bar. It returns "" when no cell was read through JetStream.
+// repetitions, each bar labelled with its figure. The broker's own
+// ceiling, the baseline read through JetStream, is a dashed line across
+// the chart, its figure in the legend: no engine read through the broker
+// can sustain more. A side the bench did not measure has no bar. It
+// returns "" when no cell was read through JetStream.
 func BrokerPlot(cells []*Cell) (string, error) {
 	pairs := BrokerPairs(cells)
 	ceilings := BrokerCeilings(cells)
@@ -539,6 +578,7 @@ func BrokerPlot(cells []*Cell) (string, error) {
 	}
 	p.NominalX(names...)
 	width := vg.Length(float64(plotWidth) * 0.7 / float64(2*max(len(groups), 2)+1))
+	leg := &legend{}
 	top := 0.0
 	sides := []struct {
 		label string
@@ -551,6 +591,7 @@ func BrokerPlot(cells []*Cell) (string, error) {
 		vals := make(plotter.Values, len(groups))
 		var errs plotter.YErrors
 		var xys plotter.XYs
+		offset := vg.Length(float64(i)-0.5) * width
 		for j, g := range groups {
 			c := side.cell(g)
 			if !measured(c) {
@@ -558,7 +599,14 @@ func BrokerPlot(cells []*Cell) (string, error) {
 			}
 			e := EstimateOf(c.PerNode())
 			vals[j] = e.Mean
-			top = math.Max(top, math.Max(e.Mean, e.Hi))
+			labelY := e.Mean
+			if e.HasCI {
+				labelY = math.Max(labelY, e.Hi)
+			}
+			top = math.Max(top, labelY)
+			if err := barLabel(p, float64(j), labelY, offset, roundCount(e.Mean)); err != nil {
+				return "", err
+			}
 			if e.HasCI {
 				// A repetition that sustained no probed rate counts as 0 and
 				// makes the interval arithmetic: a whisker stops at 0
@@ -573,9 +621,9 @@ func BrokerPlot(cells []*Cell) (string, error) {
 		}
 		bars.Color = colour(i)
 		bars.LineStyle.Width = 0
-		bars.Offset = vg.Length(float64(i)-0.5) * width
+		bars.Offset = offset
 		p.Add(bars)
-		p.Legend.Add(side.label, bars)
+		leg.add(side.label, bars)
 		if len(xys) > 0 {
 			eb, err := plotter.NewYErrorBars(struct {
 				plotter.XYs
@@ -603,20 +651,9 @@ func BrokerPlot(cells []*Cell) (string, error) {
 		line.Width = vg.Points(1.5)
 		line.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
 		p.Add(line)
-		text := fmt.Sprintf("broker ceiling: %s %s, %s/s", c.Engine, c.Workload, shortCount(e.Mean))
-		p.Legend.Add("broker ceiling: baseline through JetStream", line)
-		label, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: lo, Y: e.Mean}}, Labels: []string{text}})
-		if err != nil {
-			return "", err
-		}
-		// Just above the line's left end, under the legend: the headroom
-		// above the highest figure leaves room for both.
-		label.TextStyle[0].YAlign = draw.YBottom
-		label.TextStyle[0].Color = line.Color
-		label.Offset = vg.Point{X: vg.Points(4), Y: vg.Points(2)}
-		p.Add(label)
+		leg.add(fmt.Sprintf("broker ceiling: baseline %s through JetStream, %s/s", c.Workload, shortCount(e.Mean)), line)
 	}
-	p.Y.Max = 1.45 * top
+	headroom(&p.Y, top)
 	p.X.Min, p.X.Max = lo, hi
-	return svg(plotWidth, plotHeight, p)
+	return single(p, leg)
 }

@@ -20,6 +20,9 @@ import (
 	"github.com/streambench/streambench/harness/resultfile"
 )
 
+// inlineSVG finds the SVG documents of a page or a plot.
+var inlineSVG = regexp.MustCompile(`(?s)<svg.*?</svg>`)
+
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // simulatedSuite is a bench over simulated engines of known capacity: the
@@ -142,6 +145,9 @@ func sharedBench(t testing.TB) string {
 			t.Fatal(err)
 		}
 		simulatedBench(t, dir, 0)
+		// Runs of `streambench run --fault` beside the bench's: the
+		// report's Recovery section.
+		writeFaultRuns(t, dir)
 		sharedPath = dir
 	})
 	if sharedPath == "" {
@@ -189,6 +195,11 @@ func TestMain(m *testing.M) {
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
+	// A golden file that froze a clipped or overlapping label would not
+	// be a test: every plot's text must lie inside it, clear of the rest.
+	for i, doc := range inlineSVG.FindAllString(string(got), -1) {
+		checkPlot(t, fmt.Sprintf("%s, plot %d", name, i+1), doc)
+	}
 	path := filepath.Join("testdata", name)
 	if *update {
 		if err := os.WriteFile(path, got, 0o644); err != nil {
@@ -272,6 +283,7 @@ func TestReportContent(t *testing.T) {
 		"The deck's Performance table, measured", "Storm", "10,000", "Spark Streaming", "400,000", "S4", "7,000", "commercial", "100,000",
 		"Is Spark Streaming 40x faster than Storm?", "Is Storm capped at 10k records/s per node?", "÷ baseline", "per core",
 		"Sustainable throughput", "Latency vs offered load", "Latency percentile spectra", "The searches", "Delivery", "Per-second timelines", "Environments",
+		"Recovery", "Guarantees under faults", "Recovery figures", "fault-trident-eo-kill-worker-s2.json", "--fault &#39;kill worker 1 at 4s&#39;",
 		"streambench bench --suite simulated.yaml --cells core-at-least-once/wordcount,baseline-at-most-once/wordcount --repeat 2",
 		"streambench run --engine core --workload wordcount --guarantee at-least-once --rate",
 		"engine trident is not in this checkout", "Simulated CPU @ 2.0GHz",
@@ -286,9 +298,10 @@ func TestReportContent(t *testing.T) {
 		}
 	}
 	// One plot per workload of load curves, one spectrum per measured
-	// cell, one timeline per run, and the bar chart.
+	// cell, one timeline per run, the bar chart, and a recovery timeline
+	// per run with faults.
 	plots := strings.Count(html, `<figure class="plot"`)
-	if want := 1 + 2 + 7 + len(d.Runs); plots != want {
+	if want := 1 + 2 + 7 + len(d.Runs) + len(faultRuns); plots != want {
 		t.Errorf("%d plots, want %d", plots, want)
 	}
 	// The measured figures are near the simulated capacities.
@@ -570,6 +583,11 @@ func brokerReport(t *testing.T, suite string) (*Data, string) {
 	if err := Write(&buf, d); err != nil {
 		t.Fatal(err)
 	}
+	// Cells read through JetStream have the longest names: none of
+	// their plots may clip or overlap a label.
+	for i, doc := range inlineSVG.FindAllString(buf.String(), -1) {
+		checkPlot(t, fmt.Sprintf("broker report, plot %d", i+1), doc)
+	}
 	return d, buf.String()
 }
 
@@ -589,9 +607,9 @@ func section(html, id string) string {
 
 // TestReportBroker: a bench with cells read through JetStream has a
 // "Through the broker" section pairing each with the same cell on the
-// generator, their ratio and the broker's ceiling drawn as a labelled line;
-// a bench without has none; a JetStream cell without its generator pair is
-// shown with that side not measured.
+// generator, their ratio and the broker's ceiling drawn as a dashed line,
+// its figure in the legend; a bench without has none; a JetStream cell
+// without its generator pair is shown with that side not measured.
 func TestReportBroker(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -701,9 +719,9 @@ func TestReportBroker(t *testing.T) {
 				if math.Abs(e.Mean-400_000)/400_000 > 0.06 {
 					t.Errorf("the broker's ceiling %.0f records/s, simulated 400,000", e.Mean)
 				}
-				label := "broker ceiling: baseline identity, " + shortCount(e.Mean) + "/s"
-				if !strings.Contains(plot, label) || !strings.Contains(plot, "broker ceiling: baseline through JetStream") {
-					t.Errorf("the broker plot lacks the ceiling's line label %q and its legend entry", label)
+				label := "broker ceiling: baseline identity through JetStream, " + shortCount(e.Mean) + "/s"
+				if !strings.Contains(plot, label) {
+					t.Errorf("the broker plot lacks the ceiling's legend entry %q", label)
 				}
 				if !strings.Contains(sec, "The broker's ceiling: baseline-jetstream/identity, "+countString(e.Mean)+" records/s per node") {
 					t.Errorf("the section does not give the broker's ceiling")
@@ -902,6 +920,9 @@ func TestReportScaling(t *testing.T) {
 	if strings.Contains(section(html, "broker"), "n2/wordcount") {
 		t.Errorf("the broker section lists a cluster cell")
 	}
+	plot := inlineSVG.FindString(sec)
+	checkPlot(t, "the scaling plot", plot)
+	golden(t, "scaling.golden.svg", []byte(plot))
 }
 
 // scalingReport is the report of a simulated scaling bench.

@@ -147,6 +147,7 @@ func ScalingPlot(series []ScalingSeries) (string, error) {
 	p := newPlot("Records/s per node as the cluster grows", "nodes", "sustainable records/s per node")
 	p.Y.Tick.Marker = countTicks{}
 	p.Y.Min = 0
+	leg := &legend{}
 	top, maxNodes, drawn := 0.0, 1, false
 	for i, s := range series {
 		var xys plotter.XYs
@@ -170,7 +171,7 @@ func ScalingPlot(series []ScalingSeries) (string, error) {
 			line.Width = vg.Points(1.5)
 			points.Shape = draw.CircleGlyph{}
 			p.Add(line, points)
-			p.Legend.Add(label, line, points)
+			leg.add(label, line, points)
 			drawn = true
 		}
 		if l := s.Local; l != nil && l.Measured() {
@@ -183,7 +184,7 @@ func ScalingPlot(series []ScalingSeries) (string, error) {
 			ref.Color = colour(i)
 			ref.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
 			p.Add(ref)
-			p.Legend.Add(label+", local mode", ref)
+			leg.add(label+", local mode", ref)
 			drawn = true
 		}
 	}
@@ -192,8 +193,8 @@ func ScalingPlot(series []ScalingSeries) (string, error) {
 	}
 	p.X.Min, p.X.Max = 0.8, float64(maxNodes)+0.2
 	p.X.Tick.Marker = nodeTicks{}
-	p.Y.Max = 1.45 * top
-	return svg(plotWidth, plotHeight, p)
+	headroom(&p.Y, top)
+	return single(p, leg)
 }
 
 // nodeTicks puts a tick at each whole number of nodes.

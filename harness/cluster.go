@@ -127,6 +127,8 @@ type clusterRun struct {
 	agents   []coord.AgentHeartbeat // of a joined cluster
 	bucket   string                 // the coordination bucket the workers share
 	stateDir string                 // Trident's map state, removed at the end
+	// messageTimeout is the topology's topology.message.timeout.secs.
+	messageTimeout time.Duration
 
 	mu       sync.Mutex
 	progress map[int]workerProgress // the latest report of each worker's current life
@@ -152,7 +154,9 @@ type quietState struct {
 
 // quietAfterRestart is how long a run in which a worker restarted must
 // show no change at all before it is judged over (see finished): longer
-// than the transport's longest wait before re-dialling a peer.
+// than the transport's longest wait before re-dialling a peer, and longer
+// than the topology's message timeout, after which a lost tree or a
+// Trident batch that stalled is replayed (see clusterRun.quietWindow).
 const quietAfterRestart = 3 * transport.DefaultMaxBackoff
 
 // startCluster starts the run's cluster and deploys the engine's topology
@@ -318,6 +322,9 @@ func deploy(ctx context.Context, cfg RunConfig, w workloads.Workload, opts engin
 		return nil, err
 	}
 	cr.stateDir = stateDir
+	if secs, err := strconv.Atoi(opts.Conf[core.TopologyMessageTimeoutSecs]); err == nil {
+		cr.messageTimeout = time.Duration(secs) * time.Second
+	}
 	return cr, nil
 }
 
@@ -457,7 +464,7 @@ func (cr *clusterRun) snapshot() (map[int]workerProgress, <-chan struct{}) {
 // and outputs its dead life had sent or held are counted on one side
 // only. The run is then over when every spout is exhausted with no tree
 // pending and nothing at all has changed (no counter of any worker, no
-// output received) for quietAfterRestart, every worker having reported in
+// output received) for the quiet window, every worker having reported in
 // that time. At at-least-once a lost tree keeps its spout's tree pending
 // until its message timeout replays it, so nothing is missed; what an
 // at-most-once topology lost with the worker stays lost, as it would in
@@ -511,7 +518,7 @@ func (cr *clusterRun) quietFor(cur map[int]workerProgress, now time.Time) bool {
 		cr.quiet = quietState{sig: sig.String(), from: now, seqs: seqs}
 		return false
 	}
-	if now.Sub(cr.quiet.from) < quietAfterRestart {
+	if now.Sub(cr.quiet.from) < cr.quietWindow() {
 		return false
 	}
 	for w, p := range cur {
@@ -520,6 +527,13 @@ func (cr *clusterRun) quietFor(cur map[int]workerProgress, now time.Time) bool {
 		}
 	}
 	return true
+}
+
+// quietWindow is how long a run in which a worker restarted must show no
+// change before it is judged over: quietAfterRestart, or the topology's
+// message timeout and a second more when that is longer.
+func (cr *clusterRun) quietWindow() time.Duration {
+	return max(quietAfterRestart, cr.messageTimeout+time.Second)
 }
 
 // engine wraps the engine built for the run's settings as the engine the

@@ -259,9 +259,15 @@ func (fi *faultInjector) pick(entry, n int) int {
 }
 
 // resume sends SIGCONT to a hung process.
+//
+// A process gone by then (its agent killed the hung worker for a stale
+// heartbeat, and started it again) has nothing to resume.
 func (fi *faultInjector) resume(inj *injection) {
 	err := fi.signal(inj.pid, syscall.SIGCONT)
 	inj.resumed = fi.clock.Now()
+	if errors.Is(err, syscall.ESRCH) {
+		err = nil
+	}
 	if err != nil && inj.err == nil {
 		inj.err = fmt.Errorf("resume pid %d: %w", inj.pid, err)
 	}

@@ -283,6 +283,9 @@ func (b *bench) plan(todo []int) {
 }
 
 func (b *bench) runsOf(c *resultfile.CellRecord, rep int) float64 {
+	if c.Rate > 0 {
+		return 1
+	}
 	if rep == 1 {
 		n := typicalSearchProbes + float64(len(c.Loads))
 		if c.Start == 0 {
@@ -415,6 +418,15 @@ func (b *bench) repetition(ctx context.Context, c *resultfile.CellRecord, index,
 			return out, err
 		}
 		return out, b.save()
+	}
+	if c.Rate > 0 {
+		// A fixed-rate cell: one run a repetition, and a broken guarantee
+		// is its finding, judged in its result, not a reason to stop.
+		if _, err := probe(ctx, resultfile.RoleLoad, c.Rate); err != nil && (ctx.Err() != nil || !errors.Is(err, ErrVerification)) {
+			return err
+		}
+		r.Done = true
+		return nil
 	}
 	sc := SearchConfig{Start: c.Start, Step: c.Step, Precision: c.Precision, MaxProbes: c.MaxProbes}
 	if rep > 1 {

@@ -383,7 +383,7 @@ func kindName(n *yaml.Node) string {
 
 // settingKeys are the keys of resultfile.CellSettings, in the order the README lists
 // them.
-var settingKeys = append(append([]string{"guarantee", "seed", "partitions", "parallelism", "params", "source", "nats_class", "nodes", "cores_per_node", "timing", "faults", "engine_conf"},
+var settingKeys = append(append([]string{"guarantee", "seed", "partitions", "parallelism", "params", "source", "nats_class", "nodes", "cores_per_node", "timing", "faults", "rate", "engine_conf"},
 	engineFlagSpellings()...), "config_file", "latency_bound", "probe", "warmup", "calibrate", "start", "step", "precision",
 	"max_probes", "lag_slope", "latency_slope", "send_rate", "backlog", "drain_timeout", "loads", "load_probe")
 
@@ -490,10 +490,14 @@ func (p *suiteParser) setting(k, v *yaml.Node, prefix string, s *resultfile.Cell
 		s.Warmup, err = p.duration(v, key, 0, time.Hour, true)
 	case "calibrate":
 		s.Calibrate, err = p.duration(v, key, time.Second, time.Hour, true)
-	case "start":
+	case "start", "rate":
 		var str string
 		if str, err = p.scalar(v, key); err == nil {
-			if s.Start, err = parseSuiteRate(str); err != nil {
+			dst := &s.Start
+			if k.Value == "rate" {
+				dst = &s.Rate
+			}
+			if *dst, err = parseSuiteRate(str); err != nil {
 				err = p.errf(v.Line, key, "%q: %v", str, err)
 			}
 		}

@@ -51,6 +51,11 @@ type CellSettings struct {
 	// (core, trident), recorded as given.
 	ConfigFile string `yaml:"config_file" json:"config_file,omitempty"`
 
+	// Rate, when set, is a fixed rate in records/s: each repetition is one
+	// run at it, probe long, and no search (a fault cell, whose recovery
+	// and verdict are what it measures).
+	Rate float64 `yaml:"rate" json:"rate,omitempty"`
+
 	// The sustainable-rate search: see harness.SearchConfig and Criteria.
 	LatencyBound Duration `yaml:"latency_bound" json:"latency_bound"`
 	Probe        Duration `yaml:"probe" json:"probe"`

@@ -60,6 +60,27 @@ type ClusterConfig struct {
 // Enabled reports whether the run is a cluster run.
 func (c ClusterConfig) Enabled() bool { return c.Nodes > 0 || c.Join != "" }
 
+// timing returns the run's timing profile (check has refused an unknown
+// one).
+func (c ClusterConfig) timing() coord.Timing {
+	t, err := coord.TimingProfile(c.Timing)
+	if err != nil {
+		return coord.DefaultTiming()
+	}
+	return t
+}
+
+// withConf returns opts with key set to value in a copy of its Conf.
+func withConf(opts engines.Options, key, value string) engines.Options {
+	conf := opts.Conf.Clone()
+	if conf == nil {
+		conf = engines.Conf{}
+	}
+	conf[key] = value
+	opts.Conf = conf
+	return opts
+}
+
 // MaxNodes bounds --nodes: every node is an agent process with its own
 // workers on this machine.
 const MaxNodes = 64
@@ -174,10 +195,7 @@ func startCluster(ctx context.Context, cfg RunConfig, ol *openedLog, eng engines
 	if err != nil {
 		return nil, err
 	}
-	timing := coord.DefaultTiming()
-	if cfg.Cluster.Timing != "" {
-		timing, _ = coord.TimingProfile(cfg.Cluster.Timing)
-	}
+	timing := cfg.Cluster.timing()
 	var tok [16]byte
 	_, _ = rand.Read(tok[:])
 	token := hex.EncodeToString(tok[:])
@@ -284,17 +302,9 @@ func deploy(ctx context.Context, cfg RunConfig, w workloads.Workload, opts engin
 		bucket = stream + "-coordination"
 	}
 	// The timing profile's message timeout, unless the topology sets one.
-	timing := coord.DefaultTiming()
-	if cfg.Cluster.Timing != "" {
-		timing, _ = coord.TimingProfile(cfg.Cluster.Timing)
-	}
+	timing := cfg.Cluster.timing()
 	if _, set := opts.Conf[core.TopologyMessageTimeoutSecs]; !set {
-		conf := opts.Conf.Clone()
-		if conf == nil {
-			conf = engines.Conf{}
-		}
-		conf[core.TopologyMessageTimeoutSecs] = strconv.Itoa(max(1, int(timing.MessageTimeout/time.Second)))
-		opts.Conf = conf
+		opts = withConf(opts, core.TopologyMessageTimeoutSecs, strconv.Itoa(max(1, int(timing.MessageTimeout/time.Second))))
 	}
 	// Trident's map state on a disk every node of this machine reaches,
 	// so that a worker started again, on its node or another, finds its
@@ -309,12 +319,7 @@ func deploy(ctx context.Context, cfg RunConfig, w workloads.Workload, opts engin
 			return nil, err
 		}
 		stateDir = dir
-		conf := opts.Conf.Clone()
-		if conf == nil {
-			conf = engines.Conf{}
-		}
-		conf[trident.TridentStateDir] = dir
-		opts.Conf = conf
+		opts = withConf(opts, trident.TridentStateDir, dir)
 	}
 	cr, err := deployJob(ctx, cfg, w, opts, eventRate, ol, url, stream, bucket)
 	if err != nil {

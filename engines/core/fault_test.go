@@ -148,19 +148,9 @@ func TestFaultsAndGuarantees(t *testing.T) {
 			// At at-most-once the job would wait for nothing; at
 			// at-least-once dropped trees need the clock to move for
 			// their timeouts. Time moves in message-timeout steps.
-			stop := make(chan struct{})
-			go func() {
-				for {
-					select {
-					case <-stop:
-						return
-					case <-time.After(2 * time.Millisecond):
-						clock.Advance(30 * time.Second)
-					}
-				}
-			}()
+			stop := advanceWhileRunning(clock)
 			runErr := <-done
-			close(stop)
+			stop()
 			if runErr != nil {
 				t.Fatal(runErr)
 			}
@@ -286,19 +276,9 @@ func TestJobKillWorker(t *testing.T) {
 	}
 	publish(200, 400)
 	src.CloseAll()
-	stop := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(2 * time.Millisecond):
-				clock.Advance(30 * time.Second)
-			}
-		}
-	}()
+	stop := advanceWhileRunning(clock)
 	err = <-done
-	close(stop)
+	stop()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -355,4 +335,22 @@ func TestJobReturnsReportedError(t *testing.T) {
 			t.Fatalf("run %d: Run returned %v, want the reported error", i, err)
 		}
 	}
+}
+
+// advanceWhileRunning moves clock on by a message timeout (30 s) every
+// 2 ms, so that trees lost in a test time out and replay, until the
+// returned stop is called.
+func advanceWhileRunning(clock *core.ManualClock) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(2 * time.Millisecond):
+				clock.Advance(30 * time.Second)
+			}
+		}
+	}()
+	return func() { close(done) }
 }

@@ -158,19 +158,9 @@ func TestSpoutOffsetsAcrossKillWorker(t *testing.T) {
 				t.Fatal("fewer than 500 records seen in 10 s")
 			}
 			// Trees lost with the workers time out as the clock moves.
-			stop := make(chan struct{})
-			go func() {
-				for {
-					select {
-					case <-stop:
-						return
-					case <-time.After(2 * time.Millisecond):
-						clock.Advance(30 * time.Second)
-					}
-				}
-			}()
+			stop := advanceWhileRunning(clock)
 			err := <-done
-			close(stop)
+			stop()
 			if err != nil {
 				t.Fatal(err)
 			}

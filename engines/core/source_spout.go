@@ -91,7 +91,7 @@ type SourceSpout struct {
 	acked      []offsetTracker // at-least-once: what has been acked
 	committed  []int64
 	lastCommit time.Time
-	partIndex  map[int]int // partition -> index in parts
+	partIndex  []int // by partition: its index in parts, -1 if not owned
 }
 
 // DefaultCommitPeriod is KafkaSpoutConfig's default offset.commit.period.ms.
@@ -138,7 +138,10 @@ func (s *SourceSpout) openOffsets(conf Config, ctx *TopologyContext) error {
 	s.keys = make([]string, len(s.parts))
 	s.committed = make([]int64, len(s.parts))
 	s.acked = make([]offsetTracker, len(s.parts))
-	s.partIndex = make(map[int]int, len(s.parts))
+	s.partIndex = make([]int, s.Source.Partitions())
+	for p := range s.partIndex {
+		s.partIndex[p] = -1
+	}
 	octx, cancel := context.WithTimeout(context.Background(), kvTimeout)
 	defer cancel()
 	for i, p := range s.parts {
@@ -216,9 +219,6 @@ func (s *SourceSpout) commitAcked(force bool) {
 // NextTuple emits the earliest record waiting for replay, or else the next
 // fetched record, fetching a batch when none is left.
 func (s *SourceSpout) NextTuple() {
-	if s.store != nil && !s.atMostOnce {
-		s.commitAcked(false)
-	}
 	for {
 		r, id := s.nextRecord()
 		if r == nil {
@@ -279,7 +279,12 @@ func (s *SourceSpout) nextRecord() (*engines.Record, any) {
 }
 
 // fetch fills buf from the next partition that has records.
+//
+// It is also where an at-least-once task looks whether CommitPeriod has
+// passed (once a fetch, not once a tuple), and while it has nothing left
+// to fetch, once a NextTuple.
 func (s *SourceSpout) fetch() bool {
+	s.commitAcked(false)
 	for range s.parts {
 		i := s.next
 		s.next = (s.next + 1) % len(s.parts)
@@ -314,7 +319,8 @@ func (s *SourceSpout) Ack(msgID any) {
 	}
 	if s.acked != nil && !s.atMostOnce {
 		r := msgID.(*engines.Record)
-		if i, ok := s.partIndex[int(r.Partition)]; ok {
+		if p := int(r.Partition); p >= 0 && p < len(s.partIndex) && s.partIndex[p] >= 0 {
+			i := s.partIndex[p]
 			s.acked[i].ack(r.Offset)
 		}
 	}

@@ -41,7 +41,7 @@ cells:
 	// core-at-least-once/wordcount: probes of 5s, p99 under 500ms, loads [0.25 0.5 0.75 0.9]
 	// core-at-least-once/grep: probes of 5s, p99 under 500ms, loads [0.25 0.5 0.75 0.9]
 	// microbatch-2s/wordcount: probes of 5s, p99 under 10s, loads [0.25 0.5 0.75 0.9]
-	// mine.yaml:5: cells[0].lag_slop: unknown key (known: engine, name, workload, workloads, guarantee, seed, partitions, parallelism, params, source, nats_class, nodes, cores_per_node, timing, faults, engine_conf, batch_interval, batch_size, state, config_file, latency_bound, probe, warmup, calibrate, start, step, precision, max_probes, lag_slope, latency_slope, send_rate, backlog, drain_timeout, loads, load_probe); did you mean "lag_slope"?
+	// mine.yaml:5: cells[0].lag_slop: unknown key (known: engine, name, workload, workloads, guarantee, seed, partitions, parallelism, params, source, nats_class, nodes, cores_per_node, timing, faults, rate, engine_conf, batch_interval, batch_size, state, config_file, latency_bound, probe, warmup, calibrate, start, step, precision, max_probes, lag_slope, latency_slope, send_rate, backlog, drain_timeout, loads, load_probe); did you mean "lag_slope"?
 }
 
 // Judge reads a run's per-second timeline: here the engine reads 5% fewer

@@ -233,7 +233,7 @@ func TestLoadSuite(t *testing.T) {
 		t.Errorf("a config file with a typo: %v", err)
 	}
 	for _, tc := range []struct{ arg, want string }{
-		{"dek", `unknown suite "dek" (built in: broker, deck, quick, scaling, soak; or give a path to a YAML file); did you mean "deck"?`},
+		{"dek", `unknown suite "dek" (built in: broker, deck, faults, quick, scaling, soak; or give a path to a YAML file); did you mean "deck"?`},
 		{filepath.Join(dir, "none.yaml"), "no such file"},
 	} {
 		_, err := LoadSuite(tc.arg)
